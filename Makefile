@@ -1,0 +1,26 @@
+# The README's two commands are `make run` and `make test`.
+.PHONY: run test bench build table fmt lint openapi
+
+run: ## Serve the API at http://127.0.0.1:3000 on the embedded store.
+	cargo run --release -p local-api
+
+test: ## Everything CI runs.
+	bash .ci/test.sh
+
+bench: ## Load benchmark of local-api beside a bare axum handler (installs wrk).
+	bash functions/local-api/bench/run.sh
+
+build: ## sam build: every Lambda for arm64 via cargo-lambda (installs aws-sam-cli, cargo-lambda, ziglang into .tools/venv).
+	bash .ci/sam-build.sh
+
+table: ## Create the table on DynamoDB (or the emulator at AWS_ENDPOINT_URL_DYNAMODB) from template.yaml.
+	cargo run -q -p crm-store-dynamodb --bin create-table -- --template template.yaml --table $${TABLE_NAME:-crm}
+
+fmt:
+	cargo fmt --all
+
+lint:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+openapi: ## Regenerate docs/openapi.json from the code.
+	UPDATE_OPENAPI=1 cargo test -q -p local-api --test openapi

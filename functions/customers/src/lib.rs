@@ -1,0 +1,223 @@
+//! # crm-customers
+//!
+//! The customers endpoint group (guide §1–7). Handlers parse and answer; the
+//! rules are in `crm_domain::customers`, the keys in `crm_domain::keys`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use crm_domain::customers::{
+    parse_customer_id, Customer, CustomerFilter, CustomerInput, CustomerPatch, CustomerRef,
+};
+use crm_domain::DomainError;
+use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, PathParam, QueryMap};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+/// The group's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/customers", get(list_customers).post(create_customer))
+        .route("/customers/lookup", post(lookup_customer))
+        .route("/customers/upsert", post(upsert_customer))
+        .route(
+            "/customers/{id}",
+            get(get_customer)
+                .put(update_customer)
+                .delete(delete_customer),
+        )
+}
+
+/// The group's OpenAPI paths.
+#[derive(OpenApi)]
+#[openapi(paths(
+    create_customer,
+    list_customers,
+    get_customer,
+    update_customer,
+    delete_customer,
+    lookup_customer,
+    upsert_customer
+))]
+pub struct CustomersApi;
+
+/// Answer of `GET /customers`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CustomerList {
+    /// The page of customers, by ascending `customer_id`.
+    pub customers: Vec<Customer>,
+    /// Items in this response.
+    pub count: usize,
+    /// Pass as `cursor` for the next page; `null` at the end.
+    pub next_cursor: Option<String>,
+}
+
+/// Answer of `DELETE /customers/{customer_id}`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Deleted {
+    /// Always true.
+    pub success: bool,
+    /// The deleted customer.
+    pub deleted_id: i64,
+}
+
+/// Body of `POST /customers/lookup`: one of `email`, `phone` or `external_crm_id`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct LookupRequest {
+    /// Email, any case.
+    pub email: Option<String>,
+    /// Phone, any formatting.
+    pub phone: Option<String>,
+    /// Alias of `phone`.
+    pub phone_normalized: Option<String>,
+    /// Id in another CRM.
+    pub external_crm_id: Option<String>,
+}
+
+/// Answer of `POST /customers/upsert`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Upserted {
+    /// The customer after the call.
+    pub customer: Customer,
+    /// True when this call created it (status 201), false when it existed (200).
+    pub created: bool,
+}
+
+/// `POST /customers` (guide §1).
+#[utoipa::path(post, path = "/customers", tag = "customers", request_body = CustomerInput,
+    responses(
+        (status = 201, description = "Created", body = Customer),
+        (status = 400, description = "Neither email nor phone, or a malformed field", body = ErrorBody),
+        (status = 409, description = "Email, phone or external id held by `customer_id`", body = ErrorBody)))]
+pub async fn create_customer(
+    State(s): State<AppState>,
+    JsonBody(input): JsonBody<CustomerInput>,
+) -> ApiResult<(StatusCode, Json<Customer>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.crm.create_customer(&input).await?),
+    ))
+}
+
+/// `GET /customers` (guide §2).
+#[utoipa::path(get, path = "/customers", tag = "customers",
+    params(
+        ("email" = Option<String>, Query, description = "Exact email, any case"),
+        ("phone" = Option<String>, Query, description = "Exact phone, any formatting"),
+        ("company" = Option<String>, Query, description = "Substring of the company, any case"),
+        ("name" = Option<String>, Query, description = "Substring of the name, any case"),
+        ("limit" = Option<u32>, Query, description = "1..=1000, default 100"),
+        ("offset" = Option<u32>, Query, description = "0..=10000, default 0"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    responses((status = 200, description = "A page of customers", body = CustomerList), (status = 400, body = ErrorBody)))]
+pub async fn list_customers(
+    State(s): State<AppState>,
+    q: QueryMap,
+) -> ApiResult<Json<CustomerList>> {
+    let filter = CustomerFilter::parse(
+        &s.crm,
+        q.get("email"),
+        q.get("phone"),
+        q.get("company"),
+        q.get("name"),
+    )?;
+    let page = s.crm.list_customers(&filter, &q.list_params()?).await?;
+    Ok(Json(CustomerList {
+        count: page.items.len(),
+        customers: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// `GET /customers/{identifier}?by=id|email|phone|external_id` (guide §3).
+#[utoipa::path(get, path = "/customers/{id}", tag = "customers",
+    params(
+        ("id" = String, Path, description = "Customer id, email, phone or external id"),
+        ("by" = Option<String>, Query, description = "id | email | phone | phone_normalized | external_id; inferred when absent")),
+    responses((status = 200, body = Customer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_customer(
+    State(s): State<AppState>,
+    PathParam(id): PathParam,
+    q: QueryMap,
+) -> ApiResult<Json<Customer>> {
+    let r = CustomerRef::parse(&id, q.get("by"), &s.crm)?;
+    Ok(Json(s.crm.find_customer(&r).await?))
+}
+
+/// `PUT /customers/{customer_id}` (guide §4).
+#[utoipa::path(put, path = "/customers/{id}", tag = "customers", request_body = CustomerPatch,
+    params(("id" = i64, Path, description = "Customer id")),
+    responses((status = 200, body = Customer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update_customer(
+    State(s): State<AppState>,
+    PathParam(id): PathParam,
+    JsonBody(patch): JsonBody<CustomerPatch>,
+) -> ApiResult<Json<Customer>> {
+    let id = parse_customer_id("customer_id", &id)?;
+    Ok(Json(s.crm.update_customer(id, &patch).await?))
+}
+
+/// `DELETE /customers/{customer_id}` (guide §5).
+#[utoipa::path(delete, path = "/customers/{id}", tag = "customers",
+    params(("id" = i64, Path, description = "Customer id")),
+    responses((status = 200, body = Deleted), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_customer(
+    State(s): State<AppState>,
+    PathParam(id): PathParam,
+) -> ApiResult<Json<Deleted>> {
+    let id = parse_customer_id("customer_id", &id)?;
+    s.crm.delete_customer(id).await?;
+    Ok(Json(Deleted {
+        success: true,
+        deleted_id: id,
+    }))
+}
+
+/// `POST /customers/lookup` (guide §6).
+#[utoipa::path(post, path = "/customers/lookup", tag = "customers", request_body = LookupRequest,
+    responses((status = 200, body = Customer), (status = 400, body = ErrorBody), (status = 404, description = "Customer not found", body = ErrorBody)))]
+pub async fn lookup_customer(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<LookupRequest>,
+) -> ApiResult<Json<Customer>> {
+    let nonblank = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let r = if let Some(email) = nonblank(&req.email) {
+        CustomerRef::parse(&email, Some("email"), &s.crm)
+    } else if let Some(phone) = nonblank(&req.phone).or_else(|| nonblank(&req.phone_normalized)) {
+        CustomerRef::parse(&phone, Some("phone"), &s.crm)
+    } else if let Some(x) = nonblank(&req.external_crm_id) {
+        CustomerRef::parse(&x, Some("external_id"), &s.crm)
+    } else {
+        Err(DomainError::invalid(
+            "email",
+            "send `email` or `phone` to look a customer up",
+        ))
+    }?;
+    Ok(Json(s.crm.find_customer(&r).await?))
+}
+
+/// `POST /customers/upsert` (guide §7).
+#[utoipa::path(post, path = "/customers/upsert", tag = "customers", request_body = CustomerInput,
+    responses(
+        (status = 200, description = "Existing customer updated", body = Upserted),
+        (status = 201, description = "Customer created", body = Upserted),
+        (status = 400, description = "No email, or a malformed field", body = ErrorBody),
+        (status = 409, description = "Phone or external id held by another customer", body = ErrorBody)))]
+pub async fn upsert_customer(
+    State(s): State<AppState>,
+    JsonBody(input): JsonBody<CustomerInput>,
+) -> ApiResult<(StatusCode, Json<Upserted>)> {
+    let (customer, created) = s.crm.upsert_customer(&input).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(Upserted { customer, created })))
+}

@@ -1,0 +1,248 @@
+//! End to end: starts the real `local-api` binary on a free port with a fresh
+//! data dir and runs the guide's Workflow 1 and Workflow 2 over HTTP.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const KEY: &str = "e2e-key-abcdef";
+
+struct Server {
+    child: Child,
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+async fn start(extra_env: &[(&str, &str)]) -> Server {
+    let dir = std::env::temp_dir().join(format!("crm-e2e-{}-{}", std::process::id(), uuid_like()));
+    let port = free_port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_local-api"));
+    if std::env::var("CRM_TEST_STORE").as_deref() == Ok("dynamodb") {
+        // One table per server; the AWS SDK in the binary reads the emulator's endpoint from the environment.
+        let table = extra_env
+            .iter()
+            .find(|(k, _)| *k == "TABLE_NAME")
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_else(crm_store_dynamodb::testing::fresh_table_name);
+        if !extra_env.iter().any(|(k, _)| *k == "TABLE_NAME") {
+            crm_store_dynamodb::testing::create_table(&table).await;
+        }
+        cmd.env("CRM_STORE", "dynamodb").env("TABLE_NAME", table);
+        cmd.env("AWS_ACCESS_KEY_ID", "dummy")
+            .env("AWS_SECRET_ACCESS_KEY", "dummy")
+            .env("AWS_REGION", "us-east-1");
+    } else {
+        cmd.env("CRM_STORE", "sqlite");
+    }
+
+    cmd.arg("--addr")
+        .arg(format!("127.0.0.1:{port}"))
+        .env("CRM_DATA_DIR", &dir)
+        .env("CRM_API_KEYS", KEY)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("spawn local-api");
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::new(),
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(r) = server
+            .client
+            .get(format!("{}/health", server.base))
+            .send()
+            .await
+        {
+            if r.status().is_success() {
+                return server;
+            }
+        }
+        assert!(Instant::now() < deadline, "local-api did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn uuid_like() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+impl Server {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .header("x-api-key", KEY);
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_string());
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+    async fn get(&self, path: &str) -> (u16, Value) {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+}
+
+/// Workflow 2 (unknown phone number), then Workflow 1 (known customer) for the same number.
+#[tokio::test]
+async fn workflows_1_and_2_over_real_http() {
+    let s = start(&[]).await;
+    let phone = "%2B14165551234";
+
+    // Workflow 2, step 1: unknown number → 404.
+    let (status, body) = s
+        .get(&format!("/context/{phone}?by=phone_normalized"))
+        .await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(
+        body["error"],
+        "Customer not found with phone_normalized: +14165551234"
+    );
+    // 2. Create the customer with the phone number.
+    let (status, customer) = s
+        .post("/customers", json!({"phone": "+1 416 555 1234"}))
+        .await;
+    assert_eq!(status, 201, "{customer}");
+    let customer_id = customer["customer_id"].as_i64().unwrap();
+    // 3. The context lookup now finds them at once (no eventual consistency).
+    let (status, ctx) = s
+        .get(&format!("/context/{phone}?by=phone_normalized"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(ctx["customer_id"], customer_id);
+    assert_eq!(ctx["is_new"], true);
+    // 4. Log the inbound message: opens the conversation.
+    let (status, logged) = s
+        .post("/log", json!({"customer_id": customer_id, "channel": "sms", "channel_identifier": "+14165551234", "direction": "inbound", "message_body": "Hi, I need help with pricing"}))
+        .await;
+    assert_eq!(status, 200, "{logged}");
+    let context_id = logged["context_id"].as_str().unwrap().to_string();
+    // 6. Log the outbound reply in that conversation.
+    let (status, reply) = s
+        .post("/log", json!({"customer_id": customer_id, "channel": "sms", "channel_identifier": "+14165551234", "direction": "outbound", "message_body": "Hi! Our plans start at $99/month", "context_id": context_id, "metadata": {"twilio_message_sid": "SM123"}}))
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["context_id"], context_id.as_str());
+    // 7. Update the conversation state.
+    let (status, updated) = s
+        .post(&format!("/context/{context_id}/update"), json!({"summary": "Customer interested in pricing", "intent": "pricing_inquiry", "sentiment": "positive"}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        updated,
+        json!({"success": true, "context_id": context_id, "customer_id": customer_id, "message_count": 2})
+    );
+
+    // Workflow 1, step 1: the known customer's context, with history.
+    let (status, ctx) = s
+        .get(&format!("/context/{phone}?by=phone_normalized"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(ctx["is_new"], false);
+    assert_eq!(ctx["context_id"], context_id.as_str());
+    assert_eq!(ctx["intent"], "pricing_inquiry");
+    assert_eq!(ctx["history"].as_array().unwrap().len(), 2);
+    // 2. inbound, 4. outbound, 5. update.
+    let (_, inbound) = s
+        .post("/log", json!({"customer_id": customer_id, "channel": "sms", "channel_identifier": "+14165551234", "direction": "inbound", "message_body": "We are 50 users"}))
+        .await;
+    assert_eq!(
+        inbound["context_id"],
+        context_id.as_str(),
+        "the open conversation is reused"
+    );
+    let (_, _) = s
+        .post("/log", json!({"customer_id": customer_id, "channel": "sms", "channel_identifier": "+14165551234", "direction": "outbound", "message_body": "Enterprise it is", "context_id": context_id}))
+        .await;
+    let (status, updated) = s
+        .post(
+            &format!("/context/{context_id}/update"),
+            json!({"summary": "Enterprise, 50 users", "open_questions": "Start date?"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(updated["message_count"], 4);
+    let (_, unprocessed) = s.get("/messages/unprocessed").await;
+    assert_eq!(
+        unprocessed["count"], 2,
+        "the two inbound messages await processing"
+    );
+    let (status, _) = s
+        .post(
+            &format!("/messages/context/{context_id}/processed"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, unprocessed) = s.get("/messages/unprocessed").await;
+    assert_eq!(unprocessed["count"], 0);
+}
+
+#[tokio::test]
+async fn data_survives_a_restart_and_keys_are_enforced() {
+    let dir = std::env::temp_dir().join(format!(
+        "crm-e2e-restart-{}-{}",
+        std::process::id(),
+        uuid_like()
+    ));
+    let dir_s = dir.to_string_lossy().to_string();
+    let table = crm_store_dynamodb::testing::fresh_table_name();
+    if std::env::var("CRM_TEST_STORE").as_deref() == Ok("dynamodb") {
+        crm_store_dynamodb::testing::create_table(&table).await;
+    }
+    let env = [
+        ("CRM_DATA_DIR", dir_s.as_str()),
+        ("TABLE_NAME", table.as_str()),
+    ];
+    let id = {
+        let s = start(&env).await;
+        let (status, c) = s
+            .post("/customers", json!({"email": "keep@example.com"}))
+            .await;
+        assert_eq!(status, 201);
+        let anon = s
+            .client
+            .get(format!("{}/customers", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anon.status().as_u16(), 401);
+        c["customer_id"].as_i64().unwrap()
+    };
+    let s = start(&env).await;
+    let (status, c) = s.get("/customers/keep%40example.com?by=email").await;
+    assert_eq!(status, 200);
+    assert_eq!(c["customer_id"], id);
+    let (status, doc) = s.get("/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+}

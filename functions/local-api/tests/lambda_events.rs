@@ -1,0 +1,126 @@
+//! Every API Gateway REST proxy event in `events/` goes through lambda_http
+//! (as on Lambda, stage stripped by `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH`)
+//! into its group's router, and answers as expected.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use crm_http::{AppState, Auth};
+use tower::ServiceExt;
+
+fn events_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events")
+}
+
+/// The group whose Lambda receives an event, by file-name prefix.
+fn group_router(file: &str) -> Router<AppState> {
+    match file.split('-').next().unwrap_or_default() {
+        "customers" => crm_customers::router(),
+        "context" => crm_context::router(),
+        "log" => crm_log::router(),
+        "messages" => crm_messages::router(),
+        "conversations" => crm_conversations::router(),
+        other => panic!("event {file}: no group {other}"),
+    }
+}
+
+async fn send(app: Router, file: &str) -> (u16, serde_json::Value) {
+    let text = std::fs::read_to_string(events_dir().join(file)).expect("event file");
+    let request = lambda_http::request::from_str(&text)
+        .unwrap_or_else(|e| panic!("{file} is not an API Gateway event: {e}"));
+    let (parts, body) = request.into_parts();
+    let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
+    let response = app.oneshot(request).await.expect("infallible");
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn every_event_reaches_its_handler() {
+    // What the SAM template sets on every function.
+    std::env::set_var("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH", "true");
+    let store: Arc<dyn crm_domain::store::Store> =
+        Arc::new(crm_store_sqlite::SqliteStore::in_memory().expect("store"));
+    let state = crm_http::bootstrap::state_with(store).expect("state");
+    // Seed: customer 1 with phone +14165551234 and one inbound message (log 1).
+    let (_, created) = send(
+        crm_http::app(crm_customers::router(), state.clone(), Auth::Gateway),
+        "customers-create.json",
+    )
+    .await;
+    assert_eq!(created["customer_id"], 1);
+    let seed = crm_domain::customers::CustomerInput {
+        phone: Some("+14165551234".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        state
+            .crm
+            .create_customer(&seed)
+            .await
+            .expect("seed")
+            .customer_id,
+        2
+    );
+
+    let expectations: &[(&str, u16, &str, serde_json::Value)] = &[
+        ("customers-health.json", 200, "status", "ok".into()),
+        (
+            "customers-get.json",
+            200,
+            "email",
+            "jane@example.com".into(),
+        ),
+        ("log-inbound.json", 200, "success", true.into()),
+        (
+            "messages-get.json",
+            200,
+            "message_body",
+            "Hi, I need help with pricing".into(),
+        ),
+        ("messages-unprocessed.json", 200, "count", 1.into()),
+        ("context-update.json", 200, "success", true.into()),
+        ("context-get-by-phone.json", 200, "customer_id", 2.into()),
+        (
+            "conversations-for-customer.json",
+            200,
+            "message_count",
+            1.into(),
+        ),
+        (
+            "conversations-get-or-create.json",
+            200,
+            "created",
+            false.into(),
+        ),
+    ];
+    let mut covered = vec!["customers-create.json".to_string()];
+    for (file, status, field, value) in expectations {
+        let app = crm_http::app(group_router(file), state.clone(), Auth::Gateway);
+        let (got, body) = send(app, file).await;
+        assert_eq!(got, *status, "{file}: {body}");
+        assert_eq!(&body[*field], value, "{file}: {body}");
+        covered.push(file.to_string());
+    }
+    let mut files: Vec<String> = std::fs::read_dir(events_dir())
+        .expect("events/")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|f| f.ends_with(".json"))
+        .collect();
+    files.sort();
+    covered.sort();
+    assert_eq!(files, covered, "every event in events/ is exercised");
+    for group in ["customers", "context", "log", "messages", "conversations"] {
+        assert!(
+            files.iter().any(|f| f.starts_with(group)),
+            "no event for the {group} group"
+        );
+    }
+}

@@ -1,0 +1,117 @@
+//! `template.yaml` maps exactly the guide's routes, each to the function
+//! whose router serves it: a route with no event, or an event its function
+//! cannot serve, fails here.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use crm_http::{AppState, Auth};
+use serde_norway::Value;
+use tower::ServiceExt;
+
+fn router_for_binary(binary: &str) -> Router<AppState> {
+    match binary {
+        "crm-customers" => crm_customers::router(),
+        "crm-context" => crm_context::router(),
+        "crm-log" => crm_log::router(),
+        "crm-messages" => crm_messages::router(),
+        "crm-conversations" => crm_conversations::router(),
+        other => panic!("template names an unknown binary {other}"),
+    }
+}
+
+/// (binary, method, path) of every `Api` event in the template.
+fn template_events() -> Vec<(String, String, String)> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
+    let doc: Value = serde_norway::from_str(&std::fs::read_to_string(path).expect("template.yaml"))
+        .expect("YAML");
+    let mut out = Vec::new();
+    let mut binaries = BTreeSet::new();
+    for (_, resource) in doc["Resources"].as_mapping().expect("Resources") {
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .expect("BuildProperties.Binary")
+            .to_string();
+        assert_eq!(
+            resource["Metadata"]["BuildMethod"].as_str(),
+            Some("rust-cargolambda")
+        );
+        assert_eq!(
+            resource["Properties"]["CodeUri"].as_str(),
+            Some("."),
+            "{binary}: CodeUri is the workspace root"
+        );
+        assert!(
+            binaries.insert(binary.clone()),
+            "binary {binary} used twice"
+        );
+        for (_, event) in resource["Properties"]["Events"]
+            .as_mapping()
+            .expect("Events")
+        {
+            assert_eq!(event["Type"].as_str(), Some("Api"));
+            let props = &event["Properties"];
+            out.push((
+                binary.clone(),
+                props["Method"].as_str().expect("Method").to_lowercase(),
+                props["Path"].as_str().expect("Path").to_string(),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_template_maps_exactly_the_guide_routes() {
+    let mapped: BTreeSet<(String, String)> = template_events()
+        .into_iter()
+        .map(|(_, m, p)| (m, p))
+        .collect();
+    let guide: BTreeSet<(String, String)> = local_api::GUIDE_ROUTES
+        .iter()
+        .chain(&[("get", "/health")])
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(mapped, guide);
+}
+
+#[tokio::test]
+async fn each_event_is_served_by_its_functions_router() {
+    let store: Arc<dyn crm_domain::store::Store> =
+        Arc::new(crm_store_sqlite::SqliteStore::in_memory().expect("store"));
+    let state = crm_http::bootstrap::state_with(store).expect("state");
+    for (binary, method, path) in template_events() {
+        let concrete = path
+            .replace("{id}", "1")
+            .replace("{identifier}", "1")
+            .replace("{log_id}", "1")
+            .replace("{customer_id}", "1")
+            .replace("{context_id}", "6f1c1f5e-0000-4000-8000-000000000000");
+        let app = crm_http::app(router_for_binary(&binary), state.clone(), Auth::Gateway);
+        let request = axum::http::Request::builder()
+            .method(method.to_uppercase().as_str())
+            .uri(&concrete)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from("{}"))
+            .expect("request");
+        let response = app.oneshot(request).await.expect("infallible");
+        let status = response.status().as_u16();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        let unrouted = status == 405
+            || body["error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("no endpoint"));
+        assert!(
+            !unrouted,
+            "{binary} has no route for {method} {path}: {status} {body}"
+        );
+    }
+}

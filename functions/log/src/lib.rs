@@ -1,0 +1,34 @@
+//! # crm-log
+//!
+//! The log endpoint (guide §10): records a message and updates its
+//! conversation. Rules in `crm_domain::messages`.
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use crm_domain::messages::{LogMessage, Logged};
+use crm_http::{ApiResult, AppState, ErrorBody, JsonBody};
+use utoipa::OpenApi;
+
+/// The group's routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/log", post(log_message))
+}
+
+/// The group's OpenAPI paths.
+#[derive(OpenApi)]
+#[openapi(paths(log_message))]
+pub struct LogApi;
+
+/// `POST /log` (guide §10): creates the conversation when needed.
+#[utoipa::path(post, path = "/log", tag = "messages", request_body = LogMessage,
+    responses(
+        (status = 200, description = "Logged", body = Logged),
+        (status = 400, description = "Missing or malformed field, or a conversation of another customer", body = ErrorBody),
+        (status = 404, description = "Unknown customer or conversation", body = ErrorBody)))]
+pub async fn log_message(
+    State(s): State<AppState>,
+    JsonBody(input): JsonBody<LogMessage>,
+) -> ApiResult<Json<Logged>> {
+    Ok(Json(s.crm.log_message(&input).await?))
+}

@@ -1,0 +1,243 @@
+//! # crm-messages
+//!
+//! The messages endpoint group (guide §11–19): reading the log, delivery
+//! status and the processing queue. Rules in `crm_domain::messages`.
+
+use axum::extract::State;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use crm_domain::conversations::parse_context_id;
+use crm_domain::customers::parse_customer_id;
+use crm_domain::messages::{parse_log_id, MarkedProcessed, Message, MessageFilter};
+use crm_domain::types::{Channel, Direction, SendStatus};
+use crm_domain::Listed;
+use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, PathParam, QueryMap};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+/// The group's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/messages", get(list_messages))
+        .route("/messages/unprocessed", get(unprocessed_messages))
+        .route("/messages/failed", get(failed_messages))
+        .route("/messages/{log_id}", get(get_message))
+        .route("/messages/{log_id}/status", put(update_status))
+        .route("/messages/{log_id}/processed", post(mark_processed))
+        .route("/messages/context/{context_id}", get(messages_for_context))
+        .route(
+            "/messages/context/{context_id}/processed",
+            post(mark_context_processed),
+        )
+        .route(
+            "/messages/customer/{customer_id}",
+            get(messages_for_customer),
+        )
+}
+
+/// The group's OpenAPI paths.
+#[derive(OpenApi)]
+#[openapi(paths(
+    list_messages,
+    get_message,
+    messages_for_context,
+    messages_for_customer,
+    update_status,
+    mark_processed,
+    mark_context_processed,
+    unprocessed_messages,
+    failed_messages
+))]
+pub struct MessagesApi;
+
+/// Answer of every message list.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MessageList {
+    /// The page of messages.
+    pub messages: Vec<Message>,
+    /// Items in this response.
+    pub count: usize,
+    /// Pass as `cursor` for the next page; `null` at the end.
+    pub next_cursor: Option<String>,
+}
+
+impl From<Listed<Message>> for MessageList {
+    fn from(page: Listed<Message>) -> Self {
+        Self {
+            count: page.items.len(),
+            messages: page.items,
+            next_cursor: page.next_cursor,
+        }
+    }
+}
+
+/// Body of `PUT /messages/{log_id}/status`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StatusRequest {
+    /// `sent`, `delivered`, `failed` or `pending`.
+    pub send_status: SendStatus,
+}
+
+/// Answer of `PUT /messages/{log_id}/status`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StatusUpdated {
+    /// Always true.
+    pub success: bool,
+    /// The message.
+    pub log_id: i64,
+    /// Its new status.
+    pub send_status: SendStatus,
+}
+
+/// Answer of `POST /messages/{log_id}/processed`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Processed {
+    /// Always true.
+    pub success: bool,
+    /// The message.
+    pub log_id: i64,
+}
+
+/// `GET /messages` (guide §11): newest first.
+#[utoipa::path(get, path = "/messages", tag = "messages",
+    params(
+        ("channel" = Option<Channel>, Query, description = "Only this channel"),
+        ("direction" = Option<Direction>, Query, description = "Only this direction"),
+        ("limit" = Option<u32>, Query, description = "1..=1000, default 100"),
+        ("offset" = Option<u32>, Query, description = "0..=10000"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    responses((status = 200, body = MessageList), (status = 400, body = ErrorBody)))]
+pub async fn list_messages(State(s): State<AppState>, q: QueryMap) -> ApiResult<Json<MessageList>> {
+    let filter = MessageFilter {
+        channel: q.enum_param("channel", "email, chat, voice, sms, whatsapp, social")?,
+        direction: q.enum_param("direction", "inbound, outbound")?,
+    };
+    Ok(Json(
+        s.crm
+            .list_messages(&filter, &q.list_params()?)
+            .await?
+            .into(),
+    ))
+}
+
+/// `GET /messages/{log_id}` (guide §12).
+#[utoipa::path(get, path = "/messages/{log_id}", tag = "messages", params(("log_id" = i64, Path, description = "Message id")),
+    responses((status = 200, body = Message), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_message(
+    State(s): State<AppState>,
+    PathParam(id): PathParam,
+) -> ApiResult<Json<Message>> {
+    Ok(Json(s.crm.get_message(parse_log_id(&id)?).await?))
+}
+
+/// `GET /messages/context/{context_id}` (guide §13): oldest first.
+#[utoipa::path(get, path = "/messages/context/{context_id}", tag = "messages",
+    params(("context_id" = String, Path, description = "Conversation id (UUID)"),
+        ("limit" = Option<u32>, Query, description = "1..=1000, default 100"), ("offset" = Option<u32>, Query, description = "0..=10000"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    responses((status = 200, body = MessageList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn messages_for_context(
+    State(s): State<AppState>,
+    PathParam(id): PathParam,
+    q: QueryMap,
+) -> ApiResult<Json<MessageList>> {
+    let id = parse_context_id("context_id", &id)?;
+    Ok(Json(
+        s.crm
+            .messages_for_context(&id, &q.list_params()?)
+            .await?
+            .into(),
+    ))
+}
+
+/// `GET /messages/customer/{customer_id}` (guide §14): oldest first, across conversations.
+#[utoipa::path(get, path = "/messages/customer/{customer_id}", tag = "messages",
+    params(("customer_id" = i64, Path, description = "Customer id"),
+        ("limit" = Option<u32>, Query, description = "1..=1000, default 100"), ("offset" = Option<u32>, Query, description = "0..=10000"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    responses((status = 200, body = MessageList), (status = 400, body = ErrorBody)))]
+pub async fn messages_for_customer(
+    State(s): State<AppState>,
+    PathParam(id): PathParam,
+    q: QueryMap,
+) -> ApiResult<Json<MessageList>> {
+    let id = parse_customer_id("customer_id", &id)?;
+    Ok(Json(
+        s.crm
+            .messages_for_customer(id, &q.list_params()?)
+            .await?
+            .into(),
+    ))
+}
+
+/// `PUT /messages/{log_id}/status` (guide §15).
+#[utoipa::path(put, path = "/messages/{log_id}/status", tag = "messages", request_body = StatusRequest,
+    params(("log_id" = i64, Path, description = "Message id")),
+    responses((status = 200, body = StatusUpdated), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn update_status(
+    State(s): State<AppState>,
+    PathParam(id): PathParam,
+    JsonBody(req): JsonBody<StatusRequest>,
+) -> ApiResult<Json<StatusUpdated>> {
+    let message = s
+        .crm
+        .set_send_status(parse_log_id(&id)?, req.send_status)
+        .await?;
+    Ok(Json(StatusUpdated {
+        success: true,
+        log_id: message.log_id,
+        send_status: message.send_status,
+    }))
+}
+
+/// `POST /messages/{log_id}/processed` (guide §16): idempotent.
+#[utoipa::path(post, path = "/messages/{log_id}/processed", tag = "messages", params(("log_id" = i64, Path, description = "Message id")),
+    responses((status = 200, body = Processed), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn mark_processed(
+    State(s): State<AppState>,
+    PathParam(id): PathParam,
+) -> ApiResult<Json<Processed>> {
+    let message = s.crm.mark_processed(parse_log_id(&id)?).await?;
+    Ok(Json(Processed {
+        success: true,
+        log_id: message.log_id,
+    }))
+}
+
+/// `POST /messages/context/{context_id}/processed` (guide §17): up to 1000 per call.
+#[utoipa::path(post, path = "/messages/context/{context_id}/processed", tag = "messages",
+    params(("context_id" = String, Path, description = "Conversation id (UUID)")),
+    responses((status = 200, body = MarkedProcessed), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn mark_context_processed(
+    State(s): State<AppState>,
+    PathParam(id): PathParam,
+) -> ApiResult<Json<MarkedProcessed>> {
+    let id = parse_context_id("context_id", &id)?;
+    Ok(Json(s.crm.mark_context_processed(&id).await?))
+}
+
+/// `GET /messages/unprocessed` (guide §18): oldest first.
+#[utoipa::path(get, path = "/messages/unprocessed", tag = "messages",
+    params(("limit" = Option<u32>, Query, description = "1..=1000, default 100"), ("offset" = Option<u32>, Query, description = "0..=10000"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    responses((status = 200, body = MessageList), (status = 400, body = ErrorBody)))]
+pub async fn unprocessed_messages(
+    State(s): State<AppState>,
+    q: QueryMap,
+) -> ApiResult<Json<MessageList>> {
+    Ok(Json(
+        s.crm.unprocessed_messages(&q.list_params()?).await?.into(),
+    ))
+}
+
+/// `GET /messages/failed` (guide §19): oldest first.
+#[utoipa::path(get, path = "/messages/failed", tag = "messages",
+    params(("limit" = Option<u32>, Query, description = "1..=1000, default 100"), ("offset" = Option<u32>, Query, description = "0..=10000"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    responses((status = 200, body = MessageList), (status = 400, body = ErrorBody)))]
+pub async fn failed_messages(
+    State(s): State<AppState>,
+    q: QueryMap,
+) -> ApiResult<Json<MessageList>> {
+    Ok(Json(s.crm.failed_messages(&q.list_params()?).await?.into()))
+}

@@ -1,0 +1,383 @@
+//! # crm-store-dynamodb
+//!
+//! The DynamoDB adapter of the storage port: each port call is one
+//! DynamoDB API call through aws-sdk-dynamodb.
+//!
+//! - `get_item` → `GetItem` with `ConsistentRead=true`;
+//! - conditions → `ConditionExpression`, updates → `UpdateExpression`, with
+//!   every name and value as a placeholder (`#n0`, `:v0`), so reserved words
+//!   (`status`, `name`, `value` …) are safe;
+//! - `ConditionalCheckFailedException` → [`StoreError::ConditionFailed`];
+//!   `TransactionCanceledException` → [`StoreError::TransactionCanceled`] with
+//!   one reason per action (`ConditionalCheckFailed`, or anything else as a
+//!   retryable conflict);
+//! - throttling and 5xx are retried by the SDK's standard retry mode, then
+//!   surface as [`StoreError::Throttled`] / [`StoreError::Unavailable`]
+//!   (503 to clients); AWS error text never leaves the adapter except as
+//!   `InvalidRequest` detail, which the HTTP layer does not show.
+//!
+//! [`table`] reads the table definition from `template.yaml`.
+
+pub mod expr;
+pub mod table;
+pub mod testing;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{
+    self as ddb, ConditionCheck, ConsumedCapacity, Delete as DdbDelete, Put as DdbPut,
+    ReturnConsumedCapacity, ReturnValue, TransactWriteItem, Update as DdbUpdate,
+};
+use aws_sdk_dynamodb::Client;
+use crm_domain::store::{
+    CancelReason, Delete, Item, Key, Page, Put, Query, ReturnValues, Store, StoreError, Update,
+    WriteAction,
+};
+
+use expr::Expr;
+
+/// An SDK attribute map.
+type DdbItem = HashMap<String, ddb::AttributeValue>;
+
+fn to_ddb(item: Item) -> DdbItem {
+    serde_dynamo::Item::from(item).into()
+}
+
+fn from_ddb(item: DdbItem) -> Item {
+    serde_dynamo::Item::from(item).into()
+}
+
+fn key_of(key: &Key) -> DdbItem {
+    to_ddb(key.to_item())
+}
+
+/// Read and write capacity units consumed through one store, summed
+/// (`ReturnConsumedCapacity=TOTAL` on every call), for the benchmark.
+#[derive(Debug, Default)]
+pub struct Capacity {
+    milli_units: AtomicU64,
+}
+
+impl Capacity {
+    fn add(&self, c: Option<&ConsumedCapacity>) {
+        if let Some(units) = c.and_then(|c| c.capacity_units()) {
+            self.milli_units
+                .fetch_add((units * 1000.0).round() as u64, Ordering::Relaxed);
+        }
+    }
+
+    /// Capacity units consumed since the last call, and reset to zero.
+    pub fn take(&self) -> f64 {
+        self.milli_units.swap(0, Ordering::Relaxed) as f64 / 1000.0
+    }
+}
+
+/// The DynamoDB store over one table.
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    capacity: Arc<Capacity>,
+}
+
+impl DynamoStore {
+    /// A store over `table` through `client`.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            capacity: Arc::default(),
+        }
+    }
+
+    /// A store over `table` with the SDK's configuration from the environment
+    /// (region, credentials, `AWS_ENDPOINT_URL_DYNAMODB` for an emulator).
+    /// Makes no network call.
+    pub async fn from_env(table: impl Into<String>) -> Self {
+        let config = aws_config::load_from_env().await;
+        Self::new(Client::new(&config), table)
+    }
+
+    /// The SDK client (table administration in tests and tools).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Capacity consumed through this store.
+    pub fn capacity(&self) -> &Capacity {
+        &self.capacity
+    }
+}
+
+/// SDK builders that take expression placeholders: one call sets both maps.
+trait Placeholders: Sized {
+    fn placeholders(self, e: &Expr) -> Self;
+}
+
+macro_rules! placeholders_for {
+    ($($builder:ty),*) => {$(
+        impl Placeholders for $builder {
+            fn placeholders(self, e: &Expr) -> Self {
+                self.set_expression_attribute_names(e.names()).set_expression_attribute_values(e.values())
+            }
+        }
+    )*};
+}
+
+placeholders_for!(
+    aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder,
+    aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder,
+    aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder,
+    aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    aws_sdk_dynamodb::types::builders::PutBuilder,
+    aws_sdk_dynamodb::types::builders::UpdateBuilder,
+    aws_sdk_dynamodb::types::builders::DeleteBuilder,
+    aws_sdk_dynamodb::types::builders::ConditionCheckBuilder
+);
+
+/// Maps an SDK error to the port's error.
+fn map_err<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
+    err: SdkError<E, R>,
+) -> StoreError {
+    match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            StoreError::Unavailable(format!("{err:?}").chars().take(300).collect())
+        }
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            let message = e.message().unwrap_or_default().to_string();
+            match e.code().unwrap_or_default() {
+                "ConditionalCheckFailedException" => StoreError::ConditionFailed,
+                "ValidationException" | "SerializationException" => {
+                    StoreError::InvalidRequest(message)
+                }
+                "ProvisionedThroughputExceededException"
+                | "ThrottlingException"
+                | "RequestLimitExceeded" => StoreError::Throttled,
+                "InternalServerError" | "ServiceUnavailable" => StoreError::Unavailable(message),
+                code => StoreError::Internal(format!("{code}: {message}")),
+            }
+        }
+        _ => StoreError::Internal(format!("{err:?}").chars().take(300).collect()),
+    }
+}
+
+fn return_value(ret: ReturnValues) -> ReturnValue {
+    match ret {
+        ReturnValues::None => ReturnValue::None,
+        ReturnValues::AllOld => ReturnValue::AllOld,
+        ReturnValues::AllNew => ReturnValue::AllNew,
+    }
+}
+
+#[async_trait]
+impl Store for DynamoStore {
+    async fn get_item(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_of(key)))
+            .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(map_err)?;
+        self.capacity.add(out.consumed_capacity());
+        Ok(out.item.map(from_ddb))
+    }
+
+    async fn put_item(&self, put: Put) -> Result<Option<Item>, StoreError> {
+        let mut e = Expr::default();
+        let condition = put.condition.as_ref().and_then(|c| e.condition(c));
+        let out = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_ddb(put.item)))
+            .set_condition_expression(condition)
+            .placeholders(&e)
+            .return_values(ReturnValue::AllOld)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(map_err)?;
+        self.capacity.add(out.consumed_capacity());
+        Ok(out.attributes.map(from_ddb))
+    }
+
+    async fn update_item(
+        &self,
+        update: Update,
+        ret: ReturnValues,
+    ) -> Result<Option<Item>, StoreError> {
+        let mut e = Expr::default();
+        let update_expression = e.update(&update.actions);
+        let condition = update.condition.as_ref().and_then(|c| e.condition(c));
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_of(&update.key)))
+            .update_expression(update_expression)
+            .set_condition_expression(condition)
+            .placeholders(&e)
+            .return_values(return_value(ret))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(map_err)?;
+        self.capacity.add(out.consumed_capacity());
+        Ok(out.attributes.map(from_ddb))
+    }
+
+    async fn delete_item(&self, delete: Delete) -> Result<Option<Item>, StoreError> {
+        let mut e = Expr::default();
+        let condition = delete.condition.as_ref().and_then(|c| e.condition(c));
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_of(&delete.key)))
+            .set_condition_expression(condition)
+            .placeholders(&e)
+            .return_values(ReturnValue::AllOld)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(map_err)?;
+        self.capacity.add(out.consumed_capacity());
+        Ok(out.attributes.map(from_ddb))
+    }
+
+    async fn query(&self, query: Query) -> Result<Page, StoreError> {
+        let mut e = Expr::default();
+        let key_condition = e.key_condition(&query);
+        let filter = query.filter.as_ref().and_then(|c| e.condition(c));
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .set_index_name(query.index.map(|i| i.name().to_string()))
+            .key_condition_expression(key_condition)
+            .set_filter_expression(filter)
+            .placeholders(&e)
+            .scan_index_forward(query.forward)
+            .limit(query.limit.min(i32::MAX as u32) as i32)
+            .set_exclusive_start_key(query.start_key.map(to_ddb))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(map_err)?;
+        self.capacity.add(out.consumed_capacity());
+        Ok(Page {
+            items: out
+                .items
+                .unwrap_or_default()
+                .into_iter()
+                .map(from_ddb)
+                .collect(),
+            last_evaluated_key: out.last_evaluated_key.map(from_ddb),
+        })
+    }
+
+    async fn transact_write(&self, actions: Vec<WriteAction>) -> Result<(), StoreError> {
+        let mut items = Vec::with_capacity(actions.len());
+        for action in actions {
+            let mut e = Expr::default();
+            let built = match action {
+                WriteAction::Put(p) => {
+                    let condition = p.condition.as_ref().and_then(|c| e.condition(c));
+                    TransactWriteItem::builder().put(
+                        DdbPut::builder()
+                            .table_name(&self.table)
+                            .set_item(Some(to_ddb(p.item)))
+                            .set_condition_expression(condition)
+                            .placeholders(&e)
+                            .build()
+                            .map_err(|err| StoreError::InvalidRequest(err.to_string()))?,
+                    )
+                }
+                WriteAction::Update(u) => {
+                    let update_expression = e.update(&u.actions);
+                    let condition = u.condition.as_ref().and_then(|c| e.condition(c));
+                    TransactWriteItem::builder().update(
+                        DdbUpdate::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(key_of(&u.key)))
+                            .update_expression(update_expression)
+                            .set_condition_expression(condition)
+                            .placeholders(&e)
+                            .build()
+                            .map_err(|err| StoreError::InvalidRequest(err.to_string()))?,
+                    )
+                }
+                WriteAction::Delete(d) => {
+                    let condition = d.condition.as_ref().and_then(|c| e.condition(c));
+                    TransactWriteItem::builder().delete(
+                        DdbDelete::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(key_of(&d.key)))
+                            .set_condition_expression(condition)
+                            .placeholders(&e)
+                            .build()
+                            .map_err(|err| StoreError::InvalidRequest(err.to_string()))?,
+                    )
+                }
+                WriteAction::Check(c) => {
+                    let condition = e
+                        .condition(&c.condition)
+                        .unwrap_or_else(|| "attribute_exists(PK)".into());
+                    TransactWriteItem::builder().condition_check(
+                        ConditionCheck::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(key_of(&c.key)))
+                            .condition_expression(condition)
+                            .placeholders(&e)
+                            .build()
+                            .map_err(|err| StoreError::InvalidRequest(err.to_string()))?,
+                    )
+                }
+            };
+            items.push(built.build());
+        }
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        match result {
+            Ok(out) => {
+                for c in out.consumed_capacity() {
+                    self.capacity.add(Some(c));
+                }
+                Ok(())
+            }
+            Err(err) => {
+                if let SdkError::ServiceError(service) = &err {
+                    if let aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e) =
+                        service.err()
+                    {
+                        let reasons = e
+                            .cancellation_reasons()
+                            .iter()
+                            .map(|r| match r.code().unwrap_or("None") {
+                                "None" => CancelReason::None,
+                                "ConditionalCheckFailed" => CancelReason::ConditionFailed,
+                                _ => CancelReason::Conflict,
+                            })
+                            .collect();
+                        return Err(StoreError::TransactionCanceled(reasons));
+                    }
+                }
+                Err(map_err(err))
+            }
+        }
+    }
+}

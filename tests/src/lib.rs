@@ -1,0 +1,204 @@
+//! Test support: [`spawn_app`] starts the real application (every group's
+//! router with the common layers) on a random loopback port over a store
+//! wrapped in a [`CountingStore`], and [`TestApp`] calls it over real HTTP.
+
+use std::sync::Arc;
+
+use crm_domain::store::Store;
+use crm_http::{ApiKeys, Auth};
+use crm_store_tests::CountingStore;
+use serde_json::Value;
+
+/// The API key every test app accepts.
+pub const TEST_KEY: &str = "test-key-0123456789";
+
+/// A fresh, empty store of the kind named by `CRM_TEST_STORE`: `sqlite` (default,
+/// in memory) or `dynamodb` (a new table on the emulator at `AWS_ENDPOINT_URL_DYNAMODB`).
+pub async fn test_store() -> Arc<dyn Store> {
+    match std::env::var("CRM_TEST_STORE").as_deref() {
+        Ok("sqlite") | Err(_) => {
+            Arc::new(crm_store_sqlite::SqliteStore::in_memory().expect("in-memory store"))
+        }
+        Ok("dynamodb") => Arc::new(crm_store_dynamodb::testing::fresh_store().await),
+        Ok(other) => panic!("CRM_TEST_STORE={other} is not a store (sqlite | dynamodb)"),
+    }
+}
+
+/// A running app.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// Counts the store calls the app makes.
+    pub store: Arc<CountingStore>,
+    client: reqwest::Client,
+}
+
+/// Starts the whole API on a random port over a fresh store.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_on(test_store().await).await
+}
+
+/// Starts the whole API on a random port over `store`.
+pub async fn spawn_app_on(store: Arc<dyn Store>) -> TestApp {
+    let counting = Arc::new(CountingStore::new(store));
+    let state = crm_http::bootstrap::state_with(counting.clone()).expect("state");
+    let app = local_api::app(state, Auth::Keys(ApiKeys::from_plaintext([TEST_KEY])));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    TestApp {
+        base,
+        store: counting,
+        client: reqwest::Client::new(),
+    }
+}
+
+/// A response: status and JSON body (`Value::Null` when the body is not JSON).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// Parsed body.
+    pub body: Value,
+    /// `content-type` header.
+    pub content_type: String,
+}
+
+impl Reply {
+    /// `body[name]`.
+    pub fn get(&self, name: &str) -> &Value {
+        &self.body[name]
+    }
+}
+
+impl TestApp {
+    /// Sends `method path` with the test key and an optional JSON body.
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
+        let mut req = self
+            .client
+            .request(
+                method.parse().expect("method"),
+                format!("{}{}", self.base, path),
+            )
+            .header("x-api-key", TEST_KEY);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        Self::reply(req.send().await.expect("request")).await
+    }
+
+    /// Sends a raw body with the given content type (or none).
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        content_type: Option<&str>,
+        key: Option<&str>,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(
+                method.parse().expect("method"),
+                format!("{}{}", self.base, path),
+            )
+            .body(body.to_vec());
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        if let Some(k) = key {
+            req = req.header("x-api-key", k);
+        }
+        Self::reply(req.send().await.expect("request")).await
+    }
+
+    async fn reply(resp: reqwest::Response) -> Reply {
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let bytes = resp.bytes().await.expect("body");
+        Reply {
+            status,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            content_type,
+        }
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call("GET", path, None).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.call("POST", path, Some(body)).await
+    }
+
+    /// `PUT path` with a JSON body.
+    pub async fn put(&self, path: &str, body: Value) -> Reply {
+        self.call("PUT", path, Some(body)).await
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.call("DELETE", path, None).await
+    }
+
+    /// Creates a customer from `body`, asserting 201; returns its id.
+    pub async fn customer(&self, body: Value) -> i64 {
+        let r = self.post("/customers", body).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        r.get("customer_id").as_i64().expect("customer_id")
+    }
+
+    /// Logs a message for `customer_id`, asserting 200; returns (log_id, context_id).
+    pub async fn log(&self, customer_id: i64, direction: &str, text: &str) -> (i64, String) {
+        let r = self
+            .post(
+                "/log",
+                serde_json::json!({"customer_id": customer_id, "channel": "sms", "channel_identifier": "+14165551234",
+                    "direction": direction, "message_body": text}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        (
+            r.get("log_id").as_i64().expect("log_id"),
+            r.get("context_id")
+                .as_str()
+                .expect("context_id")
+                .to_string(),
+        )
+    }
+}
+
+/// Asserts `reply` is an error with `status` in the documented JSON shape.
+pub fn assert_error(reply: &Reply, status: u16, code: &str) {
+    assert_eq!(reply.status, status, "{:?}", reply.body);
+    assert!(
+        reply.content_type.starts_with("application/json"),
+        "content-type {}",
+        reply.content_type
+    );
+    assert!(
+        reply.get("error").as_str().is_some_and(|e| !e.is_empty()),
+        "{:?}",
+        reply.body
+    );
+    assert_eq!(reply.get("code"), code, "{:?}", reply.body);
+    assert!(
+        reply
+            .get("request_id")
+            .as_str()
+            .is_some_and(|e| !e.is_empty()),
+        "{:?}",
+        reply.body
+    );
+}

@@ -1,0 +1,236 @@
+//! Each endpoint makes a bounded number of store calls, independent of how
+//! much is stored: measured through the counting wrapper, once on a small
+//! data set and again after adding much more.
+
+use crm_tests::{spawn_app, TestApp};
+use serde_json::json;
+
+/// (method, path, body, most store calls allowed).
+fn endpoints(
+    customer: i64,
+    fresh: i64,
+    context: &str,
+    log_id: i64,
+) -> Vec<(&'static str, String, Option<serde_json::Value>, usize)> {
+    let msg = json!({"customer_id": customer, "channel": "sms", "channel_identifier": "+14165551234", "direction": "inbound", "message_body": "x"});
+    let mut with_ctx = msg.clone();
+    with_ctx["context_id"] = json!(context);
+    vec![
+        ("GET", "/health".into(), None, 0),
+        (
+            "POST",
+            "/customers".into(),
+            Some(json!({"email": "new@example.com"})),
+            2,
+        ),
+        ("GET", "/customers".into(), None, 1),
+        (
+            "GET",
+            "/customers?company=acme&limit=5".into(),
+            None,
+            crm_domain::paging::MAX_QUERY_CALLS,
+        ),
+        ("GET", "/customers?email=c0%40example.com".into(), None, 2),
+        ("GET", format!("/customers/{customer}"), None, 1),
+        (
+            "GET",
+            "/customers/c0%40example.com?by=email".into(),
+            None,
+            2,
+        ),
+        ("GET", "/customers/%2B14165550000?by=phone".into(), None, 2),
+        (
+            "PUT",
+            format!("/customers/{customer}"),
+            Some(json!({"name": "Renamed"})),
+            2,
+        ),
+        (
+            "PUT",
+            format!("/customers/{customer}"),
+            Some(json!({"email": "c0-moved@example.com"})),
+            3,
+        ),
+        (
+            "POST",
+            "/customers/lookup".into(),
+            Some(json!({"phone": "+14165550000"})),
+            2,
+        ),
+        (
+            "POST",
+            "/customers/upsert".into(),
+            Some(json!({"email": "c1@example.com", "name": "Up"})),
+            3,
+        ),
+        (
+            "GET",
+            "/context/%2B14165550000?by=phone_normalized".into(),
+            None,
+            4,
+        ),
+        ("GET", format!("/context/{fresh}"), None, 2),
+        (
+            "POST",
+            format!("/context/{context}/update"),
+            Some(json!({"intent": "x"})),
+            2,
+        ),
+        (
+            "POST",
+            format!("/context/{customer}/update"),
+            Some(json!({"intent": "y"})),
+            3,
+        ),
+        ("POST", "/log".into(), Some(msg), 3),
+        ("POST", "/log".into(), Some(with_ctx), 4),
+        ("GET", "/messages".into(), None, 1),
+        (
+            "GET",
+            "/messages?channel=sms&limit=10".into(),
+            None,
+            crm_domain::paging::MAX_QUERY_CALLS,
+        ),
+        ("GET", format!("/messages/{log_id}"), None, 1),
+        (
+            "GET",
+            format!("/messages/context/{context}?limit=10"),
+            None,
+            2,
+        ),
+        (
+            "GET",
+            format!("/messages/customer/{customer}?limit=10"),
+            None,
+            1,
+        ),
+        (
+            "PUT",
+            format!("/messages/{log_id}/status"),
+            Some(json!({"send_status": "delivered"})),
+            1,
+        ),
+        (
+            "POST",
+            format!("/messages/{log_id}/processed"),
+            Some(json!({})),
+            1,
+        ),
+        ("GET", "/messages/unprocessed?limit=10".into(), None, 1),
+        ("GET", "/messages/failed".into(), None, 1),
+        ("GET", "/conversations".into(), None, 1),
+        (
+            "GET",
+            "/conversations?status=active&limit=10".into(),
+            None,
+            1,
+        ),
+        (
+            "GET",
+            format!("/conversations?customer_id={customer}"),
+            None,
+            1,
+        ),
+        ("GET", format!("/conversations/{context}"), None, 1),
+        (
+            "GET",
+            format!("/conversations/customer/{customer}"),
+            None,
+            2,
+        ),
+        (
+            "PUT",
+            format!("/conversations/{context}"),
+            Some(json!({"sentiment": "positive"})),
+            2,
+        ),
+        (
+            "POST",
+            "/conversations/get-or-create".into(),
+            Some(json!({"customer_id": customer})),
+            2,
+        ),
+        (
+            "POST",
+            "/conversations/get-or-create".into(),
+            Some(json!({"customer_id": fresh})),
+            2,
+        ),
+        (
+            "POST",
+            format!("/messages/context/{context}/processed"),
+            Some(json!({})),
+            3,
+        ),
+        (
+            "POST",
+            format!("/conversations/{context}/close"),
+            Some(json!({"status": "resolved"})),
+            3,
+        ),
+        (
+            "POST",
+            "/conversations".into(),
+            Some(json!({"customer_id": customer})),
+            2,
+        ),
+        ("DELETE", format!("/customers/{fresh}"), None, 2),
+    ]
+}
+
+async fn seed(app: &TestApp, customers: usize, messages_each: usize, offset: usize) {
+    for i in offset..offset + customers {
+        let id = app
+            .customer(json!({"email": format!("c{i}@example.com"), "phone": format!("+1416555{:04}", i), "company": if i % 3 == 0 { "Acme" } else { "Other" }}))
+            .await;
+        for m in 0..messages_each {
+            app.log(id, if m % 2 == 0 { "inbound" } else { "outbound" }, "seed")
+                .await;
+        }
+    }
+}
+
+async fn measure(
+    app: &TestApp,
+    customer: i64,
+    fresh: i64,
+    context: &str,
+    log_id: i64,
+) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    for (method, path, body, bound) in endpoints(customer, fresh, context, log_id) {
+        app.store.reset();
+        let r = app.call(method, &path, body).await;
+        assert!(r.status < 400, "{method} {path}: {} {:?}", r.status, r.body);
+        let calls = app.store.total();
+        assert!(
+            calls <= bound,
+            "{method} {path}: {calls} store calls, bound {bound} ({:?})",
+            app.store.by_operation()
+        );
+        out.push((format!("{method} {path}"), calls));
+    }
+    out
+}
+
+#[tokio::test]
+async fn store_calls_per_endpoint_are_bounded_and_independent_of_data_size() {
+    let small = spawn_app().await;
+    seed(&small, 3, 2, 0).await;
+    let big = spawn_app().await;
+    seed(&big, 3, 2, 0).await;
+    seed(&big, 60, 8, 1000).await;
+    let mut runs = Vec::new();
+    for app in [&small, &big] {
+        let fresh = app.customer(json!({"email": "fresh@example.com"})).await;
+        let (log_id, context) = app.log(1, "inbound", "measured").await;
+        runs.push(measure(app, 1, fresh, &context, log_id).await);
+    }
+    for (a, b) in runs[0].iter().zip(&runs[1]) {
+        assert_eq!(
+            a.1, b.1,
+            "{}: store calls changed with the data ({} vs {})",
+            a.0, a.1, b.1
+        );
+    }
+}
