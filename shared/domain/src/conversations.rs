@@ -247,7 +247,10 @@ fn status_of(raw: &str) -> DomainResult<ConversationStatus> {
 impl ConversationRecord {
     /// A new active conversation for `customer_id`.
     pub(crate) fn new(customer_id: i64) -> Self {
-        let context_id = uuid::Uuid::new_v4().to_string();
+        // UUIDv7: time-ordered and monotonic within the process, so two
+        // conversations created in the same millisecond still list in
+        // creation order (the sort keys are `<created_at>#<uuid>`).
+        let context_id = uuid::Uuid::now_v7().to_string();
         let now = now_rfc3339();
         let key = keys::context(&context_id);
         let status = ConversationStatus::Active.as_str();
@@ -877,6 +880,26 @@ impl Crm {
                     is_new: true,
                 })
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ConversationRecord;
+
+    /// Lists sort by `<created_at>#<uuid>`; conversations opened within one
+    /// millisecond must still come out in creation order.
+    #[test]
+    fn sort_keys_follow_creation_order_within_a_millisecond() {
+        let records: Vec<_> = (0..200).map(|_| ConversationRecord::new(7)).collect();
+        for pair in records.windows(2) {
+            assert!(
+                pair[0].gsi1sk < pair[1].gsi1sk,
+                "{} should sort before {}",
+                pair[0].gsi1sk,
+                pair[1].gsi1sk
+            );
         }
     }
 }
