@@ -30,7 +30,7 @@ start() {
   (cd "$DIR" && exec java -Xmx1g -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar \
       -inMemory -sharedDb -port "$port" -disableTelemetry >"$ROOT/.tools/dynamodb-local.log" 2>&1) &
   echo $! >"$PIDFILE"
-  for _ in $(seq 200); do
+  for _ in $(seq 600); do  # up to a minute on a busy machine
     if curl -s -o /dev/null "http://127.0.0.1:$port"; then
       echo "export AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$port AWS_ACCESS_KEY_ID=dummy AWS_SECRET_ACCESS_KEY=dummy AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true"
       return 0

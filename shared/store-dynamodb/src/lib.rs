@@ -20,6 +20,7 @@
 
 pub mod expr;
 pub mod table;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 use std::collections::HashMap;

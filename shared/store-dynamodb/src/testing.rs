@@ -1,5 +1,8 @@
 //! Test support: a [`DynamoStore`] over a fresh table on the DynamoDB
 //! emulator named by `AWS_ENDPOINT_URL_DYNAMODB`, created from `template.yaml`.
+//!
+//! Behind the `testing` feature: test crates and the capacity benchmark turn it
+//! on as a dev-dependency, so no Lambda binary carries it.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
