@@ -1,13 +1,15 @@
 //! # crm-context
 //!
 //! The context endpoint group (guide §8–9): the agent's primary entry point.
-//! Rules in `crm_domain::conversations`.
+//! Rules in `crm_domain::flows::context` (the view) and
+//! `crm_domain::flows::update_conversation` (the update).
 
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use crm_domain::conversations::{ContextRef, ContextUpdated, ContextView, ConversationPatch};
+use crm_domain::conversations::{ContextRef, ContextUpdated, ConversationPatch};
 use crm_domain::customers::CustomerRef;
+use crm_domain::flows::ContextView;
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, PathParam, QueryMap};
 use utoipa::OpenApi;
 

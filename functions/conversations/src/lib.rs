@@ -1,17 +1,17 @@
 //! # crm-conversations
 //!
 //! The conversations endpoint group (guide §20–26). Rules in
-//! `crm_domain::conversations`.
+//! `crm_domain::conversations` (get, list) and `crm_domain::flows` (open:
+//! `open.rs`; update, close: `update_conversation.rs`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use crm_domain::conversations::{
-    parse_context_id, Conversation, ConversationFilter, ConversationPatch, NewConversation,
+    Conversation, ConversationFilter, ConversationPatch, NewConversation,
 };
-use crm_domain::customers::parse_customer_id;
-use crm_domain::types::ConversationStatus;
+use crm_domain::types::{ContextId, ConversationStatus, CustomerId};
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, OptionalJsonBody, PathParam, QueryMap};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
@@ -117,7 +117,7 @@ pub async fn list_conversations(
         status: q.enum_param("status", "active, paused, resolved, archived")?,
         customer_id: q
             .get("customer_id")
-            .map(|c| parse_customer_id("customer_id", c))
+            .map(|c| CustomerId::parse("customer_id", c))
             .transpose()?,
     };
     let page = s.crm.list_conversations(&filter, &q.list_params()?).await?;
@@ -138,7 +138,7 @@ pub async fn get_conversation(
 ) -> ApiResult<Json<Conversation>> {
     Ok(Json(
         s.crm
-            .get_conversation(&parse_context_id("context_id", &id)?)
+            .get_conversation(&ContextId::parse("context_id", &id)?)
             .await?,
     ))
 }
@@ -153,7 +153,7 @@ pub async fn open_conversation_for_customer(
 ) -> ApiResult<Json<Conversation>> {
     Ok(Json(
         s.crm
-            .open_conversation_for(parse_customer_id("customer_id", &id)?)
+            .open_conversation_for(CustomerId::parse("customer_id", &id)?)
             .await?,
     ))
 }
@@ -186,7 +186,7 @@ pub async fn update_conversation(
 ) -> ApiResult<Json<Conversation>> {
     Ok(Json(
         s.crm
-            .update_conversation(&parse_context_id("context_id", &id)?, &patch)
+            .update_conversation(&ContextId::parse("context_id", &id)?, &patch)
             .await?,
     ))
 }
@@ -211,7 +211,7 @@ pub async fn close_conversation(
     };
     let conversation = s
         .crm
-        .update_conversation(&parse_context_id("context_id", &id)?, &patch)
+        .update_conversation(&ContextId::parse("context_id", &id)?, &patch)
         .await?;
     Ok(Json(ConversationOutcome {
         conversation,

@@ -1,15 +1,15 @@
 //! # crm-customers
 //!
 //! The customers endpoint group (guide §1–7). Handlers parse and answer; the
-//! rules are in `crm_domain::customers`, the keys in `crm_domain::keys`.
+//! rules are in `crm_domain::customers` (`service.rs`), the keys in its
+//! `record.rs`; deleting is the flow `crm_domain::flows::delete_customer`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use crm_domain::customers::{
-    parse_customer_id, Customer, CustomerFilter, CustomerInput, CustomerPatch, CustomerRef,
-};
+use crm_domain::customers::{Customer, CustomerFilter, CustomerInput, CustomerPatch, CustomerRef};
+use crm_domain::types::{nonblank, CustomerId};
 use crm_domain::DomainError;
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, PathParam, QueryMap};
 use serde::{Deserialize, Serialize};
@@ -154,7 +154,7 @@ pub async fn update_customer(
     PathParam(id): PathParam,
     JsonBody(patch): JsonBody<CustomerPatch>,
 ) -> ApiResult<Json<Customer>> {
-    let id = parse_customer_id("customer_id", &id)?;
+    let id = CustomerId::parse("customer_id", &id)?;
     Ok(Json(s.crm.update_customer(id, &patch).await?))
 }
 
@@ -166,11 +166,11 @@ pub async fn delete_customer(
     State(s): State<AppState>,
     PathParam(id): PathParam,
 ) -> ApiResult<Json<Deleted>> {
-    let id = parse_customer_id("customer_id", &id)?;
+    let id = CustomerId::parse("customer_id", &id)?;
     s.crm.delete_customer(id).await?;
     Ok(Json(Deleted {
         success: true,
-        deleted_id: id,
+        deleted_id: id.get(),
     }))
 }
 
@@ -181,17 +181,12 @@ pub async fn lookup_customer(
     State(s): State<AppState>,
     JsonBody(req): JsonBody<LookupRequest>,
 ) -> ApiResult<Json<Customer>> {
-    let nonblank = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
-    };
-    let r = if let Some(email) = nonblank(&req.email) {
+    let given = |v: &Option<String>| nonblank(v.as_deref()).map(str::to_string);
+    let r = if let Some(email) = given(&req.email) {
         CustomerRef::parse(&email, Some("email"), &s.crm)
-    } else if let Some(phone) = nonblank(&req.phone).or_else(|| nonblank(&req.phone_normalized)) {
+    } else if let Some(phone) = given(&req.phone).or_else(|| given(&req.phone_normalized)) {
         CustomerRef::parse(&phone, Some("phone"), &s.crm)
-    } else if let Some(x) = nonblank(&req.external_crm_id) {
+    } else if let Some(x) = given(&req.external_crm_id) {
         CustomerRef::parse(&x, Some("external_id"), &s.crm)
     } else {
         Err(DomainError::invalid(

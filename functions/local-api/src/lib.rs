@@ -1,6 +1,7 @@
 //! # local-api
 //!
-//! Every endpoint group merged into one axum server over the embedded store:
+//! Every endpoint group merged into one axum server over the embedded store
+//! (or DynamoDB, see [`store`]):
 //! the local stand-in for API Gateway + one Lambda per group. Also serves the
 //! OpenAPI document generated from the handlers at `GET /openapi.json`.
 
@@ -11,6 +12,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 pub mod keys;
+pub mod store;
 
 /// The guide's Quick Reference: its 26 endpoints as (lowercase method, path
 /// template with this API's parameter names). Tests hold the routers, the

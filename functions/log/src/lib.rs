@@ -1,7 +1,8 @@
 //! # crm-log
 //!
 //! The log endpoint (guide §10): records a message and updates its
-//! conversation. Rules in `crm_domain::messages`.
+//! conversation. Rules in `crm_domain::flows::log`; the message record and
+//! its keys in `crm_domain::messages`.
 
 use axum::extract::State;
 use axum::routing::post;

@@ -1,15 +1,14 @@
 //! # crm-messages
 //!
 //! The messages endpoint group (guide §11–19): reading the log, delivery
-//! status and the processing queue. Rules in `crm_domain::messages`.
+//! status and the processing queue. Rules in `crm_domain::messages`
+//! (a conversation's messages: `crm_domain::flows::context_messages`).
 
 use axum::extract::State;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use crm_domain::conversations::parse_context_id;
-use crm_domain::customers::parse_customer_id;
-use crm_domain::messages::{parse_log_id, MarkedProcessed, Message, MessageFilter};
-use crm_domain::types::{Channel, Direction, SendStatus};
+use crm_domain::messages::{MarkedProcessed, Message, MessageFilter};
+use crm_domain::types::{Channel, ContextId, CustomerId, Direction, LogId, SendStatus};
 use crm_domain::Listed;
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, PathParam, QueryMap};
 use serde::{Deserialize, Serialize};
@@ -127,7 +126,7 @@ pub async fn get_message(
     State(s): State<AppState>,
     PathParam(id): PathParam,
 ) -> ApiResult<Json<Message>> {
-    Ok(Json(s.crm.get_message(parse_log_id(&id)?).await?))
+    Ok(Json(s.crm.get_message(LogId::parse(&id)?).await?))
 }
 
 /// `GET /messages/context/{context_id}` (guide §13): oldest first.
@@ -141,7 +140,7 @@ pub async fn messages_for_context(
     PathParam(id): PathParam,
     q: QueryMap,
 ) -> ApiResult<Json<MessageList>> {
-    let id = parse_context_id("context_id", &id)?;
+    let id = ContextId::parse("context_id", &id)?;
     Ok(Json(
         s.crm
             .messages_for_context(&id, &q.list_params()?)
@@ -161,7 +160,7 @@ pub async fn messages_for_customer(
     PathParam(id): PathParam,
     q: QueryMap,
 ) -> ApiResult<Json<MessageList>> {
-    let id = parse_customer_id("customer_id", &id)?;
+    let id = CustomerId::parse("customer_id", &id)?;
     Ok(Json(
         s.crm
             .messages_for_customer(id, &q.list_params()?)
@@ -181,7 +180,7 @@ pub async fn update_status(
 ) -> ApiResult<Json<StatusUpdated>> {
     let message = s
         .crm
-        .set_send_status(parse_log_id(&id)?, req.send_status)
+        .set_send_status(LogId::parse(&id)?, req.send_status)
         .await?;
     Ok(Json(StatusUpdated {
         success: true,
@@ -197,7 +196,7 @@ pub async fn mark_processed(
     State(s): State<AppState>,
     PathParam(id): PathParam,
 ) -> ApiResult<Json<Processed>> {
-    let message = s.crm.mark_processed(parse_log_id(&id)?).await?;
+    let message = s.crm.mark_processed(LogId::parse(&id)?).await?;
     Ok(Json(Processed {
         success: true,
         log_id: message.log_id,
@@ -212,7 +211,7 @@ pub async fn mark_context_processed(
     State(s): State<AppState>,
     PathParam(id): PathParam,
 ) -> ApiResult<Json<MarkedProcessed>> {
-    let id = parse_context_id("context_id", &id)?;
+    let id = ContextId::parse("context_id", &id)?;
     Ok(Json(s.crm.mark_context_processed(&id).await?))
 }
 

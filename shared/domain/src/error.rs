@@ -13,9 +13,15 @@ pub enum DomainError {
         /// What is wrong and how to fix it.
         message: String,
     },
-    /// The addressed record does not exist (→ 404).
-    #[error("{0}")]
-    NotFound(String),
+    /// The addressed record does not exist (→ 404). The message is formatted
+    /// here, once, from what was looked for and by which value.
+    #[error("{}", .what.describe(.id))]
+    NotFound {
+        /// What was looked for.
+        what: Missing,
+        /// The value it was looked up by (an id, email or phone).
+        id: String,
+    },
     /// The write would break a uniqueness or state rule (→ 409). The id of the
     /// record already holding the value is returned so the caller can use it.
     #[error("{message}")]
@@ -35,7 +41,44 @@ pub enum DomainError {
     Store(#[from] StoreError),
 }
 
+/// What a 404 was looking for (see [`DomainError::NotFound`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// A customer, looked up by `by` (`id`, `email`, `phone`,
+    /// `phone_normalized`, `external_id`): "Customer not found with {by}: {id}" (guide §3, §8).
+    Customer {
+        /// How it was looked up, as the caller named it.
+        by: &'static str,
+    },
+    /// A conversation by `context_id`.
+    Conversation,
+    /// A message by `log_id`.
+    Message,
+    /// The open (active or paused) conversation of customer `id` (guide §22).
+    OpenConversation,
+}
+
+impl Missing {
+    /// The 404 message for a lookup of `self` by `id`.
+    pub fn describe(self, id: &str) -> String {
+        match self {
+            Missing::Customer { by } => format!("Customer not found with {by}: {id}"),
+            Missing::Conversation => format!("Conversation not found: {id}"),
+            Missing::Message => format!("Message not found: {id}"),
+            Missing::OpenConversation => format!("No active conversation found for customer {id}"),
+        }
+    }
+}
+
 impl DomainError {
+    /// A 404: `what`, looked up by `id`.
+    pub fn not_found(what: Missing, id: impl std::fmt::Display) -> Self {
+        DomainError::NotFound {
+            what,
+            id: id.to_string(),
+        }
+    }
+
     /// A 400 for `field`.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         DomainError::Invalid {

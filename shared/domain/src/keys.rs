@@ -1,116 +1,201 @@
-//! The single-table key design: every key and index value the domain writes
-//! or reads is built here, and nowhere else. `docs/data-model.md` lists the
-//! access patterns these serve; keep the two in step.
+//! The single-table key design's machinery: the table's indexes, how an
+//! entity states its keys ([`Entity`]), and how a stored item is assembled
+//! from a record and its keys.
 //!
-//! | entity | PK | SK | GSI1 | GSI2 | GSI3 | GSI4 | GSI5 |
-//! |---|---|---|---|---|---|---|---|
-//! | customer | `CUSTOMER#<id>` | `PROFILE` | `CUSTOMERS` / `<id:020>` | | | | |
-//! | email uniqueness | `EMAIL#<lowercase email>` | `UNIQUE` | | | | | |
-//! | phone uniqueness | `PHONE#<E.164>` | `UNIQUE` | | | | | |
-//! | external id uniqueness | `EXTID#<external_crm_id>` | `UNIQUE` | | | | | |
-//! | id counter | `COUNTER#<name>` | `COUNTER` | | | | | |
-//! | conversation | `CONTEXT#<uuid>` | `CONTEXT` | `CONTEXTS` / `<created_at>#<uuid>` | `CUSTOMER#<id>` / `CONTEXT#<created_at>#<uuid>` | `CONTEXTS#<status>` / `<created_at>#<uuid>` | | |
-//! | message | `LOG#<id>` | `LOG` | `LOGS` / `<id:020>` | `CONTEXT#<uuid>` / `LOG#<id:020>` | `CUSTOMER#<id>` / `LOG#<id:020>` | `UNPROCESSED` / `<id:020>` (only while unprocessed) | `FAILED` / `<id:020>` (only while failed) |
+//! Every entity derives its own keys from its own fields, beside its record
+//! (the model is modyne's `Entity::primary_key` / `full_key`):
 //!
-//! Numbers in sort keys are zero-padded to 20 digits so that string order is
-//! numeric order. Timestamps are fixed-width RFC 3339 UTC with milliseconds,
-//! so string order is time order.
+//! | entity (`entity` attribute) | record, and where its keys are derived |
+//! |---|---|
+//! | `customer` | `customers/record.rs` — `CustomerRecord` |
+//! | `unique` (email / phone / external id reservation) | `customers/record.rs` — `Reservation` |
+//! | `counter` | `counter.rs` — `Counter` |
+//! | `context` | `conversations/record.rs` — `ConversationRecord` |
+//! | `message` | `messages/record.rs` — `MessageRecord` |
+//!
+//! The key table with every PK/SK and GSI pattern is in `docs/data-model.md`;
+//! the test at the bottom of this file builds one item of each entity and
+//! checks its key attributes against that table, so the two cannot drift.
+//! Index attribute names (`GSI1PK` …) are spelled only here.
 
-use crate::store::Key;
+use serde::Serialize;
 
-/// Attribute on every item naming its entity type (`customer`, `unique`, `counter`, `context`, `message`).
+use crate::codec;
+use crate::error::DomainResult;
+use crate::store::{AttributeValue, Item, Key, UpdateAction};
+
+/// Attribute on every item naming its entity type ([`Entity::TYPE`]).
 pub const ENTITY: &str = "entity";
 
-/// Sort key of every uniqueness item.
-pub const UNIQUE_SK: &str = "UNIQUE";
-
-/// Zero-pads an id to 20 digits for sort keys.
+/// Zero-pads an id to 20 digits for sort keys, so string order is numeric order.
 pub fn padded(id: i64) -> String {
     format!("{id:020}")
 }
 
-/// Key of customer `id`'s profile item.
-pub fn customer(id: i64) -> Key {
-    Key::new(format!("CUSTOMER#{id}"), "PROFILE")
+/// The global secondary indexes of the table (see `docs/data-model.md`).
+///
+/// Each index `GSIn` is keyed by the string attributes `GSInPK` / `GSInSK`
+/// and projects all attributes. An item without both attributes is not in
+/// the index (a *sparse* index). GSI reads are eventually consistent on
+/// DynamoDB: nothing that must see a just-made write reads one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Index {
+    /// Collections: every customer / conversation / message, by id or time.
+    Gsi1,
+    /// Parent → children: a conversation's messages, a customer's conversations.
+    Gsi2,
+    /// Second owner: a customer's messages; conversations by status.
+    Gsi3,
+    /// Work queue: unprocessed messages (sparse).
+    Gsi4,
+    /// Failed sends (sparse).
+    Gsi5,
 }
 
-/// GSI1 partition holding every customer.
-pub const CUSTOMERS_COLLECTION: &str = "CUSTOMERS";
+impl Index {
+    /// Every index, in order.
+    pub const ALL: [Index; 5] = [
+        Index::Gsi1,
+        Index::Gsi2,
+        Index::Gsi3,
+        Index::Gsi4,
+        Index::Gsi5,
+    ];
 
-/// Key of the item that reserves an email (lowercased) for one customer.
-pub fn email_unique(email_lowercase: &str) -> Key {
-    Key::new(format!("EMAIL#{email_lowercase}"), UNIQUE_SK)
+    /// The index name as in the table definition (`GSI1` …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Index::Gsi1 => "GSI1",
+            Index::Gsi2 => "GSI2",
+            Index::Gsi3 => "GSI3",
+            Index::Gsi4 => "GSI4",
+            Index::Gsi5 => "GSI5",
+        }
+    }
+
+    /// The index's partition-key attribute (`GSI1PK` …).
+    pub fn pk_attr(self) -> &'static str {
+        match self {
+            Index::Gsi1 => "GSI1PK",
+            Index::Gsi2 => "GSI2PK",
+            Index::Gsi3 => "GSI3PK",
+            Index::Gsi4 => "GSI4PK",
+            Index::Gsi5 => "GSI5PK",
+        }
+    }
+
+    /// The index's sort-key attribute (`GSI1SK` …).
+    pub fn sk_attr(self) -> &'static str {
+        match self {
+            Index::Gsi1 => "GSI1SK",
+            Index::Gsi2 => "GSI2SK",
+            Index::Gsi3 => "GSI3SK",
+            Index::Gsi4 => "GSI4SK",
+            Index::Gsi5 => "GSI5SK",
+        }
+    }
+
+    /// Looks an index up by name (`GSI1` …).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|i| i.name() == name)
+    }
+
+    /// Update actions that take an item out of this index (`REMOVE GSInPK, GSInSK`).
+    pub fn remove_actions(self) -> Vec<UpdateAction> {
+        vec![
+            UpdateAction::Remove(self.pk_attr().into()),
+            UpdateAction::Remove(self.sk_attr().into()),
+        ]
+    }
+
+    /// Update action that moves an item to another partition of this index,
+    /// its sort key unchanged (`SET GSInPK = :pk`).
+    pub fn move_to(self, partition: String) -> UpdateAction {
+        UpdateAction::Set(self.pk_attr().into(), AttributeValue::S(partition))
+    }
 }
 
-/// Key of the item that reserves a normalized phone for one customer.
-pub fn phone_unique(phone_normalized: &str) -> Key {
-    Key::new(format!("PHONE#{phone_normalized}"), UNIQUE_SK)
+/// An item's place in one GSI: the values of `GSInPK` and `GSInSK`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexEntry {
+    /// The index.
+    pub index: Index,
+    /// Its partition-key value.
+    pub pk: String,
+    /// Its sort-key value.
+    pub sk: String,
 }
 
-/// Key of the item that reserves an external CRM id for one customer.
-pub fn external_id_unique(external_crm_id: &str) -> Key {
-    Key::new(format!("EXTID#{external_crm_id}"), UNIQUE_SK)
+impl IndexEntry {
+    /// The entry of an item in `index` under `pk` / `sk`.
+    pub fn new(index: Index, pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Self {
+            index,
+            pk: pk.into(),
+            sk: sk.into(),
+        }
+    }
+
+    /// Update actions that put an item at this entry (`SET GSInPK, GSInSK`).
+    pub fn set_actions(&self) -> Vec<UpdateAction> {
+        vec![
+            UpdateAction::Set(
+                self.index.pk_attr().into(),
+                AttributeValue::S(self.pk.clone()),
+            ),
+            UpdateAction::Set(
+                self.index.sk_attr().into(),
+                AttributeValue::S(self.sk.clone()),
+            ),
+        ]
+    }
+
+    /// Update actions that keep a sparse index in step: set the entry when
+    /// there is one, remove the item from `index` when there is none.
+    pub fn place(index: Index, entry: Option<IndexEntry>) -> Vec<UpdateAction> {
+        match entry {
+            Some(e) => e.set_actions(),
+            None => index.remove_actions(),
+        }
+    }
 }
 
-/// Key of an id counter (`customer_id`, `log_id`): a number attribute `value`, bumped with `ADD`.
-pub fn counter(name: &str) -> Key {
-    Key::new(format!("COUNTER#{name}"), "COUNTER")
+/// A kind of stored record that knows its own keys.
+///
+/// The stored item is the record's serde fields plus [`Entity::full_key`]:
+/// `PK`, `SK`, [`ENTITY`] and one `GSInPK`/`GSInSK` pair per index entry.
+/// Records read back ignore those attributes (serde skips unknown fields).
+pub trait Entity: Serialize {
+    /// The value of the [`ENTITY`] attribute (`customer`, `context` …).
+    const TYPE: &'static str;
+
+    /// The item's `PK` / `SK`.
+    fn primary_key(&self) -> Key;
+
+    /// The item's entries in the GSIs; an index not listed does not hold it.
+    fn index_entries(&self) -> Vec<IndexEntry> {
+        Vec::new()
+    }
+
+    /// Every key attribute of the item: `PK`, `SK`, `entity` and each index's pair.
+    fn full_key(&self) -> Item {
+        let mut item = self.primary_key().to_item();
+        item.insert(ENTITY.into(), AttributeValue::S(Self::TYPE.into()));
+        for e in self.index_entries() {
+            item.insert(e.index.pk_attr().into(), AttributeValue::S(e.pk));
+            item.insert(e.index.sk_attr().into(), AttributeValue::S(e.sk));
+        }
+        item
+    }
+
+    /// The whole item to put: the record's attributes and its [`Entity::full_key`].
+    fn to_item(&self) -> DomainResult<Item> {
+        let mut item = codec::to_attributes(self)?;
+        item.extend(self.full_key());
+        Ok(item)
+    }
 }
 
-/// Key of conversation `context_id`.
-pub fn context(context_id: &str) -> Key {
-    Key::new(format!("CONTEXT#{context_id}"), "CONTEXT")
-}
-
-/// GSI1 partition holding every conversation.
-pub const CONTEXTS_COLLECTION: &str = "CONTEXTS";
-
-/// GSI1/GSI3 sort key of a conversation: creation time, then id.
-pub fn context_time_sk(created_at: &str, context_id: &str) -> String {
-    format!("{created_at}#{context_id}")
-}
-
-/// GSI2 partition of a customer's conversations (`CONTEXT#…` sort keys).
-pub fn customer_partition(customer_id: i64) -> String {
-    format!("CUSTOMER#{customer_id}")
-}
-
-/// GSI2 sort key of a conversation under its customer.
-pub fn customer_context_sk(created_at: &str, context_id: &str) -> String {
-    format!("CONTEXT#{created_at}#{context_id}")
-}
-
-/// Sort-key prefix of a customer's conversations in GSI2.
-pub const CONTEXT_PREFIX: &str = "CONTEXT#";
-
-/// GSI3 partition of conversations with one status.
-pub fn status_partition(status: &str) -> String {
-    format!("CONTEXTS#{status}")
-}
-
-/// Key of message `log_id`.
-pub fn message(log_id: i64) -> Key {
-    Key::new(format!("LOG#{log_id}"), "LOG")
-}
-
-/// GSI1 partition holding every message.
-pub const LOGS_COLLECTION: &str = "LOGS";
-
-/// GSI2 partition of a conversation's messages (`LOG#…` sort keys).
-pub fn context_partition(context_id: &str) -> String {
-    format!("CONTEXT#{context_id}")
-}
-
-/// GSI2/GSI3 sort key of a message under its conversation or customer.
-pub fn message_child_sk(log_id: i64) -> String {
-    format!("LOG#{}", padded(log_id))
-}
-
-/// Sort-key prefix of messages in GSI2/GSI3.
-pub const LOG_PREFIX: &str = "LOG#";
-
-/// GSI4 partition of unprocessed messages (sparse: the attributes are removed once processed).
-pub const UNPROCESSED_QUEUE: &str = "UNPROCESSED";
-
-/// GSI5 partition of failed sends (sparse: set only while `send_status` is `failed`).
-pub const FAILED_QUEUE: &str = "FAILED";
+#[cfg(test)]
+#[path = "keys_table_test.rs"]
+mod keys_table_test;

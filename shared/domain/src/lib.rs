@@ -6,25 +6,32 @@
 //! `functions/` call [`Crm`]'s methods, and adapters in `shared/` implement
 //! the port.
 //!
-//! Where to look:
+//! Where to look — one folder per aggregate, each with `api.rs` (what its
+//! endpoints take and return), `record.rs` (the stored item and the keys it
+//! derives) and `service.rs` (its rules, as methods of [`Crm`]):
 //! - customers (guide §1–7): [`customers`]
-//! - conversations and context (guide §8–9, §20–26): [`conversations`]
-//! - messages and the log (guide §10–19): [`messages`]
-//! - keys and indexes: [`keys`] and `docs/data-model.md`
+//! - conversations (guide §20–26): [`conversations`]
+//! - messages (guide §11–19): [`messages`]
+//! - operations that span aggregates — `POST /log`, `GET /context`, opening,
+//!   closing, deleting a customer: [`flows`]
+//! - validated values and ids: [`types`]; the key machinery: [`keys`] (the
+//!   key table is `docs/data-model.md`); the storage port: [`store`].
 
+mod codec;
 pub mod conversations;
+mod counter;
 pub mod customers;
 pub mod error;
+pub mod flows;
 pub mod keys;
 pub mod messages;
 pub mod paging;
-mod record;
 pub mod store;
 pub mod types;
 
 use std::sync::Arc;
 
-pub use error::{DomainError, DomainResult};
+pub use error::{DomainError, DomainResult, Missing};
 pub use paging::{ListParams, Listed};
 
 /// Settings of the business rules, read once at start-up.
@@ -94,29 +101,6 @@ impl Crm {
     /// The settings in force.
     pub fn settings(&self) -> &Settings {
         &self.settings
-    }
-
-    /// Allocates the next value of counter `name` (`customer_id`, `log_id`):
-    /// one `UpdateItem … ADD value 1` returning the new value. Ids are never
-    /// reused; a failed create leaves a gap.
-    pub(crate) async fn next_id(&self, name: &str) -> DomainResult<i64> {
-        let new = self
-            .store
-            .update_item(
-                store::Update {
-                    key: keys::counter(name),
-                    actions: vec![
-                        store::UpdateAction::Add("value".into(), 1),
-                        store::UpdateAction::Set(keys::ENTITY.into(), store::s("counter")),
-                    ],
-                    condition: None,
-                },
-                store::ReturnValues::AllNew,
-            )
-            .await?;
-        new.as_ref()
-            .and_then(|item| store::int_attr(item, "value"))
-            .ok_or_else(|| DomainError::corrupt(format!("counter {name}")))
     }
 }
 

@@ -262,8 +262,8 @@ mod tests {
         let item: Item = [
             ("PK", "CUSTOMER#1"),
             ("SK", "PROFILE"),
-            ("GSI1PK", "CUSTOMERS"),
-            ("GSI1SK", "0001"),
+            (Index::Gsi1.pk_attr(), "CUSTOMERS"),
+            (Index::Gsi1.sk_attr(), "0001"),
             ("name", "x"),
         ]
         .into_iter()

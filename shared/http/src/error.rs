@@ -66,7 +66,7 @@ impl ApiError {
             ApiError::Domain(DomainError::Invalid { .. }) => {
                 (StatusCode::BAD_REQUEST, "validation_error")
             }
-            ApiError::Domain(DomainError::NotFound(_)) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Domain(DomainError::NotFound { .. }) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Domain(DomainError::Conflict { .. }) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Domain(DomainError::Contended) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")

@@ -1,12 +1,13 @@
-//! Item ⇄ struct conversion through serde_dynamo.
+//! Item ⇄ struct conversion through serde_dynamo, and the serde helpers of
+//! request bodies. Entities add their keys on top ([`crate::keys::Entity::to_item`]).
 
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::error::{DomainError, DomainResult};
 use crate::store::Item;
 
-/// Serializes a record struct into an item.
-pub fn to_item<T: Serialize>(record: &T) -> DomainResult<Item> {
+/// Serializes a record struct into attributes (no keys: see [`crate::keys::Entity::to_item`]).
+pub fn to_attributes<T: Serialize + ?Sized>(record: &T) -> DomainResult<Item> {
     let item: serde_dynamo::Item = serde_dynamo::to_item(record).map_err(DomainError::corrupt)?;
     Ok(item.into())
 }

@@ -1,0 +1,95 @@
+//! `PUT /conversations/{id}` and `POST /context/{id}/update` bodies turned
+//! into one conditional `UpdateItem` (guide §9, §24).
+
+use super::api::{ConversationPatch, MAX_ACTION_LEN, MAX_LABEL_LEN, MAX_SUMMARY_LEN};
+use super::record::ConversationRecord;
+use crate::codec::to_value;
+use crate::error::DomainResult;
+use crate::store::{s, UpdateAction};
+use crate::types::{now_rfc3339, text};
+
+/// The `SET`/`REMOVE` actions of a patched conversation, with new status keys.
+pub(crate) struct PatchPlan {
+    /// The conversation as it will be.
+    pub next: ConversationRecord,
+    /// The update expression that makes it so.
+    pub actions: Vec<UpdateAction>,
+}
+
+impl ConversationPatch {
+    /// Validates the patch against `current` and plans the write.
+    pub(crate) fn plan(&self, current: &ConversationRecord) -> DomainResult<PatchPlan> {
+        let mut next = current.clone();
+        let mut actions = Vec::new();
+        let mut set_text = |name: &str,
+                            value: &Option<Option<String>>,
+                            max: usize,
+                            slot: &mut Option<String>|
+         -> DomainResult<()> {
+            if let Some(v) = value {
+                let v = text(name, v.as_deref(), max)?;
+                actions.push(match &v {
+                    Some(t) => UpdateAction::Set(name.into(), s(t.clone())),
+                    None => UpdateAction::Remove(name.into()),
+                });
+                *slot = v;
+            }
+            Ok(())
+        };
+        let summary = if self.summary.is_some() {
+            &self.summary
+        } else {
+            &self.conversation_summary
+        };
+        set_text("summary", summary, MAX_SUMMARY_LEN, &mut next.summary)?;
+        set_text("intent", &self.intent, MAX_LABEL_LEN, &mut next.intent)?;
+        set_text(
+            "sentiment",
+            &self.sentiment,
+            MAX_LABEL_LEN,
+            &mut next.sentiment,
+        )?;
+        set_text(
+            "last_message_preview",
+            &self.last_message_preview,
+            MAX_ACTION_LEN,
+            &mut next.last_message_preview,
+        )?;
+        set_text(
+            "open_questions",
+            &self.open_questions,
+            MAX_SUMMARY_LEN,
+            &mut next.open_questions,
+        )?;
+        set_text(
+            "last_agent_action",
+            &self.last_agent_action,
+            MAX_ACTION_LEN,
+            &mut next.last_agent_action,
+        )?;
+        if let Some(channel) = self.last_channel {
+            next.last_channel = Some(channel);
+            actions.push(UpdateAction::Set(
+                "last_channel".into(),
+                to_value(&channel)?,
+            ));
+        }
+        let now = now_rfc3339();
+        if let Some(status) = self.status {
+            if status != current.status {
+                next.status = status;
+                actions.extend(ConversationRecord::status_actions(status));
+                if status.is_open() {
+                    next.closed_at = None;
+                    actions.push(UpdateAction::Remove("closed_at".into()));
+                } else if current.status.is_open() {
+                    next.closed_at = Some(now.clone());
+                    actions.push(UpdateAction::Set("closed_at".into(), s(now.clone())));
+                }
+            }
+        }
+        next.updated_at = now.clone();
+        actions.push(UpdateAction::Set("updated_at".into(), s(now)));
+        Ok(PatchPlan { next, actions })
+    }
+}

@@ -1,0 +1,230 @@
+//! How a conversation is stored and keyed.
+//!
+//! | PK | SK | GSI1PK / GSI1SK | GSI2PK / GSI2SK | GSI3PK / GSI3SK |
+//! |---|---|---|---|---|
+//! | `CONTEXT#<context_id>` | `CONTEXT` | `CONTEXTS` / `<created_at>#<context_id>` | `CUSTOMER#<customer_id>` / `CONTEXT#<created_at>#<context_id>` | `CONTEXTS#<status>` / `<created_at>#<context_id>` |
+//!
+//! GSI1 lists every conversation, GSI2 a customer's, GSI3 those with one
+//! status, all by creation time. The customer's *open* conversation is not
+//! found through an index but through the customer item's `open_context_id`
+//! (strongly consistent).
+
+use serde::{Deserialize, Serialize};
+
+use super::api::Conversation;
+use crate::codec::to_value;
+use crate::error::DomainResult;
+use crate::keys::{Entity, Index, IndexEntry};
+use crate::store::{s, Condition, Key, Query, SortCondition, UpdateAction};
+use crate::types::{preview, Channel, ContextId, ConversationStatus, CustomerId};
+
+/// GSI1 partition holding every conversation.
+const COLLECTION: &str = "CONTEXTS";
+/// Sort-key prefix of a customer's conversations in GSI2.
+const UNDER_CUSTOMER: &str = "CONTEXT#";
+/// Characters of a message body kept as `last_message_preview`.
+pub const PREVIEW_LEN: usize = 160;
+
+/// The stored conversation item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ConversationRecord {
+    pub context_id: ContextId,
+    pub customer_id: CustomerId,
+    pub status: ConversationStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_channel: Option<Channel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_interaction_at: Option<String>,
+    #[serde(default)]
+    pub message_count: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_questions: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_agent_action: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message_preview: Option<String>,
+    /// Contact snapshot given at creation (`POST /conversations`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<String>,
+}
+
+impl Entity for ConversationRecord {
+    const TYPE: &'static str = "context";
+
+    fn primary_key(&self) -> Key {
+        Self::key(&self.context_id)
+    }
+
+    fn index_entries(&self) -> Vec<IndexEntry> {
+        let by_time = format!("{}#{}", self.created_at, self.context_id);
+        vec![
+            IndexEntry::new(Index::Gsi1, COLLECTION, by_time.clone()),
+            IndexEntry::new(
+                Index::Gsi2,
+                Self::customer_partition(self.customer_id),
+                format!("{UNDER_CUSTOMER}{by_time}"),
+            ),
+            IndexEntry::new(Index::Gsi3, Self::status_partition(self.status), by_time),
+        ]
+    }
+}
+
+impl ConversationRecord {
+    /// A new active conversation for `customer_id`, with a UUIDv7 id, so two
+    /// opened in the same millisecond still list in creation order (the sort
+    /// keys are `<created_at>#<context_id>`).
+    pub(crate) fn new(customer_id: CustomerId, now: String) -> Self {
+        Self {
+            context_id: ContextId::generate(),
+            customer_id,
+            status: ConversationStatus::Active,
+            summary: None,
+            intent: None,
+            sentiment: None,
+            last_channel: None,
+            last_interaction_at: None,
+            message_count: 0,
+            open_questions: None,
+            last_agent_action: None,
+            last_message_preview: None,
+            name: None,
+            email: None,
+            phone: None,
+            created_at: now.clone(),
+            updated_at: now,
+            closed_at: None,
+        }
+    }
+
+    /// Key of conversation `id`.
+    pub(crate) fn key(id: &ContextId) -> Key {
+        Key::new(format!("CONTEXT#{id}"), "CONTEXT")
+    }
+
+    fn customer_partition(customer_id: CustomerId) -> String {
+        format!("CUSTOMER#{customer_id}")
+    }
+
+    fn status_partition(status: ConversationStatus) -> String {
+        format!("CONTEXTS#{}", status.as_str())
+    }
+
+    /// Every conversation, oldest first (GSI1).
+    pub(crate) fn all() -> Query {
+        Query::new(Some(Index::Gsi1), COLLECTION)
+    }
+
+    /// A customer's conversations, oldest first (GSI2).
+    pub(crate) fn of_customer(customer_id: CustomerId) -> Query {
+        let mut q = Query::new(Some(Index::Gsi2), Self::customer_partition(customer_id));
+        q.sort = Some(SortCondition::BeginsWith(UNDER_CUSTOMER.into()));
+        q
+    }
+
+    /// Conversations with `status`, oldest first (GSI3).
+    pub(crate) fn with_status(status: ConversationStatus) -> Query {
+        Query::new(Some(Index::Gsi3), Self::status_partition(status))
+    }
+
+    /// The condition "it is still open (active or paused)".
+    pub(crate) fn still_open() -> Condition {
+        Condition::Or(vec![
+            Condition::eq("status", s(ConversationStatus::Active.as_str())),
+            Condition::eq("status", s(ConversationStatus::Paused.as_str())),
+        ])
+    }
+
+    /// The actions that set `status` and move the item to that status's GSI3 partition.
+    pub(crate) fn status_actions(status: ConversationStatus) -> Vec<UpdateAction> {
+        vec![
+            UpdateAction::Set("status".into(), s(status.as_str())),
+            Index::Gsi3.move_to(Self::status_partition(status)),
+        ]
+    }
+
+    /// Records a message logged at `at` on `channel` into this (in-memory) record.
+    pub(crate) fn note_message(&mut self, at: &str, channel: Channel, body: &str) {
+        self.message_count += 1;
+        self.last_interaction_at = Some(at.to_string());
+        self.last_channel = Some(channel);
+        self.last_message_preview = Some(preview(body, PREVIEW_LEN));
+        self.updated_at = at.to_string();
+    }
+
+    /// The same change as [`Self::note_message`], as update actions on the stored item.
+    pub(crate) fn message_actions(
+        at: &str,
+        channel: Channel,
+        body: &str,
+    ) -> DomainResult<Vec<UpdateAction>> {
+        Ok(vec![
+            UpdateAction::Add("message_count".into(), 1),
+            UpdateAction::Set("last_interaction_at".into(), s(at)),
+            UpdateAction::Set("last_channel".into(), to_value(&channel)?),
+            UpdateAction::Set("last_message_preview".into(), s(preview(body, PREVIEW_LEN))),
+            UpdateAction::Set("updated_at".into(), s(at)),
+        ])
+    }
+
+    pub(crate) fn to_api(&self) -> Conversation {
+        Conversation {
+            context_id: self.context_id.to_string(),
+            customer_id: self.customer_id.get(),
+            status: self.status,
+            summary: self.summary.clone(),
+            intent: self.intent.clone(),
+            sentiment: self.sentiment.clone(),
+            last_channel: self.last_channel,
+            last_interaction_at: self.last_interaction_at.clone(),
+            message_count: self.message_count,
+            open_questions: self.open_questions.clone(),
+            last_agent_action: self.last_agent_action.clone(),
+            last_message_preview: self.last_message_preview.clone(),
+            name: self.name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            created_at: self.created_at.clone(),
+            updated_at: self.updated_at.clone(),
+            closed_at: self.closed_at.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::now_rfc3339;
+
+    /// Lists sort by `<created_at>#<context_id>`; conversations opened within
+    /// one millisecond must still come out in creation order.
+    #[test]
+    fn sort_keys_follow_creation_order_within_a_millisecond() {
+        let customer = CustomerId::from_body("customer_id", 7).unwrap();
+        let records: Vec<_> = (0..200)
+            .map(|_| ConversationRecord::new(customer, now_rfc3339()))
+            .collect();
+        let sk = |r: &ConversationRecord| r.index_entries()[0].sk.clone();
+        for pair in records.windows(2) {
+            assert!(
+                sk(&pair[0]) < sk(&pair[1]),
+                "{} should sort before {}",
+                sk(&pair[0]),
+                sk(&pair[1])
+            );
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! The rules of a conversation on its own, as methods of [`Crm`]. What also
+//! touches the customer (opening, closing, the context view) is in `flows/`.
+
+use super::api::{Conversation, ConversationFilter};
+use super::record::ConversationRecord;
+use crate::codec::from_item;
+use crate::error::{DomainError, DomainResult, Missing};
+use crate::paging::{self, ListParams, Listed};
+use crate::store::{s, Condition, Query};
+use crate::types::ContextId;
+use crate::Crm;
+
+impl Crm {
+    /// Conversation `id`'s stored item, if any (one `GetItem`).
+    pub(crate) async fn conversation_record(
+        &self,
+        id: &ContextId,
+    ) -> DomainResult<Option<ConversationRecord>> {
+        match self.store.get_item(&ConversationRecord::key(id)).await? {
+            Some(item) => Ok(Some(from_item(item)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Conversation `id`'s stored item, or the 404 "Conversation not found: …".
+    pub(crate) async fn existing_conversation(
+        &self,
+        id: &ContextId,
+    ) -> DomainResult<ConversationRecord> {
+        self.conversation_record(id)
+            .await?
+            .ok_or_else(|| DomainError::not_found(Missing::Conversation, id))
+    }
+
+    /// `GET /conversations/{context_id}` (guide §21). Store calls: 1.
+    pub async fn get_conversation(&self, id: &ContextId) -> DomainResult<Conversation> {
+        Ok(self.existing_conversation(id).await?.to_api())
+    }
+
+    /// `GET /conversations` (guide §20), newest first: by customer (GSI2),
+    /// by status (GSI3) or all (GSI1). Store calls: 1 (≤ 12 with a status
+    /// filter on a customer's conversations).
+    pub async fn list_conversations(
+        &self,
+        filter: &ConversationFilter,
+        params: &ListParams,
+    ) -> DomainResult<Listed<Conversation>> {
+        let query = match (filter.customer_id, filter.status) {
+            (Some(customer_id), status) => Query {
+                filter: status.map(|st| Condition::eq("status", s(st.as_str()))),
+                ..ConversationRecord::of_customer(customer_id)
+            },
+            (None, Some(status)) => ConversationRecord::with_status(status),
+            (None, None) => ConversationRecord::all(),
+        };
+        let query = Query {
+            forward: false,
+            ..query
+        };
+        paging::list(self.store.as_ref(), query, params)
+            .await?
+            .try_map(|item| Ok(from_item::<ConversationRecord>(item)?.to_api()))
+    }
+}

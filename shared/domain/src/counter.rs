@@ -1,0 +1,52 @@
+//! Id counters (`customer_id`, `log_id`): one item each, bumped atomically.
+
+use serde::Serialize;
+
+use crate::error::{DomainError, DomainResult};
+use crate::keys::{Entity, ENTITY};
+use crate::store::{self, Key, ReturnValues, Update, UpdateAction};
+use crate::Crm;
+
+/// An id counter item (`COUNTER#<name>` / `COUNTER`): a number attribute
+/// `value`, bumped with `ADD`. Ids are never reused; a failed create leaves a gap.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Counter {
+    /// `customer_id` or `log_id`.
+    #[serde(skip)]
+    pub name: &'static str,
+    /// The last id handed out.
+    pub value: i64,
+}
+
+impl Entity for Counter {
+    const TYPE: &'static str = "counter";
+
+    fn primary_key(&self) -> Key {
+        Key::new(format!("COUNTER#{}", self.name), "COUNTER")
+    }
+}
+
+impl Crm {
+    /// Allocates the next value of counter `name`: one `UpdateItem … ADD value 1`
+    /// returning the new value.
+    pub(crate) async fn next_id(&self, name: &'static str) -> DomainResult<i64> {
+        let counter = Counter { name, value: 0 };
+        let new = self
+            .store
+            .update_item(
+                Update {
+                    key: counter.primary_key(),
+                    actions: vec![
+                        UpdateAction::Add("value".into(), 1),
+                        UpdateAction::Set(ENTITY.into(), store::s(Counter::TYPE)),
+                    ],
+                    condition: None,
+                },
+                ReturnValues::AllNew,
+            )
+            .await?;
+        new.as_ref()
+            .and_then(|item| store::int_attr(item, "value"))
+            .ok_or_else(|| DomainError::corrupt(format!("counter {name}")))
+    }
+}

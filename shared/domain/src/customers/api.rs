@@ -1,0 +1,192 @@
+//! What the customers endpoints take and return (guide §1–7).
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::record::CustomerRecord;
+use crate::codec::double_option;
+use crate::error::{DomainError, DomainResult, Missing};
+use crate::types::{nonblank, text, CustomerId, EmailAddress, Phone};
+use crate::Crm;
+
+/// Longest `name` / `company`, in characters.
+pub const MAX_NAME_LEN: usize = 200;
+/// Longest `external_crm_id`, in characters.
+pub const MAX_EXTERNAL_ID_LEN: usize = 128;
+
+/// A customer as the API returns it (guide §1 and §3). Absent values are `null`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Customer {
+    /// Integer id, allocated atomically and never reused.
+    pub customer_id: i64,
+    /// Display name.
+    pub name: Option<String>,
+    /// Email as given; unique case-insensitively.
+    pub email: Option<String>,
+    /// Phone as given.
+    pub phone: Option<String>,
+    /// The phone in E.164 (`+14165551234`); unique.
+    pub phone_normalized: Option<String>,
+    /// Company name.
+    pub company: Option<String>,
+    /// Id of this customer in another CRM; unique.
+    pub external_crm_id: Option<String>,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    /// RFC 3339 UTC.
+    pub updated_at: String,
+}
+
+/// Body of `POST /customers` and `POST /customers/upsert` (guide §1, §7).
+///
+/// `phone_normalized` is recomputed from `phone`; when only
+/// `phone_normalized` is sent it is used as the phone. Blank strings count as absent.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct CustomerInput {
+    /// Display name (≤ 200 characters).
+    pub name: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+    /// Phone in any formatting.
+    pub phone: Option<String>,
+    /// Accepted for compatibility; recomputed from `phone`.
+    pub phone_normalized: Option<String>,
+    /// Company (≤ 200 characters).
+    pub company: Option<String>,
+    /// Id in another CRM (≤ 128 characters).
+    pub external_crm_id: Option<String>,
+}
+
+/// Body of `PUT /customers/{customer_id}` (guide §4): absent fields are kept,
+/// `null` (or a blank string) clears a field. Email or phone must remain.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct CustomerPatch {
+    /// New name, or `null` to clear.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub name: Option<Option<String>>,
+    /// New email, or `null` to clear.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    /// New phone, or `null` to clear.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    /// Used as the phone when `phone` is absent.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub phone_normalized: Option<Option<String>>,
+    /// New company, or `null` to clear.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub company: Option<Option<String>>,
+    /// New external CRM id, or `null` to clear.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub external_crm_id: Option<Option<String>>,
+}
+
+/// How a path identifier names a customer (`?by=` of guide §3 and §8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerRef {
+    /// `by=id` (the default for an integer).
+    Id(CustomerId),
+    /// `by=email`.
+    Email(EmailAddress),
+    /// `by=phone` / `by=phone_normalized`: any formatting of the number.
+    Phone(Phone),
+    /// `by=external_id`.
+    ExternalId(String),
+}
+
+impl CustomerRef {
+    /// Reads `identifier` as `by` says. Without `by`: an integer is an id, a
+    /// value with `@` an email, a value starting with `+` a phone.
+    /// `by` accepts `id`, `customer_id`, `email`, `phone`, `phone_normalized`, `external_id`.
+    pub fn parse(identifier: &str, by: Option<&str>, crm: &Crm) -> DomainResult<Self> {
+        let identifier = identifier.trim();
+        let region = crm.settings.default_region;
+        let by = match nonblank(by) {
+            Some(by) => by.to_ascii_lowercase(),
+            None if identifier.contains('@') => "email".into(),
+            None if identifier.starts_with('+') => "phone".into(),
+            None => "id".into(),
+        };
+        match by.as_str() {
+            "id" | "customer_id" => CustomerId::parse("id", identifier).map(CustomerRef::Id),
+            "email" => EmailAddress::parse("identifier", identifier).map(CustomerRef::Email),
+            "phone" | "phone_normalized" => Phone::parse("identifier", identifier, region).map(CustomerRef::Phone),
+            "external_id" | "external_crm_id" => text("identifier", Some(identifier), MAX_EXTERNAL_ID_LEN)?
+                .map(CustomerRef::ExternalId)
+                .ok_or_else(|| DomainError::invalid("identifier", "the external id is empty")),
+            other => Err(DomainError::invalid(
+                "by",
+                format!("`by` must be one of id, email, phone, phone_normalized, external_id; got {other:?}"),
+            )),
+        }
+    }
+
+    /// The 404 for this lookup; `phone_label` is how a phone lookup is named.
+    pub(crate) fn not_found(&self, phone_label: &'static str) -> DomainError {
+        match self {
+            CustomerRef::Id(id) => DomainError::not_found(Missing::Customer { by: "id" }, id),
+            CustomerRef::Email(e) => {
+                DomainError::not_found(Missing::Customer { by: "email" }, e.as_str())
+            }
+            CustomerRef::Phone(p) => {
+                DomainError::not_found(Missing::Customer { by: phone_label }, p.normalized())
+            }
+            CustomerRef::ExternalId(x) => {
+                DomainError::not_found(Missing::Customer { by: "external_id" }, x)
+            }
+        }
+    }
+}
+
+/// Filters of `GET /customers` (guide §2). `name` and `company` match a
+/// case-insensitive substring; `email` and `phone` match exactly (any formatting).
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    /// Exact email.
+    pub email: Option<EmailAddress>,
+    /// Exact phone, any formatting.
+    pub phone: Option<Phone>,
+    /// Substring of the company, any case.
+    pub company: Option<String>,
+    /// Substring of the name, any case.
+    pub name: Option<String>,
+}
+
+impl CustomerFilter {
+    /// Validates the raw query values.
+    pub fn parse(
+        crm: &Crm,
+        email: Option<&str>,
+        phone: Option<&str>,
+        company: Option<&str>,
+        name: Option<&str>,
+    ) -> DomainResult<Self> {
+        Ok(Self {
+            email: nonblank(email)
+                .map(|e| EmailAddress::parse("email", e))
+                .transpose()?,
+            phone: nonblank(phone)
+                .map(|p| Phone::parse("phone", p, crm.settings.default_region))
+                .transpose()?,
+            company: text("company", company, MAX_NAME_LEN)?.map(|c| c.to_lowercase()),
+            name: text("name", name, MAX_NAME_LEN)?.map(|c| c.to_lowercase()),
+        })
+    }
+
+    /// Whether a customer passes the substring filters.
+    pub(crate) fn matches(&self, r: &CustomerRecord) -> bool {
+        let has = |field: &Option<String>, needle: &Option<String>| match needle {
+            None => true,
+            Some(needle) => field
+                .as_ref()
+                .is_some_and(|f| f.to_lowercase().contains(needle.as_str())),
+        };
+        has(&r.company, &self.company) && has(&r.name, &self.name)
+    }
+}

@@ -1,0 +1,58 @@
+//! `DELETE /customers/{customer_id}` (guide §5): removes the customer,
+//! releases its email, phone and external id, and archives its open
+//! conversation, in one transaction. Messages and past conversations stay
+//! (`GET /messages/customer/{id}` still lists them).
+
+use crate::conversations::record::ConversationRecord;
+use crate::error::{DomainError, DomainResult};
+use crate::keys::Entity;
+use crate::store::{n, s, Condition, Delete, StoreError, Update, UpdateAction, WriteAction};
+use crate::types::{now_rfc3339, ContextId, ConversationStatus, CustomerId};
+use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+
+impl Crm {
+    /// Deletes customer `id` (see the module docs). 404 when absent.
+    /// Store calls: 2 (`GetItem`, `TransactWriteItems`), +2 per retry after a
+    /// concurrent change of the customer.
+    pub async fn delete_customer(&self, id: CustomerId) -> DomainResult<()> {
+        for _ in 0..OPTIMISTIC_ATTEMPTS {
+            let current = self.existing_customer(id).await?;
+            let unchanged = Condition::And(vec![
+                Condition::eq("version", n(current.version)),
+                current.open_pointer_unchanged(),
+            ]);
+            let mut actions = vec![WriteAction::Delete(Delete {
+                key: current.primary_key(),
+                condition: Some(unchanged),
+            })];
+            for reservation in current.reservations() {
+                actions.push(WriteAction::Delete(Delete {
+                    key: reservation.primary_key(),
+                    condition: Some(Condition::eq("customer_id", n(id.get()))),
+                }));
+            }
+            if let Some(open) = &current.open_context_id {
+                actions.push(archive(open));
+            }
+            match self.store.transact_write(actions).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::TransactionCanceled(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DomainError::Contended)
+    }
+}
+
+/// The write that archives conversation `id` because its customer is deleted.
+fn archive(id: &ContextId) -> WriteAction {
+    let now = now_rfc3339();
+    let mut actions = ConversationRecord::status_actions(ConversationStatus::Archived);
+    actions.push(UpdateAction::Set("closed_at".into(), s(now.clone())));
+    actions.push(UpdateAction::Set("updated_at".into(), s(now)));
+    WriteAction::Update(Update {
+        key: ConversationRecord::key(id),
+        actions,
+        condition: Some(Condition::item_exists()),
+    })
+}

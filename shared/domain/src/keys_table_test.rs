@@ -1,0 +1,250 @@
+//! The key table of `docs/data-model.md` checked against the code: one item
+//! of each entity is built through its record's [`Entity`] impl, and every
+//! key attribute it carries must be what the table's row says, with the
+//! placeholders filled from the sample record — and nothing more.
+
+use std::collections::BTreeMap;
+
+use super::{Entity, Index, ENTITY};
+use crate::conversations::record::ConversationRecord;
+use crate::counter::Counter;
+use crate::customers::record::{CustomerRecord, Reservation, Unique};
+use crate::messages::record::MessageRecord;
+use crate::store::{string_attr, Item, PK, SK};
+use crate::types::{Channel, ContextId, CustomerId, Direction, LogId, SendStatus};
+
+const DOC: &str = include_str!("../../../docs/data-model.md");
+
+const CUSTOMER_ID: i64 = 7;
+const LOG_ID: i64 = 42;
+const CONTEXT_ID: &str = "0190c3e2-7d1a-7000-8000-00000000000a";
+const CREATED_AT: &str = "2026-02-20T10:30:00.123Z";
+
+/// One row of the key table: the `entity` attribute, then PK, SK and per
+/// index `Some((pk, sk))` or `None` (not in it), as patterns.
+struct Row {
+    label: String,
+    entity: String,
+    pk: String,
+    sk: String,
+    indexes: Vec<Option<(String, String)>>,
+}
+
+fn ticks(cell: &str) -> Vec<String> {
+    cell.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
+}
+
+fn key_table() -> Vec<Row> {
+    let start = DOC
+        .find("## Keys")
+        .expect("docs/data-model.md has a `## Keys` section");
+    DOC[start..]
+        .lines()
+        .skip_while(|l| !l.starts_with("| entity"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|line| {
+            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+            assert_eq!(cells.len(), 3 + Index::ALL.len(), "key table row: {line}");
+            let entity = ticks(cells[0]);
+            assert_eq!(
+                entity.len(),
+                1,
+                "first cell names the `entity` value: {line}"
+            );
+            let indexes = cells[3..]
+                .iter()
+                .map(|c| match ticks(c).as_slice() {
+                    [] => None,
+                    [pk, sk, ..] => Some((pk.clone(), sk.clone())),
+                    other => panic!("index cell needs `PK` / `SK`, got {other:?} in {line}"),
+                })
+                .collect();
+            Row {
+                label: cells[0].to_string(),
+                entity: entity[0].clone(),
+                pk: ticks(cells[1]).first().cloned().unwrap_or_default(),
+                sk: ticks(cells[2]).first().cloned().unwrap_or_default(),
+                indexes,
+            }
+        })
+        .collect()
+}
+
+/// Fills a pattern's placeholders from `values`.
+fn render(pattern: &str, values: &BTreeMap<&str, String>) -> String {
+    let mut out = pattern.to_string();
+    for (name, value) in values {
+        out = out.replace(&format!("<{name}>"), value);
+    }
+    assert!(!out.contains('<'), "unknown placeholder in {pattern:?}");
+    out
+}
+
+fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
+    let customer_id = CustomerId::from_body("customer_id", CUSTOMER_ID).unwrap();
+    let context_id = ContextId::parse("context_id", CONTEXT_ID).unwrap();
+    let mut values = BTreeMap::from([
+        ("customer_id", CUSTOMER_ID.to_string()),
+        ("customer_id:020", format!("{CUSTOMER_ID:020}")),
+        ("log_id", LOG_ID.to_string()),
+        ("log_id:020", format!("{LOG_ID:020}")),
+        ("context_id", CONTEXT_ID.to_string()),
+        ("created_at", CREATED_AT.to_string()),
+        ("status", "active".to_string()),
+        ("lowercase email", "ann@example.com".to_string()),
+        ("E.164", "+14165551234".to_string()),
+        ("external_crm_id", "crm-9".to_string()),
+    ]);
+    let customer = CustomerRecord::new(customer_id, CREATED_AT.into());
+    let reservation = |unique, value: &str| Reservation {
+        unique,
+        value: value.into(),
+        customer_id,
+    };
+    let mut conversation = ConversationRecord::new(customer_id, CREATED_AT.into());
+    conversation.context_id = context_id.clone();
+    let message = |processed, send_status| MessageRecord {
+        log_id: LogId::allocated(LOG_ID),
+        context_id: context_id.clone(),
+        customer_id,
+        channel: Channel::Sms,
+        channel_identifier: "+14165551234".into(),
+        direction: Direction::Inbound,
+        message_body: "hi".into(),
+        message_subject: None,
+        metadata_json: None,
+        processed,
+        processed_at: None,
+        send_status,
+        created_at: CREATED_AT.into(),
+        updated_at: CREATED_AT.into(),
+    };
+    let mut out = vec![
+        ("customer", customer.to_item().unwrap(), values.clone()),
+        (
+            "email reservation",
+            reservation(Unique::Email, "ann@example.com")
+                .to_item()
+                .unwrap(),
+            values.clone(),
+        ),
+        (
+            "phone reservation",
+            reservation(Unique::Phone, "+14165551234")
+                .to_item()
+                .unwrap(),
+            values.clone(),
+        ),
+        (
+            "external id reservation",
+            reservation(Unique::ExternalId, "crm-9").to_item().unwrap(),
+            values.clone(),
+        ),
+        (
+            "conversation",
+            conversation.to_item().unwrap(),
+            values.clone(),
+        ),
+        (
+            "message",
+            message(false, SendStatus::Failed).to_item().unwrap(),
+            values.clone(),
+        ),
+    ];
+    for name in ["customer_id", "log_id"] {
+        values.insert("name", name.to_string());
+        out.push((
+            "id counter",
+            Counter { name, value: 1 }.to_item().unwrap(),
+            values.clone(),
+        ));
+    }
+    out
+}
+
+#[test]
+fn every_entity_has_the_keys_the_data_model_doc_says() {
+    let rows = key_table();
+    let samples = samples();
+    for (label, item, values) in &samples {
+        let row = rows
+            .iter()
+            .find(|r| r.label.starts_with(label))
+            .unwrap_or_else(|| panic!("docs/data-model.md's key table has no `{label}` row"));
+        assert_eq!(
+            string_attr(item, ENTITY),
+            Some(row.entity.as_str()),
+            "{label}: entity"
+        );
+        assert_eq!(
+            string_attr(item, PK),
+            Some(render(&row.pk, values).as_str()),
+            "{label}: PK"
+        );
+        assert_eq!(
+            string_attr(item, SK),
+            Some(render(&row.sk, values).as_str()),
+            "{label}: SK"
+        );
+        for (index, expected) in Index::ALL.iter().zip(&row.indexes) {
+            let got = (
+                string_attr(item, index.pk_attr()),
+                string_attr(item, index.sk_attr()),
+            );
+            match expected {
+                Some((pk, sk)) => assert_eq!(
+                    got,
+                    (
+                        Some(render(pk, values).as_str()),
+                        Some(render(sk, values).as_str())
+                    ),
+                    "{label}: {}",
+                    index.name()
+                ),
+                None => assert_eq!(got, (None, None), "{label}: not in {}", index.name()),
+            }
+        }
+    }
+    for row in &rows {
+        assert!(
+            samples
+                .iter()
+                .any(|(label, ..)| row.label.starts_with(label)),
+            "the key table's row {:?} has no sample entity in this test",
+            row.label
+        );
+    }
+}
+
+#[test]
+fn sparse_indexes_hold_only_messages_waiting_or_failed() {
+    let message = |processed, send_status| MessageRecord {
+        log_id: LogId::allocated(LOG_ID),
+        context_id: ContextId::parse("context_id", CONTEXT_ID).unwrap(),
+        customer_id: CustomerId::from_body("customer_id", CUSTOMER_ID).unwrap(),
+        channel: Channel::Email,
+        channel_identifier: "a@example.com".into(),
+        direction: Direction::Outbound,
+        message_body: "done".into(),
+        message_subject: None,
+        metadata_json: None,
+        processed,
+        processed_at: None,
+        send_status,
+        created_at: CREATED_AT.into(),
+        updated_at: CREATED_AT.into(),
+    };
+    let handled = message(true, SendStatus::Sent).full_key();
+    for index in [Index::Gsi4, Index::Gsi5] {
+        assert!(!handled.contains_key(index.pk_attr()), "{}", index.name());
+        assert!(!handled.contains_key(index.sk_attr()), "{}", index.name());
+    }
+    let waiting = message(false, SendStatus::Sent).full_key();
+    assert!(waiting.contains_key(Index::Gsi4.pk_attr()));
+    assert!(!waiting.contains_key(Index::Gsi5.pk_attr()));
+}

@@ -1,0 +1,124 @@
+//! What the message endpoints take and return (guide §10–19).
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::types::{Channel, Direction, SendStatus};
+
+/// Largest `message_body`, in bytes of UTF-8.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Largest `metadata` object, in bytes of compact JSON.
+pub const MAX_METADATA_BYTES: usize = 16 * 1024;
+/// Longest `message_subject`, in characters.
+pub const MAX_SUBJECT_LEN: usize = 998;
+/// Longest `channel_identifier`, in characters.
+pub const MAX_IDENTIFIER_LEN: usize = 320;
+/// Most messages one `POST /messages/context/{id}/processed` marks; the answer's
+/// `has_more` says whether to call again.
+pub const MAX_MARK_PER_CALL: u32 = 1000;
+
+/// A message as the API returns it (guide §12).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Message {
+    /// Integer id.
+    pub log_id: i64,
+    /// Its conversation.
+    pub context_id: String,
+    /// Its customer.
+    pub customer_id: i64,
+    /// Channel.
+    pub channel: Channel,
+    /// Email, phone or handle the message went to or came from.
+    pub channel_identifier: String,
+    /// `inbound` or `outbound`.
+    pub direction: Direction,
+    /// The text.
+    pub message_body: String,
+    /// Subject (email).
+    pub message_subject: Option<String>,
+    /// Any JSON object given when logged (Twilio SID …), as given.
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<serde_json::Value>,
+    /// Whether the batch processor handled it.
+    pub processed: bool,
+    /// When it was marked processed.
+    pub processed_at: Option<String>,
+    /// `sent`, `delivered`, `failed` or `pending`.
+    pub send_status: SendStatus,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    /// RFC 3339 UTC.
+    pub updated_at: String,
+}
+
+/// One entry of `history` in `GET /context` (guide §8).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct HistoryEntry {
+    /// The message id.
+    pub log_id: i64,
+    /// `inbound` or `outbound`.
+    pub direction: Direction,
+    /// The text.
+    pub message_body: String,
+    /// Channel.
+    pub channel: Channel,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+}
+
+/// Body of `POST /log` (guide §10).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct LogMessage {
+    /// Customer id (required).
+    pub customer_id: i64,
+    /// Channel (required).
+    pub channel: Channel,
+    /// Email, phone or social handle (required, ≤ 320 characters).
+    pub channel_identifier: String,
+    /// `inbound` or `outbound` (required).
+    pub direction: Direction,
+    /// The content (required, ≤ 64 KiB).
+    pub message_body: String,
+    /// Subject line (email; ≤ 998 characters).
+    pub message_subject: Option<String>,
+    /// Conversation id; omitted → the open conversation, or a new one.
+    pub context_id: Option<String>,
+    /// Any JSON object (≤ 16 KiB), returned as given.
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<serde_json::Value>,
+    /// `sent` (default), `pending` or `failed` (`delivered` is accepted too).
+    pub send_status: Option<SendStatus>,
+}
+
+/// Answer of `POST /log` (guide §10).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Logged {
+    /// Always true.
+    pub success: bool,
+    /// The new message id.
+    pub log_id: i64,
+    /// The conversation it was logged in.
+    pub context_id: String,
+}
+
+/// Filters of `GET /messages` (guide §11).
+#[derive(Debug, Clone, Default)]
+pub struct MessageFilter {
+    /// Only this channel.
+    pub channel: Option<Channel>,
+    /// Only this direction.
+    pub direction: Option<Direction>,
+}
+
+/// Answer of `POST /messages/context/{context_id}/processed` (guide §17).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MarkedProcessed {
+    /// Always true.
+    pub success: bool,
+    /// The conversation.
+    pub context_id: String,
+    /// Messages marked by this call.
+    pub updated_count: u32,
+    /// True when more than 1000 were unprocessed: call again for the rest.
+    pub has_more: bool,
+}

@@ -1,0 +1,108 @@
+//! A `POST /log` body checked field by field (guide §10), before any id is
+//! allocated or anything is read.
+
+use super::api::{
+    LogMessage, MAX_BODY_BYTES, MAX_IDENTIFIER_LEN, MAX_METADATA_BYTES, MAX_SUBJECT_LEN,
+};
+use super::record::MessageRecord;
+use crate::error::{DomainError, DomainResult};
+use crate::types::{text, Channel, ContextId, CustomerId, Direction, LogId, SendStatus};
+
+/// A validated `POST /log` body, before ids are allocated.
+pub(crate) struct ValidLog {
+    pub customer_id: CustomerId,
+    pub context_id: Option<ContextId>,
+    pub channel: Channel,
+    pub channel_identifier: String,
+    pub direction: Direction,
+    pub message_body: String,
+    pub message_subject: Option<String>,
+    pub metadata_json: Option<String>,
+    pub send_status: SendStatus,
+}
+
+impl LogMessage {
+    /// Checks every field; a 400 naming the first bad one.
+    pub(crate) fn validate(&self) -> DomainResult<ValidLog> {
+        let customer_id = CustomerId::from_body("customer_id", self.customer_id)?;
+        let channel_identifier = text(
+            "channel_identifier",
+            Some(&self.channel_identifier),
+            MAX_IDENTIFIER_LEN,
+        )?
+        .ok_or_else(|| {
+            DomainError::invalid(
+                "channel_identifier",
+                "`channel_identifier` must not be empty",
+            )
+        })?;
+        if self.message_body.len() > MAX_BODY_BYTES {
+            return Err(DomainError::invalid(
+                "message_body",
+                format!("`message_body` is larger than {MAX_BODY_BYTES} bytes"),
+            ));
+        }
+        let metadata_json = match &self.metadata {
+            None | Some(serde_json::Value::Null) => None,
+            Some(value @ serde_json::Value::Object(_)) => {
+                let json = value.to_string();
+                if json.len() > MAX_METADATA_BYTES {
+                    return Err(DomainError::invalid(
+                        "metadata",
+                        format!("`metadata` is larger than {MAX_METADATA_BYTES} bytes"),
+                    ));
+                }
+                Some(json)
+            }
+            Some(_) => {
+                return Err(DomainError::invalid(
+                    "metadata",
+                    "`metadata` must be a JSON object",
+                ))
+            }
+        };
+        Ok(ValidLog {
+            customer_id,
+            context_id: self
+                .context_id
+                .as_deref()
+                .map(|c| ContextId::parse("context_id", c))
+                .transpose()?,
+            channel: self.channel,
+            channel_identifier,
+            direction: self.direction,
+            message_body: self.message_body.clone(),
+            message_subject: text(
+                "message_subject",
+                self.message_subject.as_deref(),
+                MAX_SUBJECT_LEN,
+            )?,
+            metadata_json,
+            send_status: self.send_status.unwrap_or_default(),
+        })
+    }
+}
+
+impl ValidLog {
+    /// The message record of this log as message `log_id` of conversation
+    /// `context_id`, logged at `now`. Inbound messages start unprocessed,
+    /// outbound ones processed.
+    pub(crate) fn record(&self, log_id: LogId, context_id: &ContextId, now: &str) -> MessageRecord {
+        MessageRecord {
+            log_id,
+            context_id: context_id.clone(),
+            customer_id: self.customer_id,
+            channel: self.channel,
+            channel_identifier: self.channel_identifier.clone(),
+            direction: self.direction,
+            message_body: self.message_body.clone(),
+            message_subject: self.message_subject.clone(),
+            metadata_json: self.metadata_json.clone(),
+            processed: self.direction == Direction::Outbound,
+            processed_at: None,
+            send_status: self.send_status,
+            created_at: now.to_string(),
+            updated_at: now.to_string(),
+        }
+    }
+}

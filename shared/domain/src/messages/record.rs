@@ -1,0 +1,189 @@
+//! How a message is stored and keyed.
+//!
+//! | PK | SK | GSI1 | GSI2 | GSI3 | GSI4 (sparse) | GSI5 (sparse) |
+//! |---|---|---|---|---|---|---|
+//! | `LOG#<log_id>` | `LOG` | `LOGS` / `<log_id:020>` | `CONTEXT#<context_id>` / `LOG#<log_id:020>` | `CUSTOMER#<customer_id>` / `LOG#<log_id:020>` | `UNPROCESSED` / `<log_id:020>` while unprocessed | `FAILED` / `<log_id:020>` while `send_status` is `failed` |
+//!
+//! GSI1 lists every message, GSI2 a conversation's, GSI3 a customer's; GSI4
+//! and GSI5 hold only the messages waiting to be processed or that failed,
+//! so those lists read nothing else.
+
+use serde::{Deserialize, Serialize};
+
+use super::api::{HistoryEntry, Message};
+use crate::codec::to_value;
+use crate::error::DomainResult;
+use crate::keys::{padded, Entity, Index, IndexEntry};
+use crate::store::{s, AttributeValue, Key, Query, SortCondition, UpdateAction};
+use crate::types::{Channel, ContextId, CustomerId, Direction, LogId, SendStatus};
+
+/// GSI1 partition holding every message.
+const COLLECTION: &str = "LOGS";
+/// Sort-key prefix of messages under a conversation (GSI2) or customer (GSI3).
+const UNDER_PARENT: &str = "LOG#";
+/// GSI4 partition of unprocessed messages.
+const UNPROCESSED: &str = "UNPROCESSED";
+/// GSI5 partition of failed sends.
+const FAILED: &str = "FAILED";
+
+/// The stored message item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct MessageRecord {
+    pub log_id: LogId,
+    pub context_id: ContextId,
+    pub customer_id: CustomerId,
+    pub channel: Channel,
+    pub channel_identifier: String,
+    pub direction: Direction,
+    pub message_body: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_subject: Option<String>,
+    /// `metadata` as compact JSON text, so it comes back exactly as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata_json: Option<String>,
+    pub processed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processed_at: Option<String>,
+    pub send_status: SendStatus,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Entity for MessageRecord {
+    const TYPE: &'static str = "message";
+
+    fn primary_key(&self) -> Key {
+        Self::key(self.log_id)
+    }
+
+    fn index_entries(&self) -> Vec<IndexEntry> {
+        let id = self.log_id;
+        let child = format!("{UNDER_PARENT}{}", padded(id.get()));
+        let mut entries = vec![
+            IndexEntry::new(Index::Gsi1, COLLECTION, padded(id.get())),
+            IndexEntry::new(
+                Index::Gsi2,
+                context_partition(&self.context_id),
+                child.clone(),
+            ),
+            IndexEntry::new(Index::Gsi3, customer_partition(self.customer_id), child),
+        ];
+        entries.extend(Self::unprocessed_entry(id, self.processed));
+        entries.extend(Self::failed_entry(id, self.send_status));
+        entries
+    }
+}
+
+fn context_partition(id: &ContextId) -> String {
+    format!("CONTEXT#{id}")
+}
+
+fn customer_partition(id: CustomerId) -> String {
+    format!("CUSTOMER#{id}")
+}
+
+impl MessageRecord {
+    /// Key of message `id`.
+    pub(crate) fn key(id: LogId) -> Key {
+        Key::new(format!("LOG#{id}"), "LOG")
+    }
+
+    /// Its GSI4 entry: present only while the message is unprocessed.
+    fn unprocessed_entry(id: LogId, processed: bool) -> Option<IndexEntry> {
+        (!processed).then(|| IndexEntry::new(Index::Gsi4, UNPROCESSED, padded(id.get())))
+    }
+
+    /// Its GSI5 entry: present only while `send_status` is `failed`.
+    fn failed_entry(id: LogId, status: SendStatus) -> Option<IndexEntry> {
+        (status == SendStatus::Failed)
+            .then(|| IndexEntry::new(Index::Gsi5, FAILED, padded(id.get())))
+    }
+
+    /// Every message, oldest first (GSI1).
+    pub(crate) fn all() -> Query {
+        Query::new(Some(Index::Gsi1), COLLECTION)
+    }
+
+    /// A conversation's messages, oldest first (GSI2).
+    pub(crate) fn of_context(id: &ContextId) -> Query {
+        let mut q = Query::new(Some(Index::Gsi2), context_partition(id));
+        q.sort = Some(SortCondition::BeginsWith(UNDER_PARENT.into()));
+        q
+    }
+
+    /// A customer's messages across conversations, oldest first (GSI3).
+    pub(crate) fn of_customer(id: CustomerId) -> Query {
+        let mut q = Query::new(Some(Index::Gsi3), customer_partition(id));
+        q.sort = Some(SortCondition::BeginsWith(UNDER_PARENT.into()));
+        q
+    }
+
+    /// Unprocessed messages, oldest first (sparse GSI4).
+    pub(crate) fn unprocessed() -> Query {
+        Query::new(Some(Index::Gsi4), UNPROCESSED)
+    }
+
+    /// Failed sends, oldest first (sparse GSI5).
+    pub(crate) fn failed() -> Query {
+        Query::new(Some(Index::Gsi5), FAILED)
+    }
+
+    /// Update actions marking a message processed at `now` (and leaving GSI4).
+    pub(crate) fn processed_actions(now: &str) -> Vec<UpdateAction> {
+        let mut actions = vec![
+            UpdateAction::Set("processed".into(), AttributeValue::Bool(true)),
+            UpdateAction::Set("processed_at".into(), s(now)),
+            UpdateAction::Set("updated_at".into(), s(now)),
+        ];
+        actions.extend(IndexEntry::place(Index::Gsi4, None));
+        actions
+    }
+
+    /// Update actions setting message `id`'s `send_status` at `now`, keeping GSI5 in step.
+    pub(crate) fn send_status_actions(
+        id: LogId,
+        status: SendStatus,
+        now: &str,
+    ) -> DomainResult<Vec<UpdateAction>> {
+        let mut actions = vec![
+            UpdateAction::Set("send_status".into(), to_value(&status)?),
+            UpdateAction::Set("updated_at".into(), s(now)),
+        ];
+        actions.extend(IndexEntry::place(
+            Index::Gsi5,
+            Self::failed_entry(id, status),
+        ));
+        Ok(actions)
+    }
+
+    pub(crate) fn history_entry(self) -> HistoryEntry {
+        HistoryEntry {
+            log_id: self.log_id.get(),
+            direction: self.direction,
+            message_body: self.message_body,
+            channel: self.channel,
+            created_at: self.created_at,
+        }
+    }
+
+    pub(crate) fn into_api(self) -> Message {
+        Message {
+            log_id: self.log_id.get(),
+            context_id: self.context_id.to_string(),
+            customer_id: self.customer_id.get(),
+            channel: self.channel,
+            channel_identifier: self.channel_identifier,
+            direction: self.direction,
+            message_body: self.message_body,
+            message_subject: self.message_subject,
+            metadata: self
+                .metadata_json
+                .and_then(|m| serde_json::from_str(&m).ok()),
+            processed: self.processed,
+            processed_at: self.processed_at,
+            send_status: self.send_status,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}

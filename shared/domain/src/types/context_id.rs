@@ -1,0 +1,71 @@
+//! [`ContextId`]: a conversation's UUID, valid by construction (guide §8–9, §20–26).
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::{DomainError, DomainResult};
+
+/// A conversation id (`context_id`): a UUID, kept in its lowercase hyphenated
+/// form (`0190c3e2-…`), which is how it is stored, keyed and returned.
+/// New ids are UUIDv7: time-ordered and monotonic within one process.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ContextId(String);
+
+impl ContextId {
+    /// Reads `raw` (a path segment or body field named `field`): a 400 on
+    /// `field` unless it is a UUID in any of its usual spellings.
+    pub fn parse(field: &str, raw: &str) -> DomainResult<Self> {
+        Uuid::parse_str(raw.trim())
+            .map(|u| Self(u.hyphenated().to_string()))
+            .map_err(|_| {
+                DomainError::invalid(
+                    field,
+                    format!("`{field}` must be a conversation id (UUID), got {raw:?}"),
+                )
+            })
+    }
+
+    /// A new, time-ordered id (UUIDv7). Two conversations opened in the same
+    /// millisecond by one process still sort in creation order.
+    pub fn generate() -> Self {
+        Self(Uuid::now_v7().hyphenated().to_string())
+    }
+
+    /// The hyphenated form.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ContextId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for ContextId {
+    type Error = DomainError;
+    fn try_from(raw: String) -> DomainResult<Self> {
+        Self::parse("context_id", &raw)
+    }
+}
+
+impl From<ContextId> for String {
+    fn from(id: ContextId) -> String {
+        id.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_are_kept_lowercase_hyphenated() {
+        let id = ContextId::parse("context_id", " 550E8400E29B41D4A716446655440000 ").unwrap();
+        assert_eq!(id.as_str(), "550e8400-e29b-41d4-a716-446655440000");
+        assert!(ContextId::parse("context_id", "not-a-uuid").is_err());
+        assert_ne!(ContextId::generate(), ContextId::generate());
+    }
+}

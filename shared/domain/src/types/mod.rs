@@ -1,0 +1,23 @@
+//! Validated values, built by `parse`: a value of these types is valid by
+//! construction, so the rules never re-check them. One small file per type.
+//!
+//! - ids: [`CustomerId`], [`LogId`], [`ContextId`];
+//! - contact: [`EmailAddress`], [`Phone`];
+//! - the guide's enums: [`Channel`], [`Direction`], [`SendStatus`], [`ConversationStatus`];
+//! - text and time: [`text`], [`nonblank`], [`preview`], [`now_rfc3339`].
+
+mod context_id;
+mod customer_id;
+mod email;
+mod enums;
+mod log_id;
+mod phone;
+mod text;
+
+pub use context_id::ContextId;
+pub use customer_id::CustomerId;
+pub use email::{EmailAddress, MAX_EMAIL_LEN};
+pub use enums::{Channel, ConversationStatus, Direction, SendStatus};
+pub use log_id::LogId;
+pub use phone::{parse_region, Phone, MAX_PHONE_DIGITS, MAX_PHONE_LEN};
+pub use text::{nonblank, now_rfc3339, preview, text};

@@ -1,0 +1,170 @@
+//! [`Phone`]: a phone number as given and its E.164 form (guide §1, §3).
+
+use crate::error::{DomainError, DomainResult};
+
+/// Longest accepted phone input, in characters.
+pub const MAX_PHONE_LEN: usize = 40;
+/// Most digits in a phone number (E.164 allows 15; a little slack for extensions is refused).
+pub const MAX_PHONE_DIGITS: usize = 15;
+
+/// A phone number: the text as given and its normalized E.164 form.
+///
+/// Normalization uses libphonenumber (the `phonenumber` crate) with a default
+/// region for national numbers. A number libphonenumber cannot validate is
+/// still accepted and normalized best-effort to `+` and its digits; only input
+/// with no digits (or absurdly many) is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phone {
+    given: String,
+    normalized: String,
+}
+
+impl Phone {
+    /// Parses `raw` for `field`, reading national numbers in `region`.
+    pub fn parse(field: &str, raw: &str, region: phonenumber::country::Id) -> DomainResult<Self> {
+        let given = raw.trim();
+        if given.chars().count() > MAX_PHONE_LEN {
+            return Err(DomainError::invalid(
+                field,
+                format!("`{field}` is longer than {MAX_PHONE_LEN} characters"),
+            ));
+        }
+        let digits: String = given.chars().filter(char::is_ascii_digit).collect();
+        if digits.is_empty() {
+            return Err(DomainError::invalid(
+                field,
+                format!("`{field}` must contain digits, e.g. \"+14165551234\""),
+            ));
+        }
+        if digits.len() > MAX_PHONE_DIGITS {
+            return Err(DomainError::invalid(
+                field,
+                format!("`{field}` has more than {MAX_PHONE_DIGITS} digits"),
+            ));
+        }
+        let parsed = std::panic::catch_unwind(|| phonenumber::parse(Some(region), given).ok())
+            .ok()
+            .flatten();
+        let normalized = match parsed {
+            Some(number) if phonenumber::is_valid(&number) => {
+                number.format().mode(phonenumber::Mode::E164).to_string()
+            }
+            _ => format!("+{digits}"),
+        };
+        Ok(Self {
+            given: given.to_string(),
+            normalized,
+        })
+    }
+
+    /// The number as given (trimmed).
+    pub fn given(&self) -> &str {
+        &self.given
+    }
+
+    /// The E.164 form (`+14165551234`), or `+` and digits when not validatable.
+    pub fn normalized(&self) -> &str {
+        &self.normalized
+    }
+}
+
+/// Reads a region code such as `US` or `CA` (the `CRM_DEFAULT_REGION` setting).
+pub fn parse_region(code: &str) -> Option<phonenumber::country::Id> {
+    code.trim().to_uppercase().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn us() -> phonenumber::country::Id {
+        parse_region("US").unwrap()
+    }
+
+    #[test]
+    fn phones_normalize_any_formatting_to_one_e164() {
+        for given in [
+            "+14165551234",
+            "+1 416 555 1234",
+            "(416) 555-1234",
+            "416.555.1234",
+            "1-416-555-1234",
+            "+1 (416) 555-1234",
+        ] {
+            assert_eq!(
+                Phone::parse("phone", given, us()).unwrap().normalized(),
+                "+14165551234",
+                "{given}"
+            );
+        }
+        let p = Phone::parse("phone", " +1 416 555 1234 ", us()).unwrap();
+        assert_eq!(p.given(), "+1 416 555 1234");
+    }
+
+    #[test]
+    fn phones_respect_region() {
+        let gb = parse_region("gb").unwrap();
+        assert_eq!(
+            Phone::parse("phone", "020 7946 0018", gb)
+                .unwrap()
+                .normalized(),
+            "+442079460018"
+        );
+    }
+
+    #[test]
+    fn unvalidatable_phones_are_kept_best_effort() {
+        assert_eq!(
+            Phone::parse("phone", "+1234567890", us())
+                .unwrap()
+                .normalized(),
+            "+1234567890"
+        );
+        assert_eq!(
+            Phone::parse("phone", "+1 234-567-890", us())
+                .unwrap()
+                .normalized(),
+            "+1234567890"
+        );
+        assert_eq!(
+            Phone::parse("phone", "12", us()).unwrap().normalized(),
+            "+12"
+        );
+    }
+
+    #[test]
+    fn phones_without_digits_or_with_too_many_are_refused() {
+        for bad in [
+            "",
+            "   ",
+            "abc",
+            "+",
+            "call me",
+            "1234567890123456",
+            &"1".repeat(41),
+        ] {
+            let err = Phone::parse("phone", bad, us()).unwrap_err();
+            assert!(
+                matches!(err, DomainError::Invalid { ref field, .. } if field == "phone"),
+                "{bad:?}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn odd_phone_inputs_never_panic() {
+        for odd in [
+            "+0",
+            "+999999999999999",
+            "00",
+            "+1 (((",
+            "٣٤٥",
+            "+44 0000",
+            "*123#",
+            "+800 1234 5678",
+            "tel:+1-416-555-1234",
+        ] {
+            let _ = Phone::parse("phone", odd, us());
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Free text and timestamps: trimming, length limits, previews, now.
+
+use time::{format_description::FormatItem, macros::format_description, OffsetDateTime};
+
+use crate::error::{DomainError, DomainResult};
+
+const TIMESTAMP: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+
+/// Now, as fixed-width RFC 3339 UTC with milliseconds (`2026-02-20T10:30:00.123Z`).
+pub fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc()
+        .format(TIMESTAMP)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_string())
+}
+
+/// `raw` trimmed, or `None` when it is absent or blank: how every optional
+/// text input is read (blank counts as absent).
+pub fn nonblank(raw: Option<&str>) -> Option<&str> {
+    raw.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Trims `raw`; blank becomes `None`; longer than `max` characters is a 400 on `field`.
+pub fn text(field: &str, raw: Option<&str>, max: usize) -> DomainResult<Option<String>> {
+    match nonblank(raw) {
+        None => Ok(None),
+        Some(v) if v.chars().count() > max => Err(DomainError::invalid(
+            field,
+            format!("`{field}` is longer than {max} characters"),
+        )),
+        Some(v) => Ok(Some(v.to_string())),
+    }
+}
+
+/// The first `max` characters of `text`.
+pub fn preview(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_fixed_width_utc() {
+        let t = now_rfc3339();
+        assert_eq!(t.len(), 24, "{t}");
+        assert!(t.ends_with('Z'));
+        assert!(
+            time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).is_ok()
+        );
+    }
+
+    #[test]
+    fn text_trims_blanks_and_limits() {
+        assert_eq!(
+            text("name", Some("  Ann "), 10).unwrap().as_deref(),
+            Some("Ann")
+        );
+        assert_eq!(text("name", Some("   "), 10).unwrap(), None);
+        assert_eq!(nonblank(Some(" a ")), Some("a"));
+        assert_eq!(nonblank(Some(" \t")), None);
+        assert!(text("name", Some("abcdefghijk"), 10).is_err());
+        assert_eq!(preview("héllo", 2), "hé");
+    }
+}
