@@ -13,6 +13,15 @@ step "formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "each Lambda links only the DynamoDB adapter"
+for fn in crm-customers crm-context crm-log crm-messages crm-conversations; do
+  if cargo tree -q -p "$fn" -e normal,build | grep -qE '^.*(rusqlite|crm-store-sqlite) '; then
+    echo "$fn links the embedded SQLite store; a Lambda must link only crm-store-dynamodb" >&2
+    exit 1
+  fi
+done
+echo "ok: no Lambda function depends on rusqlite or crm-store-sqlite"
+
 step "DynamoDB Local"
 eval "$(bash .ci/dynamodb-local.sh start)"
 trap 'bash .ci/dynamodb-local.sh stop' EXIT

@@ -3,7 +3,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    crm_http::init_tracing();
-    let (state, auth) = crm_http::bootstrap::lambda_from_env().await?;
-    lambda_http::run(crm_http::app(crm_context::router(), state, auth)).await
+    crm_lambda::run(crm_context::router()).await
 }

@@ -35,11 +35,11 @@ async fn shutdown() {
 
 async fn run() -> Result<(), String> {
     let addr = addr()?;
-    let store = crm_http::bootstrap::store_from_env()
+    let store = local_api::store::from_env()
         .await
         .map_err(|e| e.to_string())?;
     let state = crm_http::bootstrap::state_with(store).map_err(|e| e.to_string())?;
-    let data_dir = crm_http::bootstrap::data_dir();
+    let data_dir = local_api::store::data_dir();
     let configured = std::env::var("CRM_API_KEYS").ok();
     let (keys, fresh) =
         local_api::keys::load_or_create(configured.as_deref(), &data_dir).map_err(|e| {

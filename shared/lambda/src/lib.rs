@@ -1,0 +1,51 @@
+//! # crm-lambda
+//!
+//! What every HTTP Lambda does at cold start, in one place, so each
+//! function's `main.rs` is one call:
+//!
+//! ```text
+//! #[tokio::main]
+//! async fn main() -> Result<(), lambda_http::Error> {
+//!     crm_lambda::run(crm_customers::router()).await
+//! }
+//! ```
+//!
+//! A Lambda links the DynamoDB adapter and nothing else (local-api links
+//! both); the embedded SQLite store is not in its dependency graph
+//! (`.ci/test.sh` checks with `cargo tree`).
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `TABLE_NAME` | the DynamoDB table (required) |
+//! | `AWS_ENDPOINT_URL_DYNAMODB` | an emulator instead of DynamoDB (read by the AWS SDK) |
+//! | `CRM_API_KEYS` | comma-separated keys checked by the function itself; unset on AWS, where API Gateway checks the key |
+//! | `CRM_DEFAULT_REGION`, `CRM_HISTORY_LIMIT`, `RUST_LOG` | as for local-api (README) |
+
+use std::sync::Arc;
+
+use axum::Router;
+use crm_http::bootstrap::{self, StartupError};
+use crm_http::AppState;
+
+/// The handler state over the DynamoDB table `TABLE_NAME`. Makes no network
+/// call: the SDK client is built from the environment and connects on first use.
+///
+/// Errors: `TABLE_NAME` unset or blank, or a malformed setting (the message names it).
+pub async fn state_from_env() -> Result<AppState, StartupError> {
+    let table = bootstrap::var("TABLE_NAME")
+        .ok_or_else(|| StartupError("TABLE_NAME must name the DynamoDB table".into()))?;
+    let store = crm_store_dynamodb::DynamoStore::from_env(table).await;
+    bootstrap::state_with(Arc::new(store))
+}
+
+/// Serves `routes` (one endpoint group) as this Lambda's handler: JSON logs,
+/// state built once at cold start, the common layers of [`crm_http::app`],
+/// API Gateway REST proxy events through `lambda_http`.
+///
+/// Errors: a start-up error (see [`state_from_env`]) or the runtime's.
+pub async fn run(routes: Router<AppState>) -> Result<(), lambda_http::Error> {
+    crm_http::init_tracing();
+    let state = state_from_env().await?;
+    let auth = bootstrap::auth_from_env();
+    lambda_http::run(crm_http::app(routes, state, auth)).await
+}
