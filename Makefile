@@ -1,5 +1,5 @@
 # The README's two commands are `make run` and `make test`.
-.PHONY: run test bench build table fmt lint openapi
+.PHONY: run test bench bench-cold build table fmt lint openapi
 
 run: ## Serve the API at http://127.0.0.1:3000 on the embedded store.
 	cargo run --release -p local-api
@@ -7,8 +7,11 @@ run: ## Serve the API at http://127.0.0.1:3000 on the embedded store.
 test: ## Everything CI runs.
 	bash .ci/test.sh
 
-bench: ## Load benchmark of local-api beside a bare axum handler (installs wrk).
+bench: ## Load benchmark of local-api beside a bare axum handler (installs wrk), DynamoDB capacity, Lambda cold start.
 	bash functions/local-api/bench/run.sh
+
+bench-cold: ## Only the Lambda cold-start part of `make bench`.
+	bash functions/local-api/bench/cold_start.sh
 
 build: ## sam build: every Lambda for arm64 via cargo-lambda (installs aws-sam-cli, cargo-lambda, ziglang into .tools/venv).
 	bash .ci/sam-build.sh

@@ -46,3 +46,6 @@ echo "DynamoDB consumed capacity per request, guide workflows (DynamoDB Local, R
 eval "$(bash .ci/dynamodb-local.sh start)"
 trap 'bash .ci/dynamodb-local.sh stop; kill $(jobs -p) 2>/dev/null || true; rm -rf "$DATA"' EXIT
 cargo run --release -q -p local-api --example capacity
+
+echo
+bash functions/local-api/bench/cold_start.sh

@@ -14,7 +14,7 @@
 //! | `message` | `messages/record.rs` — `MessageRecord` |
 //!
 //! The key table with every PK/SK and GSI pattern is in `docs/data-model.md`;
-//! the test at the bottom of this file builds one item of each entity and
+//! the test `tests/key_table.rs` (beside this file) builds one item of each entity and
 //! checks its key attributes against that table, so the two cannot drift.
 //! Index attribute names (`GSI1PK` …) are spelled only here.
 
@@ -197,5 +197,5 @@ pub trait Entity: Serialize {
 }
 
 #[cfg(test)]
-#[path = "keys_table_test.rs"]
-mod keys_table_test;
+#[path = "tests/key_table.rs"]
+mod key_table;

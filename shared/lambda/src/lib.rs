@@ -34,7 +34,7 @@ use crm_http::AppState;
 pub async fn state_from_env() -> Result<AppState, StartupError> {
     let table = bootstrap::var("TABLE_NAME")
         .ok_or_else(|| StartupError("TABLE_NAME must name the DynamoDB table".into()))?;
-    let store = crm_store_dynamodb::DynamoStore::from_env(table).await;
+    let store = crm_store_dynamodb::DynamoStore::for_lambda(table).await;
     bootstrap::state_with(Arc::new(store))
 }
 

@@ -25,7 +25,7 @@ pub mod testing;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -78,34 +78,74 @@ impl Capacity {
 }
 
 /// The DynamoDB store over one table.
+///
+/// The SDK client is built on first use, not at construction: building it
+/// validates the HTTPS connector, which loads and parses the system's root
+/// certificates — about three quarters of a Lambda's init work when done at
+/// cold start (measured with callgrind, see the README's cold-start table).
 #[derive(Clone)]
 pub struct DynamoStore {
-    client: Client,
+    client: Arc<ClientSource>,
     table: String,
     capacity: Arc<Capacity>,
+}
+
+/// A client given, or one to build from a configuration on first use.
+enum ClientSource {
+    Ready(Client),
+    Lazy(Box<aws_config::SdkConfig>, OnceLock<Client>),
 }
 
 impl DynamoStore {
     /// A store over `table` through `client`.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
-            client,
+            client: Arc::new(ClientSource::Ready(client)),
             table: table.into(),
             capacity: Arc::default(),
         }
     }
 
-    /// A store over `table` with the SDK's configuration from the environment
-    /// (region, credentials, `AWS_ENDPOINT_URL_DYNAMODB` for an emulator).
-    /// Makes no network call.
-    pub async fn from_env(table: impl Into<String>) -> Self {
-        let config = aws_config::load_from_env().await;
-        Self::new(Client::new(&config), table)
+    /// A store over `table` whose client is built from `config` on first use.
+    pub fn lazy(config: aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        Self {
+            client: Arc::new(ClientSource::Lazy(Box::new(config), OnceLock::new())),
+            table: table.into(),
+            capacity: Arc::default(),
+        }
     }
 
-    /// The SDK client (table administration in tests and tools).
+    /// A store over `table` with the SDK's whole default configuration chain
+    /// (region, credentials from the environment, profiles, SSO, web identity…;
+    /// `AWS_ENDPOINT_URL_DYNAMODB` for an emulator). Makes no network call.
+    /// For local-api and tools.
+    pub async fn from_env(table: impl Into<String>) -> Self {
+        Self::lazy(aws_config::load_from_env().await, table)
+    }
+
+    /// A store over `table` for a Lambda function: as [`DynamoStore::from_env`],
+    /// but when `AWS_ACCESS_KEY_ID` is set — always, on Lambda, which puts the
+    /// execution role's credentials in the environment — credentials are read
+    /// from the environment only, so no provider of the default chain (the web
+    /// identity provider builds an STS client) is built at cold start.
+    pub async fn for_lambda(table: impl Into<String>) -> Self {
+        let loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        let loader = if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
+            loader.credentials_provider(
+                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+            )
+        } else {
+            loader
+        };
+        Self::lazy(loader.load().await, table)
+    }
+
+    /// The SDK client (built now if this is its first use).
     pub fn client(&self) -> &Client {
-        &self.client
+        match self.client.as_ref() {
+            ClientSource::Ready(client) => client,
+            ClientSource::Lazy(config, cell) => cell.get_or_init(|| Client::new(config)),
+        }
     }
 
     /// Capacity consumed through this store.
@@ -179,7 +219,7 @@ fn return_value(ret: ReturnValues) -> ReturnValue {
 impl Store for DynamoStore {
     async fn get_item(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         let out = self
-            .client
+            .client()
             .get_item()
             .table_name(&self.table)
             .set_key(Some(key_of(key)))
@@ -196,7 +236,7 @@ impl Store for DynamoStore {
         let mut e = Expr::default();
         let condition = put.condition.as_ref().and_then(|c| e.condition(c));
         let out = self
-            .client
+            .client()
             .put_item()
             .table_name(&self.table)
             .set_item(Some(to_ddb(put.item)))
@@ -220,7 +260,7 @@ impl Store for DynamoStore {
         let update_expression = e.update(&update.actions);
         let condition = update.condition.as_ref().and_then(|c| e.condition(c));
         let out = self
-            .client
+            .client()
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key_of(&update.key)))
@@ -240,7 +280,7 @@ impl Store for DynamoStore {
         let mut e = Expr::default();
         let condition = delete.condition.as_ref().and_then(|c| e.condition(c));
         let out = self
-            .client
+            .client()
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(key_of(&delete.key)))
@@ -260,7 +300,7 @@ impl Store for DynamoStore {
         let key_condition = e.key_condition(&query);
         let filter = query.filter.as_ref().and_then(|c| e.condition(c));
         let out = self
-            .client
+            .client()
             .query()
             .table_name(&self.table)
             .set_index_name(query.index.map(|i| i.name().to_string()))
@@ -347,7 +387,7 @@ impl Store for DynamoStore {
             items.push(built.build());
         }
         let result = self
-            .client
+            .client()
             .transact_write_items()
             .set_transact_items(Some(items))
             .return_consumed_capacity(ReturnConsumedCapacity::Total)

@@ -13,7 +13,7 @@ use crate::messages::record::MessageRecord;
 use crate::store::{string_attr, Item, PK, SK};
 use crate::types::{Channel, ContextId, CustomerId, Direction, LogId, SendStatus};
 
-const DOC: &str = include_str!("../../../docs/data-model.md");
+const DOC: &str = include_str!("../../../../docs/data-model.md");
 
 const CUSTOMER_ID: i64 = 7;
 const LOG_ID: i64 = 42;
@@ -85,6 +85,26 @@ fn render(pattern: &str, values: &BTreeMap<&str, String>) -> String {
     out
 }
 
+/// A sample message of customer 7 in the sample conversation.
+fn message(processed: bool, send_status: SendStatus) -> MessageRecord {
+    MessageRecord {
+        log_id: LogId::allocated(LOG_ID),
+        context_id: ContextId::parse("context_id", CONTEXT_ID).unwrap(),
+        customer_id: CustomerId::from_body("customer_id", CUSTOMER_ID).unwrap(),
+        channel: Channel::Sms,
+        channel_identifier: "+14165551234".into(),
+        direction: Direction::Inbound,
+        message_body: "hi".into(),
+        message_subject: None,
+        metadata_json: None,
+        processed,
+        processed_at: None,
+        send_status,
+        created_at: CREATED_AT.into(),
+        updated_at: CREATED_AT.into(),
+    }
+}
+
 fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
     let customer_id = CustomerId::from_body("customer_id", CUSTOMER_ID).unwrap();
     let context_id = ContextId::parse("context_id", CONTEXT_ID).unwrap();
@@ -108,22 +128,6 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
     };
     let mut conversation = ConversationRecord::new(customer_id, CREATED_AT.into());
     conversation.context_id = context_id.clone();
-    let message = |processed, send_status| MessageRecord {
-        log_id: LogId::allocated(LOG_ID),
-        context_id: context_id.clone(),
-        customer_id,
-        channel: Channel::Sms,
-        channel_identifier: "+14165551234".into(),
-        direction: Direction::Inbound,
-        message_body: "hi".into(),
-        message_subject: None,
-        metadata_json: None,
-        processed,
-        processed_at: None,
-        send_status,
-        created_at: CREATED_AT.into(),
-        updated_at: CREATED_AT.into(),
-    };
     let mut out = vec![
         ("customer", customer.to_item().unwrap(), values.clone()),
         (
@@ -223,22 +227,6 @@ fn every_entity_has_the_keys_the_data_model_doc_says() {
 
 #[test]
 fn sparse_indexes_hold_only_messages_waiting_or_failed() {
-    let message = |processed, send_status| MessageRecord {
-        log_id: LogId::allocated(LOG_ID),
-        context_id: ContextId::parse("context_id", CONTEXT_ID).unwrap(),
-        customer_id: CustomerId::from_body("customer_id", CUSTOMER_ID).unwrap(),
-        channel: Channel::Email,
-        channel_identifier: "a@example.com".into(),
-        direction: Direction::Outbound,
-        message_body: "done".into(),
-        message_subject: None,
-        metadata_json: None,
-        processed,
-        processed_at: None,
-        send_status,
-        created_at: CREATED_AT.into(),
-        updated_at: CREATED_AT.into(),
-    };
     let handled = message(true, SendStatus::Sent).full_key();
     for index in [Index::Gsi4, Index::Gsi5] {
         assert!(!handled.contains_key(index.pk_attr()), "{}", index.name());

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Lambda cold start of every bootstrap beside a hello-world lambda_http binary
+# built in the same run (`make bench` runs it last; also usable alone).
+# A fake Lambda Runtime API on loopback (examples/cold_start.rs) measures
+# init = exec → first GET /2018-06-01/runtime/invocation/next, then hands over
+# one API Gateway event and measures the first invoke:
+#   1. GET /health             — no store call;
+#   2. a route of each function that reads the table on DynamoDB Local (its first
+#      store call builds the SDK client: see DynamoStore's docs).
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+RUNS=${BENCH_COLD_RUNS:-30}
+FUNCTIONS="crm-customers crm-context crm-log crm-messages crm-conversations"
+cargo build --release -q $(for f in $FUNCTIONS; do printf -- '-p %s --bin %s ' "$f" "$f"; done) \
+  -p local-api --example hello_lambda --example cold_start
+BINS="target/release/examples/hello_lambda $(for f in $FUNCTIONS; do printf 'target/release/%s ' "$f"; done)"
+started_emulator=
+if [ -z "${AWS_ENDPOINT_URL_DYNAMODB:-}" ]; then
+  eval "$(bash .ci/dynamodb-local.sh start)"
+  started_emulator=1
+fi
+trap '[ -n "$started_emulator" ] && bash .ci/dynamodb-local.sh stop' EXIT
+TABLE=crm-cold-$$
+cargo run --release -q -p crm-store-dynamodb --bin create-table -- --template template.yaml --table "$TABLE" >/dev/null
+
+echo "Lambda cold start, $RUNS runs per binary, $(nproc) cores, $(date -u +%F) (x86-64 release builds):"
+echo
+echo "GET /health (no store call):"
+TABLE_NAME=$TABLE target/release/examples/cold_start events/customers-health.json "$RUNS" $BINS
+echo
+echo "A route of each function that reads or writes the table (DynamoDB Local; the first invoke builds the SDK client):"
+TABLE_NAME=$TABLE target/release/examples/cold_start events/customers-get.json "$RUNS" \
+  target/release/examples/hello_lambda target/release/crm-customers=events/customers-get.json \
+  target/release/crm-context=events/context-get-by-phone.json target/release/crm-log=events/log-inbound.json \
+  target/release/crm-messages=events/messages-get.json target/release/crm-conversations=events/conversations-for-customer.json
