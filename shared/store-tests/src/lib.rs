@@ -5,9 +5,9 @@
 //! [`store_contract_suite!`], plus [`CountingStore`], a wrapper that counts
 //! store calls so tests can assert each endpoint's bound.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use crm_domain::store::{
@@ -15,10 +15,12 @@ use crm_domain::store::{
     Put, Query, ReturnValues, SortCondition, Store, StoreError, Update, UpdateAction, WriteAction,
 };
 
-/// Counts calls to the wrapped store, per operation.
+/// Counts calls to the wrapped store, per operation, and records the IAM
+/// actions they need (see [`CountingStore::iam_actions`]).
 pub struct CountingStore {
     inner: Arc<dyn Store>,
     counts: [AtomicUsize; 6],
+    actions: Mutex<BTreeSet<&'static str>>,
 }
 
 /// Operation names, in the order of [`CountingStore::by_operation`].
@@ -37,7 +39,17 @@ impl CountingStore {
         Self {
             inner,
             counts: Default::default(),
+            actions: Mutex::default(),
         }
+    }
+
+    /// The IAM actions the calls since the last reset need, as IAM names
+    /// them: `dynamodb:GetItem`, `Query`, `PutItem`, `UpdateItem`,
+    /// `DeleteItem`, and for each part of a `TransactWriteItems` the action
+    /// of that part (`PutItem`, `UpdateItem`, `DeleteItem`,
+    /// `ConditionCheckItem`), which is how IAM authorizes a transaction.
+    pub fn iam_actions(&self) -> BTreeSet<&'static str> {
+        self.actions.lock().map(|a| a.clone()).unwrap_or_default()
     }
 
     /// Calls since the last [`reset`](Self::reset), all operations together.
@@ -54,15 +66,33 @@ impl CountingStore {
             .collect()
     }
 
-    /// Sets every count to zero.
+    /// Sets every count to zero and forgets the recorded IAM actions.
     pub fn reset(&self) {
         for c in &self.counts {
             c.store(0, Ordering::SeqCst);
+        }
+        if let Ok(mut a) = self.actions.lock() {
+            a.clear();
         }
     }
 
     fn bump(&self, op: usize) {
         self.counts[op].fetch_add(1, Ordering::SeqCst);
+        if op < 5 {
+            self.needs(&[[
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:Query",
+            ][op]]);
+        }
+    }
+
+    fn needs(&self, actions: &[&'static str]) {
+        if let Ok(mut a) = self.actions.lock() {
+            a.extend(actions);
+        }
     }
 }
 
@@ -94,6 +124,16 @@ impl Store for CountingStore {
     }
     async fn transact_write(&self, actions: Vec<WriteAction>) -> Result<(), StoreError> {
         self.bump(5);
+        let parts: Vec<&'static str> = actions
+            .iter()
+            .map(|a| match a {
+                WriteAction::Put(_) => "dynamodb:PutItem",
+                WriteAction::Update(_) => "dynamodb:UpdateItem",
+                WriteAction::Delete(_) => "dynamodb:DeleteItem",
+                WriteAction::Check(_) => "dynamodb:ConditionCheckItem",
+            })
+            .collect();
+        self.needs(&parts);
         self.inner.transact_write(actions).await
     }
 }

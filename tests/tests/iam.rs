@@ -1,0 +1,448 @@
+//! IAM that matches the code: each function's DynamoDB policy in
+//! `template.yaml` grants exactly the actions its routes make — no fewer
+//! (an `AccessDenied` 500 after `sam deploy`, which DynamoDB Local never
+//! shows) and no more (least privilege).
+//!
+//! A scenario calls every route of the API, through every branch that
+//! writes differently (create, conflict, unique-value change, open, close,
+//! reopen, delete with an open conversation …), over the counting store,
+//! which records the IAM action of every store call — a transaction's parts
+//! as `PutItem` / `UpdateItem` / `DeleteItem` / `ConditionCheckItem`, as IAM
+//! authorizes them. The actions are gathered per route, then per function
+//! through the template's events, and compared with its policy.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use crm_tests::{spawn_app, TestApp};
+use serde_json::{json, Value};
+
+/// (binary, its policy's DynamoDB actions, its routes as (method, path)).
+type Function = (String, BTreeSet<String>, BTreeSet<(String, String)>);
+
+fn functions() -> Vec<Function> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+    let text = std::fs::read_to_string(path).expect("template.yaml");
+    let doc: serde_norway::Value = serde_norway::from_str(&text).expect("YAML");
+    let mut out = Vec::new();
+    for (_, resource) in doc["Resources"].as_mapping().expect("Resources") {
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .expect("Binary")
+            .to_string();
+        let mut granted = BTreeSet::new();
+        for policy in resource["Properties"]["Policies"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+        {
+            for statement in policy["Statement"].as_sequence().into_iter().flatten() {
+                let actions = &statement["Action"];
+                let list = match actions.as_sequence() {
+                    Some(seq) => seq
+                        .iter()
+                        .filter_map(|a| a.as_str())
+                        .map(str::to_string)
+                        .collect(),
+                    None => actions
+                        .as_str()
+                        .map(str::to_string)
+                        .into_iter()
+                        .collect::<Vec<_>>(),
+                };
+                granted.extend(list.into_iter().filter(|a| a.starts_with("dynamodb:")));
+            }
+        }
+        let routes = resource["Properties"]["Events"]
+            .as_mapping()
+            .expect("Events")
+            .iter()
+            .map(|(_, e)| {
+                let p = &e["Properties"];
+                (
+                    p["Method"].as_str().expect("Method").to_lowercase(),
+                    p["Path"].as_str().expect("Path").to_string(),
+                )
+            })
+            .collect();
+        out.push((binary, granted, routes));
+    }
+    out
+}
+
+/// Records, per (method, route template), the IAM actions its calls needed.
+struct Recorder<'a> {
+    app: &'a TestApp,
+    seen: BTreeMap<(String, String), BTreeSet<String>>,
+}
+
+impl Recorder<'_> {
+    /// Calls `method path` (a concrete path of route `template`); asserts the
+    /// status is one of `ok`; returns the body.
+    async fn call(
+        &mut self,
+        method: &str,
+        template: &str,
+        path: &str,
+        body: Option<Value>,
+        ok: &[u16],
+    ) -> Value {
+        self.app.store.reset();
+        let reply = self.app.call(method, path, body).await;
+        assert!(
+            ok.contains(&reply.status),
+            "{method} {path}: {} {:?}",
+            reply.status,
+            reply.body
+        );
+        self.seen
+            .entry((method.to_lowercase(), template.to_string()))
+            .or_default()
+            .extend(self.app.store.iam_actions().into_iter().map(str::to_string));
+        reply.body
+    }
+}
+
+#[tokio::test]
+async fn each_function_policy_grants_exactly_the_dynamodb_actions_its_routes_make() {
+    let app = spawn_app().await;
+    let mut r = Recorder {
+        app: &app,
+        seen: BTreeMap::new(),
+    };
+    let id = |v: &Value, name: &str| v[name].as_i64().expect(name).to_string();
+
+    // customers (guide §1–7)
+    let ann = r
+        .call(
+            "POST",
+            "/customers",
+            "/customers",
+            Some(json!({"name": "Ann", "email": "ann@example.com", "phone": "+14165550001"})),
+            &[201],
+        )
+        .await;
+    let ann = id(&ann, "customer_id");
+    r.call(
+        "POST",
+        "/customers",
+        "/customers",
+        Some(json!({"email": "ANN@example.com"})),
+        &[409],
+    )
+    .await;
+    let bob = r
+        .call(
+            "POST",
+            "/customers",
+            "/customers",
+            Some(json!({"email": "bob@example.com"})),
+            &[201],
+        )
+        .await;
+    let bob = id(&bob, "customer_id");
+    r.call("GET", "/customers", "/customers?company=acme", None, &[200])
+        .await;
+    r.call(
+        "GET",
+        "/customers/{id}",
+        &format!("/customers/{ann}"),
+        None,
+        &[200],
+    )
+    .await;
+    r.call(
+        "GET",
+        "/customers/{id}",
+        "/customers/ann%40example.com?by=email",
+        None,
+        &[200],
+    )
+    .await;
+    r.call(
+        "PUT",
+        "/customers/{id}",
+        &format!("/customers/{ann}"),
+        Some(json!({"name": "Ann B"})),
+        &[200],
+    )
+    .await;
+    r.call(
+        "PUT",
+        "/customers/{id}",
+        &format!("/customers/{ann}"),
+        Some(json!({"email": "ann.b@example.com"})),
+        &[200],
+    )
+    .await;
+    r.call(
+        "POST",
+        "/customers/lookup",
+        "/customers/lookup",
+        Some(json!({"phone": "+14165550001"})),
+        &[200],
+    )
+    .await;
+    r.call(
+        "POST",
+        "/customers/upsert",
+        "/customers/upsert",
+        Some(json!({"email": "carol@example.com"})),
+        &[201],
+    )
+    .await;
+    r.call(
+        "POST",
+        "/customers/upsert",
+        "/customers/upsert",
+        Some(json!({"email": "carol@example.com", "name": "Carol"})),
+        &[200],
+    )
+    .await;
+
+    // context and log (guide §8–10)
+    r.call(
+        "GET",
+        "/context/{identifier}",
+        &format!("/context/{ann}"),
+        None,
+        &[200],
+    )
+    .await;
+    let msg = |direction: &str| json!({"customer_id": ann.parse::<i64>().unwrap_or_default(), "channel": "sms", "channel_identifier": "+14165550001", "direction": direction, "message_body": "hello"});
+    let first = r
+        .call("POST", "/log", "/log", Some(msg("inbound")), &[200])
+        .await;
+    let context = first["context_id"]
+        .as_str()
+        .expect("context_id")
+        .to_string();
+    let log_id = id(&first, "log_id");
+    let mut named = msg("outbound");
+    named["context_id"] = json!(context);
+    r.call("POST", "/log", "/log", Some(named), &[200]).await;
+    r.call("POST", "/log", "/log", Some(msg("inbound")), &[200])
+        .await;
+    r.call(
+        "GET",
+        "/context/{identifier}",
+        "/context/%2B14165550001?by=phone_normalized",
+        None,
+        &[200],
+    )
+    .await;
+    r.call(
+        "POST",
+        "/context/{identifier}/update",
+        &format!("/context/{context}/update"),
+        Some(json!({"summary": "asked about pricing"})),
+        &[200],
+    )
+    .await;
+    r.call(
+        "POST",
+        "/context/{identifier}/update",
+        &format!("/context/{ann}/update"),
+        Some(json!({"intent": "pricing"})),
+        &[200],
+    )
+    .await;
+
+    // messages (guide §11–19)
+    r.call("GET", "/messages", "/messages?channel=sms", None, &[200])
+        .await;
+    r.call(
+        "GET",
+        "/messages/{log_id}",
+        &format!("/messages/{log_id}"),
+        None,
+        &[200],
+    )
+    .await;
+    r.call(
+        "GET",
+        "/messages/context/{context_id}",
+        &format!("/messages/context/{context}"),
+        None,
+        &[200],
+    )
+    .await;
+    r.call(
+        "GET",
+        "/messages/customer/{customer_id}",
+        &format!("/messages/customer/{ann}"),
+        None,
+        &[200],
+    )
+    .await;
+    r.call(
+        "PUT",
+        "/messages/{log_id}/status",
+        &format!("/messages/{log_id}/status"),
+        Some(json!({"send_status": "failed"})),
+        &[200],
+    )
+    .await;
+    r.call(
+        "PUT",
+        "/messages/{log_id}/status",
+        &format!("/messages/{log_id}/status"),
+        Some(json!({"send_status": "delivered"})),
+        &[200],
+    )
+    .await;
+    r.call("GET", "/messages/failed", "/messages/failed", None, &[200])
+        .await;
+    r.call(
+        "GET",
+        "/messages/unprocessed",
+        "/messages/unprocessed",
+        None,
+        &[200],
+    )
+    .await;
+    r.call(
+        "POST",
+        "/messages/{log_id}/processed",
+        &format!("/messages/{log_id}/processed"),
+        None,
+        &[200],
+    )
+    .await;
+    r.call(
+        "POST",
+        "/messages/context/{context_id}/processed",
+        &format!("/messages/context/{context}/processed"),
+        None,
+        &[200],
+    )
+    .await;
+
+    // conversations (guide §20–26): pause, close, reopen, close through context, create, get-or-create
+    r.call(
+        "GET",
+        "/conversations",
+        "/conversations?status=active",
+        None,
+        &[200],
+    )
+    .await;
+    r.call(
+        "GET",
+        "/conversations/{context_id}",
+        &format!("/conversations/{context}"),
+        None,
+        &[200],
+    )
+    .await;
+    r.call(
+        "GET",
+        "/conversations/customer/{customer_id}",
+        &format!("/conversations/customer/{ann}"),
+        None,
+        &[200],
+    )
+    .await;
+    r.call(
+        "PUT",
+        "/conversations/{context_id}",
+        &format!("/conversations/{context}"),
+        Some(json!({"status": "paused"})),
+        &[200],
+    )
+    .await;
+    r.call(
+        "POST",
+        "/conversations/{context_id}/close",
+        &format!("/conversations/{context}/close"),
+        None,
+        &[200],
+    )
+    .await;
+    r.call(
+        "PUT",
+        "/conversations/{context_id}",
+        &format!("/conversations/{context}"),
+        Some(json!({"status": "active"})),
+        &[200],
+    )
+    .await;
+    r.call(
+        "POST",
+        "/context/{identifier}/update",
+        &format!("/context/{context}/update"),
+        Some(json!({"status": "resolved"})),
+        &[200],
+    )
+    .await;
+    let opened = r
+        .call(
+            "POST",
+            "/conversations",
+            "/conversations",
+            Some(json!({"customer_id": bob.parse::<i64>().unwrap_or_default()})),
+            &[201],
+        )
+        .await;
+    assert!(opened["context_id"].is_string());
+    r.call(
+        "POST",
+        "/conversations",
+        "/conversations",
+        Some(json!({"customer_id": bob.parse::<i64>().unwrap_or_default()})),
+        &[409],
+    )
+    .await;
+    r.call(
+        "POST",
+        "/conversations/get-or-create",
+        "/conversations/get-or-create",
+        Some(json!({"customer_id": ann.parse::<i64>().unwrap_or_default()})),
+        &[200],
+    )
+    .await;
+
+    // deleting a customer with an open conversation archives it
+    r.call(
+        "DELETE",
+        "/customers/{id}",
+        &format!("/customers/{bob}"),
+        None,
+        &[200],
+    )
+    .await;
+    r.call("GET", "/health", "/health", None, &[200]).await;
+
+    let seen = r.seen;
+    let mut problems = Vec::new();
+    for (binary, granted, routes) in functions() {
+        let mut used = BTreeSet::new();
+        for route in &routes {
+            match seen.get(route) {
+                Some(actions) => used.extend(actions.iter().cloned()),
+                None => problems.push(format!(
+                    "{binary}: the scenario never calls {} {}",
+                    route.0, route.1
+                )),
+            }
+        }
+        for missing in used.difference(&granted) {
+            problems.push(format!(
+                "{binary}: its routes call {missing}, which its policy does not grant"
+            ));
+        }
+        for unused in granted.difference(&used) {
+            problems.push(format!(
+                "{binary}: its policy grants {unused}, which none of its routes calls"
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "template.yaml policies:\n{}",
+        problems.join("\n")
+    );
+}
