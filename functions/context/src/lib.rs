@@ -8,8 +8,7 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use crm_domain::conversations::{ContextRef, ContextUpdated, ConversationPatch};
-use crm_domain::customers::CustomerRef;
-use crm_domain::flows::ContextView;
+use crm_domain::flows::{ContextLookup, ContextView};
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, PathParam, QueryMap};
 use utoipa::OpenApi;
 
@@ -25,22 +24,23 @@ pub fn router() -> Router<AppState> {
 #[openapi(paths(get_context, update_context))]
 pub struct ContextApi;
 
-/// `GET /context/{identifier}?by=id|email|phone_normalized` (guide §8).
+/// `GET /context/{identifier}?by=id|email|phone_normalized|context_id` (guide §8).
+/// A conversation id (UUID) answers that conversation's context.
 #[utoipa::path(get, path = "/context/{identifier}", tag = "context",
     params(
-        ("identifier" = String, Path, description = "Customer id, email or phone (URL-encoded)"),
-        ("by" = Option<String>, Query, description = "id | email | phone_normalized (| phone); inferred when absent")),
+        ("identifier" = String, Path, description = "Customer id, email or phone (URL-encoded), or a conversation id (UUID)"),
+        ("by" = Option<String>, Query, description = "id | email | phone_normalized (| phone) | context_id; inferred when absent")),
     responses(
         (status = 200, description = "The open conversation (`is_new: false`) or none (`is_new: true`)", body = ContextView),
         (status = 400, body = ErrorBody),
-        (status = 404, description = "Customer not found", body = ErrorBody)))]
+        (status = 404, description = "Customer (or conversation) not found", body = ErrorBody)))]
 pub async fn get_context(
     State(s): State<AppState>,
     PathParam(identifier): PathParam,
     q: QueryMap,
 ) -> ApiResult<Json<ContextView>> {
-    let r = CustomerRef::parse(&identifier, q.get("by"), &s.crm)?;
-    Ok(Json(s.crm.context(&r).await?))
+    let lookup = ContextLookup::parse(&identifier, q.get("by"), &s.crm)?;
+    Ok(Json(s.crm.context(&lookup).await?))
 }
 
 /// `POST /context/{context_id}/update` (guide §9). A UUID names the

@@ -206,7 +206,7 @@ pub async fn close_conversation(
         CloseStatus::Paused => ConversationStatus::Paused,
     };
     let patch = ConversationPatch {
-        status: Some(status),
+        status: Some(Some(status)),
         ..Default::default()
     };
     let conversation = s

@@ -25,6 +25,8 @@ pub struct Conversation {
     pub status: ConversationStatus,
     /// Summary written by the agent.
     pub summary: Option<String>,
+    /// The same as `summary`: the name `PUT /conversations/{id}` also accepts (guide §24).
+    pub conversation_summary: Option<String>,
     /// Last detected intent, e.g. `pricing_inquiry`.
     pub intent: Option<String>,
     /// Last detected sentiment, e.g. `positive`.
@@ -73,8 +75,11 @@ pub struct NewConversation {
 /// `null` clears a text field. `conversation_summary` is an alias of `summary`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct ConversationPatch {
-    /// New status; closing clears the customer's open conversation.
-    pub status: Option<ConversationStatus>,
+    /// New status; closing clears the customer's open conversation. Cannot
+    /// be cleared: `null` is a 400.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<ConversationStatus>)]
+    pub status: Option<Option<ConversationStatus>>,
     /// Summary (≤ 4000 characters).
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -95,8 +100,10 @@ pub struct ConversationPatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub last_message_preview: Option<Option<String>>,
-    /// Channel of the last interaction.
-    pub last_channel: Option<Channel>,
+    /// Channel of the last interaction. Cannot be cleared: `null` is a 400.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Channel>)]
+    pub last_channel: Option<Option<Channel>>,
     /// Open questions (≤ 4000 characters).
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]

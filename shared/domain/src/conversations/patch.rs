@@ -4,7 +4,7 @@
 use super::api::{ConversationPatch, MAX_ACTION_LEN, MAX_LABEL_LEN, MAX_SUMMARY_LEN};
 use super::record::ConversationRecord;
 use crate::codec::to_value;
-use crate::error::DomainResult;
+use crate::error::{DomainError, DomainResult};
 use crate::store::{s, UpdateAction};
 use crate::types::{now_rfc3339, text};
 
@@ -67,7 +67,16 @@ impl ConversationPatch {
             MAX_ACTION_LEN,
             &mut next.last_agent_action,
         )?;
+        let cannot_clear = |field: &str, values: &str| {
+            DomainError::invalid(
+                field,
+                format!("`{field}` cannot be cleared; send one of {values}, or leave it out"),
+            )
+        };
         if let Some(channel) = self.last_channel {
+            let channel = channel.ok_or_else(|| {
+                cannot_clear("last_channel", "email, chat, voice, sms, whatsapp, social")
+            })?;
             next.last_channel = Some(channel);
             actions.push(UpdateAction::Set(
                 "last_channel".into(),
@@ -76,6 +85,8 @@ impl ConversationPatch {
         }
         let now = now_rfc3339();
         if let Some(status) = self.status {
+            let status = status
+                .ok_or_else(|| cannot_clear("status", "active, paused, resolved, archived"))?;
             if status != current.status {
                 next.status = status;
                 actions.extend(ConversationRecord::status_actions(status));

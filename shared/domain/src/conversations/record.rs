@@ -186,6 +186,7 @@ impl ConversationRecord {
             customer_id: self.customer_id.get(),
             status: self.status,
             summary: self.summary.clone(),
+            conversation_summary: self.summary.clone(),
             intent: self.intent.clone(),
             sentiment: self.sentiment.clone(),
             last_channel: self.last_channel,

@@ -18,4 +18,4 @@ mod log;
 pub(crate) mod open;
 mod update_conversation;
 
-pub use context::{ContextView, PREVIOUS_CONVERSATIONS};
+pub use context::{ContextLookup, ContextView, PREVIOUS_CONVERSATIONS};

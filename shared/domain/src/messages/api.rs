@@ -7,7 +7,7 @@ use crate::types::{Channel, Direction, SendStatus};
 
 /// Largest `message_body`, in bytes of UTF-8.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-/// Largest `metadata` object, in bytes of compact JSON.
+/// Largest `metadata` value, in bytes of compact JSON.
 pub const MAX_METADATA_BYTES: usize = 16 * 1024;
 /// Longest `message_subject`, in characters.
 pub const MAX_SUBJECT_LEN: usize = 998;
@@ -36,12 +36,12 @@ pub struct Message {
     pub message_body: String,
     /// Subject (email).
     pub message_subject: Option<String>,
-    /// Any JSON object given when logged (Twilio SID …), as given.
-    #[schema(value_type = Option<Object>)]
+    /// Any JSON value given when logged (Twilio SID …), returned exactly as given.
+    #[schema(value_type = Option<serde_json::Value>)]
     pub metadata: Option<serde_json::Value>,
     /// Whether the batch processor handled it.
     pub processed: bool,
-    /// When it was marked processed.
+    /// When it was marked processed (outbound messages: when logged).
     pub processed_at: Option<String>,
     /// `sent`, `delivered`, `failed` or `pending`.
     pub send_status: SendStatus,
@@ -83,8 +83,9 @@ pub struct LogMessage {
     pub message_subject: Option<String>,
     /// Conversation id; omitted → the open conversation, or a new one.
     pub context_id: Option<String>,
-    /// Any JSON object (≤ 16 KiB), returned as given.
-    #[schema(value_type = Option<Object>)]
+    /// Any JSON value — object, array, string, number, boolean (≤ 16 KiB
+    /// as compact JSON), returned exactly as given; `null` is none.
+    #[schema(value_type = Option<serde_json::Value>)]
     pub metadata: Option<serde_json::Value>,
     /// `sent` (default), `pending` or `failed` (`delivered` is accepted too).
     pub send_status: Option<SendStatus>,

@@ -42,9 +42,11 @@ impl LogMessage {
                 format!("`message_body` is larger than {MAX_BODY_BYTES} bytes"),
             ));
         }
+        // Any JSON value ("any extra data", guide §10), kept as compact JSON
+        // text so it comes back exactly as given; `null` is no metadata.
         let metadata_json = match &self.metadata {
             None | Some(serde_json::Value::Null) => None,
-            Some(value @ serde_json::Value::Object(_)) => {
+            Some(value) => {
                 let json = value.to_string();
                 if json.len() > MAX_METADATA_BYTES {
                     return Err(DomainError::invalid(
@@ -53,12 +55,6 @@ impl LogMessage {
                     ));
                 }
                 Some(json)
-            }
-            Some(_) => {
-                return Err(DomainError::invalid(
-                    "metadata",
-                    "`metadata` must be a JSON object",
-                ))
             }
         };
         Ok(ValidLog {
@@ -98,8 +94,9 @@ impl ValidLog {
             message_body: self.message_body.clone(),
             message_subject: self.message_subject.clone(),
             metadata_json: self.metadata_json.clone(),
+            // Outbound messages need no processing: processed when logged.
             processed: self.direction == Direction::Outbound,
-            processed_at: None,
+            processed_at: (self.direction == Direction::Outbound).then(|| now.to_string()),
             send_status: self.send_status,
             created_at: now.to_string(),
             updated_at: now.to_string(),

@@ -1,11 +1,29 @@
 //! The guide's enumerations ("Channel Values", "Conversation Status Values",
-//! sections 10 and 15), as they are sent and stored (lowercase).
+//! sections 10 and 15), stored and returned lowercase. Read in any case
+//! (`"SMS"`, `"Inbound"`), in bodies as in query strings.
 
+use serde::de::{Deserializer, Error as _};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// `Deserialize` for a unit enum from its lowercase wire names, in any case;
+/// an unknown value is serde's "unknown variant …, expected one of …".
+macro_rules! any_case {
+    ($ty:ty { $($name:literal => $variant:expr),+ $(,)? }) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                match raw.to_ascii_lowercase().as_str() {
+                    $($name => Ok($variant),)+
+                    _ => Err(D::Error::unknown_variant(&raw, &[$($name),+])),
+                }
+            }
+        }
+    };
+}
+
 /// A message channel (guide: "Channel Values").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
     /// Email.
@@ -23,7 +41,7 @@ pub enum Channel {
 }
 
 /// Which way a message went (guide §10).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// From the customer.
@@ -33,7 +51,7 @@ pub enum Direction {
 }
 
 /// Delivery status of a message (guide §10 and §15).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum SendStatus {
     /// Handed to the carrier (the default).
@@ -48,7 +66,7 @@ pub enum SendStatus {
 }
 
 /// Conversation status (guide: "Conversation Status Values").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ConversationStatus {
     /// Ongoing conversation.
@@ -78,5 +96,32 @@ impl ConversationStatus {
             ConversationStatus::Resolved => "resolved",
             ConversationStatus::Archived => "archived",
         }
+    }
+}
+
+any_case!(Channel { "email" => Channel::Email, "chat" => Channel::Chat, "voice" => Channel::Voice,
+    "sms" => Channel::Sms, "whatsapp" => Channel::Whatsapp, "social" => Channel::Social });
+any_case!(Direction { "inbound" => Direction::Inbound, "outbound" => Direction::Outbound });
+any_case!(SendStatus { "sent" => SendStatus::Sent, "delivered" => SendStatus::Delivered,
+    "failed" => SendStatus::Failed, "pending" => SendStatus::Pending });
+any_case!(ConversationStatus { "active" => ConversationStatus::Active, "paused" => ConversationStatus::Paused,
+    "resolved" => ConversationStatus::Resolved, "archived" => ConversationStatus::Archived });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_read_any_case_and_write_lowercase() {
+        let channel: Channel = serde_json::from_str("\"SMS\"").unwrap();
+        assert_eq!(channel, Channel::Sms);
+        assert_eq!(serde_json::to_string(&channel).unwrap(), "\"sms\"");
+        let status: ConversationStatus = serde_json::from_str("\"Paused\"").unwrap();
+        assert_eq!(status, ConversationStatus::Paused);
+        let err = serde_json::from_str::<Direction>("\"sideways\"").unwrap_err();
+        assert!(
+            err.to_string().contains("expected `inbound` or `outbound`"),
+            "{err}"
+        );
     }
 }
