@@ -154,3 +154,51 @@ async fn context_by_conversation_id_answers_that_conversation() {
     let bad = app.get("/context/xyz?by=context_id").await;
     crm_tests::assert_error(&bad, 400, "validation_error");
 }
+
+#[tokio::test]
+async fn lists_refuse_unknown_parameters_and_messages_filter_by_customer() {
+    let app = spawn_app().await;
+    let ann = app.customer(json!({"email": "ann@example.com"})).await;
+    let bob = app.customer(json!({"email": "bob@example.com"})).await;
+    let (ann_log, context) = app.log(ann, "inbound", "from ann").await;
+    app.log(bob, "inbound", "from bob").await;
+
+    let only_ann = app.get(&format!("/messages?customer_id={ann}")).await;
+    assert_eq!(only_ann.status, 200, "{:?}", only_ann.body);
+    let ids: Vec<i64> = only_ann
+        .get("messages")
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["log_id"].as_i64())
+        .collect();
+    assert_eq!(ids, vec![ann_log]);
+    let none = app
+        .get(&format!("/messages?customer_id={bob}&direction=outbound"))
+        .await;
+    assert_eq!(none.get("count"), 0);
+    crm_tests::assert_error(
+        &app.get("/messages?customer_id=zero").await,
+        400,
+        "validation_error",
+    );
+
+    for list in [
+        "/customers?company_name=acme".to_string(),
+        "/messages?customer=1".to_string(),
+        format!("/messages/context/{context}?direction=inbound"),
+        format!("/messages/customer/{ann}?channel=sms"),
+        "/messages/unprocessed?customer_id=1".to_string(),
+        "/messages/failed?since=2026-01-01".to_string(),
+        "/conversations?state=active".to_string(),
+    ] {
+        let r = app.get(&list).await;
+        crm_tests::assert_error(&r, 400, "validation_error");
+        let unknown = list
+            .split('?')
+            .nth(1)
+            .and_then(|q| q.split('=').next())
+            .unwrap_or_default();
+        assert_eq!(r.get("field"), unknown, "{list}: {:?}", r.body);
+    }
+}

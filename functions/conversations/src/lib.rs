@@ -120,7 +120,10 @@ pub async fn list_conversations(
             .map(|c| CustomerId::parse("customer_id", c))
             .transpose()?,
     };
-    let page = s.crm.list_conversations(&filter, &q.list_params()?).await?;
+    let page = s
+        .crm
+        .list_conversations(&filter, &q.list_params(&["status", "customer_id"])?)
+        .await?;
     Ok(Json(ConversationList {
         count: page.items.len(),
         conversations: page.items,

@@ -122,7 +122,13 @@ pub async fn list_customers(
         q.get("company"),
         q.get("name"),
     )?;
-    let page = s.crm.list_customers(&filter, &q.list_params()?).await?;
+    let page = s
+        .crm
+        .list_customers(
+            &filter,
+            &q.list_params(&["email", "phone", "company", "name"])?,
+        )
+        .await?;
     Ok(Json(CustomerList {
         count: page.items.len(),
         customers: page.items,

@@ -97,11 +97,12 @@ pub struct Processed {
     pub log_id: i64,
 }
 
-/// `GET /messages` (guide §11): newest first.
+/// `GET /messages` (guide §11): newest first; `customer_id` narrows to one customer.
 #[utoipa::path(get, path = "/messages", tag = "messages",
     params(
         ("channel" = Option<Channel>, Query, description = "Only this channel"),
         ("direction" = Option<Direction>, Query, description = "Only this direction"),
+        ("customer_id" = Option<i64>, Query, description = "Only this customer's messages"),
         ("limit" = Option<u32>, Query, description = "1..=1000, default 100"),
         ("offset" = Option<u32>, Query, description = "0..=10000"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
@@ -110,13 +111,13 @@ pub async fn list_messages(State(s): State<AppState>, q: QueryMap) -> ApiResult<
     let filter = MessageFilter {
         channel: q.enum_param("channel", "email, chat, voice, sms, whatsapp, social")?,
         direction: q.enum_param("direction", "inbound, outbound")?,
+        customer_id: q
+            .get("customer_id")
+            .map(|c| CustomerId::parse("customer_id", c))
+            .transpose()?,
     };
-    Ok(Json(
-        s.crm
-            .list_messages(&filter, &q.list_params()?)
-            .await?
-            .into(),
-    ))
+    let params = q.list_params(&["channel", "direction", "customer_id"])?;
+    Ok(Json(s.crm.list_messages(&filter, &params).await?.into()))
 }
 
 /// `GET /messages/{log_id}` (guide §12).
@@ -143,7 +144,7 @@ pub async fn messages_for_context(
     let id = ContextId::parse("context_id", &id)?;
     Ok(Json(
         s.crm
-            .messages_for_context(&id, &q.list_params()?)
+            .messages_for_context(&id, &q.list_params(&[])?)
             .await?
             .into(),
     ))
@@ -163,7 +164,7 @@ pub async fn messages_for_customer(
     let id = CustomerId::parse("customer_id", &id)?;
     Ok(Json(
         s.crm
-            .messages_for_customer(id, &q.list_params()?)
+            .messages_for_customer(id, &q.list_params(&[])?)
             .await?
             .into(),
     ))
@@ -225,7 +226,10 @@ pub async fn unprocessed_messages(
     q: QueryMap,
 ) -> ApiResult<Json<MessageList>> {
     Ok(Json(
-        s.crm.unprocessed_messages(&q.list_params()?).await?.into(),
+        s.crm
+            .unprocessed_messages(&q.list_params(&[])?)
+            .await?
+            .into(),
     ))
 }
 
@@ -238,5 +242,7 @@ pub async fn failed_messages(
     State(s): State<AppState>,
     q: QueryMap,
 ) -> ApiResult<Json<MessageList>> {
-    Ok(Json(s.crm.failed_messages(&q.list_params()?).await?.into()))
+    Ok(Json(
+        s.crm.failed_messages(&q.list_params(&[])?).await?.into(),
+    ))
 }

@@ -163,8 +163,28 @@ impl QueryMap {
         self.0.get(name).map(String::as_str)
     }
 
-    /// The guide's `limit` / `offset` plus `cursor`, validated.
-    pub fn list_params(&self) -> Result<ListParams, ApiError> {
+    /// The guide's `limit` / `offset` plus `cursor`, validated, for a list
+    /// whose own query parameters are `filters`. Any other parameter is a 400
+    /// naming it: a client that believes it filtered must not get every item.
+    pub fn list_params(&self, filters: &[&str]) -> Result<ListParams, ApiError> {
+        const PAGING: [&str; 3] = ["limit", "offset", "cursor"];
+        let mut unknown: Vec<&str> = self
+            .0
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !PAGING.contains(k) && !filters.contains(k))
+            .collect();
+        unknown.sort_unstable();
+        if let Some(first) = unknown.first() {
+            let known: Vec<&str> = filters.iter().chain(&PAGING).copied().collect();
+            return Err(ApiError::Domain(DomainError::invalid(
+                first,
+                format!(
+                    "`{first}` is not a parameter of this list; it takes {}",
+                    known.join(", ")
+                ),
+            )));
+        }
         Ok(ListParams::parse(
             self.get("limit"),
             self.get("offset"),

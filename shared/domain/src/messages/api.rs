@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::types::{Channel, Direction, SendStatus};
+use crate::types::{Channel, CustomerId, Direction, SendStatus};
 
 /// Largest `message_body`, in bytes of UTF-8.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -109,6 +109,8 @@ pub struct MessageFilter {
     pub channel: Option<Channel>,
     /// Only this direction.
     pub direction: Option<Direction>,
+    /// Only this customer's messages (GSI3 instead of GSI1).
+    pub customer_id: Option<CustomerId>,
 }
 
 /// Answer of `POST /messages/context/{context_id}/processed` (guide §17).
