@@ -17,6 +17,7 @@
 //! - validated values and ids: [`types`]; the key machinery: [`keys`] (the
 //!   key table is `docs/data-model.md`); the storage port: [`store`].
 
+pub mod budget;
 mod codec;
 pub mod conversations;
 mod counter;

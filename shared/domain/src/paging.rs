@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
+use crate::budget::{json_size, MAX_RESPONSE_BYTES};
 use crate::error::{DomainError, DomainResult};
 use crate::store::{string_attr, AttributeValue, Item, Query, Store, PK, SK};
 
@@ -219,6 +220,41 @@ pub async fn list(
         last_key.as_ref().and_then(|k| encode_cursor(&template, k))
     };
     Ok(Listed { items, next_cursor })
+}
+
+/// As [`list`], then each item made into `T` by `map`, and the page cut
+/// before the item that would carry the serialized items past
+/// [`MAX_RESPONSE_BYTES`]: what fits is answered with a `next_cursor` that
+/// continues right after the last item returned (at least one item always
+/// fits: an item is at most 64 KiB of body and 16 KiB of metadata).
+pub async fn list_as<T: Serialize>(
+    store: &dyn Store,
+    query: Query,
+    params: &ListParams,
+    mut map: impl FnMut(Item) -> DomainResult<T>,
+) -> DomainResult<Listed<T>> {
+    let template = query.clone();
+    let page = list(store, query, params).await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    let mut bytes = 0usize;
+    let mut last_cursor = None;
+    for item in page.items {
+        let cursor = encode_cursor(&template, &item);
+        let value = map(item)?;
+        bytes = bytes.saturating_add(json_size(&value));
+        if bytes > MAX_RESPONSE_BYTES && !items.is_empty() {
+            return Ok(Listed {
+                items,
+                next_cursor: last_cursor,
+            });
+        }
+        items.push(value);
+        last_cursor = cursor;
+    }
+    Ok(Listed {
+        items,
+        next_cursor: page.next_cursor,
+    })
 }
 
 #[cfg(test)]

@@ -57,8 +57,9 @@ impl Crm {
             forward: false,
             ..query
         };
-        paging::list(self.store.as_ref(), query, params)
-            .await?
-            .try_map(|item| Ok(from_item::<ConversationRecord>(item)?.to_api()))
+        paging::list_as(self.store.as_ref(), query, params, |item| {
+            Ok(from_item::<ConversationRecord>(item)?.to_api())
+        })
+        .await
     }
 }

@@ -192,9 +192,10 @@ impl Crm {
         if !conds.is_empty() {
             query.filter = Some(Condition::And(conds));
         }
-        paging::list(self.store.as_ref(), query, params)
-            .await?
-            .try_map(|item| from_item::<CustomerRecord>(item).map(|r| r.to_api()))
+        paging::list_as(self.store.as_ref(), query, params, |item| {
+            from_item::<CustomerRecord>(item).map(|r| r.to_api())
+        })
+        .await
     }
 
     /// `PUT /customers/{customer_id}` (guide §4). 404 when absent, 409 when a

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::budget::{json_size, MAX_RESPONSE_BYTES};
 use crate::codec::from_item;
 use crate::conversations::record::ConversationRecord;
 use crate::conversations::Conversation;
@@ -138,7 +139,8 @@ impl Crm {
     }
 
     /// The view of `conversation` of `customer`, with its most recent
-    /// messages oldest first (one `Query`, descending, limited).
+    /// messages oldest first (one `Query`, descending, limited), as many as
+    /// fit [`MAX_RESPONSE_BYTES`].
     async fn view_of(
         &self,
         customer: CustomerRecord,
@@ -147,14 +149,17 @@ impl Crm {
         let mut q = MessageRecord::of_context(&conversation.context_id);
         q.forward = false;
         q.limit = self.settings.history_limit;
-        let mut history = self
-            .store
-            .query(q)
-            .await?
-            .items
-            .into_iter()
-            .map(|item| from_item::<MessageRecord>(item).map(MessageRecord::history_entry))
-            .collect::<DomainResult<Vec<_>>>()?;
+        // Newest first, as many as fit the response budget, then oldest first.
+        let mut history = Vec::new();
+        let mut bytes = 0usize;
+        for item in self.store.query(q).await?.items {
+            let entry = from_item::<MessageRecord>(item).map(MessageRecord::history_entry)?;
+            bytes = bytes.saturating_add(json_size(&entry));
+            if bytes > MAX_RESPONSE_BYTES && !history.is_empty() {
+                break;
+            }
+            history.push(entry);
+        }
         history.reverse();
         Ok(ContextView {
             context_id: Some(conversation.context_id.to_string()),

@@ -29,9 +29,10 @@ impl Crm {
         query: Query,
         params: &ListParams,
     ) -> DomainResult<Listed<Message>> {
-        paging::list(self.store.as_ref(), query, params)
-            .await?
-            .try_map(|item| from_item::<MessageRecord>(item).map(MessageRecord::into_api))
+        paging::list_as(self.store.as_ref(), query, params, |item| {
+            from_item::<MessageRecord>(item).map(MessageRecord::into_api)
+        })
+        .await
     }
 
     /// `GET /messages` (guide §11): newest first, filtered by channel and
