@@ -237,19 +237,25 @@ pub async fn list_as<T: Serialize>(
     let page = list(store, query, params).await?;
     let mut items = Vec::with_capacity(page.items.len());
     let mut bytes = 0usize;
-    let mut last_cursor = None;
+    let attrs = key_attrs(&template);
+    // The key attributes of the last item kept: the cursor is encoded only
+    // if the page is cut there.
+    let mut last_kept: Item = Item::new();
     for item in page.items {
-        let cursor = encode_cursor(&template, &item);
+        let key: Item = attrs
+            .iter()
+            .filter_map(|a| item.get(*a).map(|v| (a.to_string(), v.clone())))
+            .collect();
         let value = map(item)?;
         bytes = bytes.saturating_add(json_size(&value));
         if bytes > MAX_RESPONSE_BYTES && !items.is_empty() {
             return Ok(Listed {
                 items,
-                next_cursor: last_cursor,
+                next_cursor: encode_cursor(&template, &last_kept),
             });
         }
         items.push(value);
-        last_cursor = cursor;
+        last_kept = key;
     }
     Ok(Listed {
         items,
