@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The test command (`make test`). Installs and starts what the tests need, by itself:
 #   - DynamoDB Local (npm package amplify-dynamodb-simulator, Java 17) on a free port;
-#   - cfn-lint and aws-sam-cli (PyPI) in .tools/venv for the template checks.
+#   - cfn-lint and aws-sam-cli (PyPI) in .tools/venv for the template checks;
+#   - schemathesis (PyPI, pinned) in .tools/venv for the contract run against docs/openapi.json.
 # Then: formatting and clippy, every test on the embedded store (and the DynamoDB contract
-# suite), the HTTP and end-to-end tests again on DynamoDB, and the template linters.
+# suite), the HTTP and end-to-end tests again on DynamoDB, the template linters,
+# and schemathesis against local-api on the embedded store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,3 +42,6 @@ cargo test --workspace --no-fail-fast
 
 step "HTTP, bounds, concurrency and end-to-end tests on DynamoDB Local"
 CRM_TEST_STORE=dynamodb cargo test --no-fail-fast -p crm-tests -p local-api
+
+step "the API against docs/openapi.json (schemathesis, every check, schemathesis.toml)"
+bash .ci/schemathesis.sh

@@ -34,6 +34,10 @@ fn case(
     }
 }
 
+fn missing(method: &'static str, path: &str) -> Case {
+    case(method, path, "", 404, "not_found")
+}
+
 fn bad(method: &'static str, path: impl Into<String>, body: &str, field: &'static str) -> Case {
     Case {
         field: Some(field),
@@ -86,9 +90,9 @@ async fn every_bad_input_is_a_4xx_json_error_and_changes_nothing() {
     };
     let big = format!(
         "{{\"name\":\"{}\",\"email\":\"big@example.com\"}}",
-        "x".repeat(300 * 1024)
+        "x".repeat(1100 * 1024)
     );
-    let long_body = log(json!({"message_body": "é".repeat(40 * 1024)}));
+    let long_body = log(json!({"message_body": "é".repeat(64 * 1024 + 1)}));
     let cases = vec![
         // Customers
         bad("POST", "/customers", "{}", "email"),
@@ -168,11 +172,18 @@ async fn every_bad_input_is_a_4xx_json_error_and_changes_nothing() {
         bad("GET", "/customers?offset=100000", "", "offset"),
         bad("GET", "/customers?cursor=xyz", "", "cursor"),
         bad("GET", "/customers?email=nope", "", "email"),
-        bad("GET", "/customers/0", "", "id"),
-        bad("GET", "/customers/-5", "", "id"),
-        bad("GET", "/customers/abc?by=id", "", "id"),
+        // A path identifier that cannot be of its kind names no customer: 404.
+        missing("GET", "/customers/0"),
+        missing("GET", "/customers/-5"),
+        missing("GET", "/customers/abc?by=id"),
         bad("GET", "/customers/x?by=nope", "", "by"),
-        bad("GET", "/customers/abc?by=phone", "", "identifier"),
+        bad("GET", "/customers/5?by=", "", "by"),
+        missing("GET", "/customers/abc?by=phone"),
+        // Integers and enums in query strings are exactly what the OpenAPI says.
+        bad("GET", "/customers?limit=", "", "limit"),
+        bad("GET", "/customers?limit=%2B5", "", "limit"),
+        bad("GET", "/customers?offset=%205", "", "offset"),
+        bad("GET", "/messages?channel=", "", "channel"),
         bad("GET", "/customers/%FF%FE", "", "path"),
         bad(
             "PUT",
@@ -181,11 +192,13 @@ async fn every_bad_input_is_a_4xx_json_error_and_changes_nothing() {
             "email",
         ),
         bad("PUT", format!("/customers/{id}"), r#"{"name":5}"#, "name"),
-        bad(
+        // No contact left: a conflict with the stored customer.
+        case(
             "PUT",
             format!("/customers/{id}"),
             r#"{"email":null,"phone":null}"#,
-            "email",
+            409,
+            "conflict",
         ),
         bad("PUT", "/customers/abc", r#"{"name":"x"}"#, "customer_id"),
         Case {
@@ -199,12 +212,7 @@ async fn every_bad_input_is_a_4xx_json_error_and_changes_nothing() {
             )
         },
         bad("DELETE", "/customers/abc", "", "customer_id"),
-        bad(
-            "POST",
-            "/customers/lookup",
-            r#"{"email":"bad"}"#,
-            "identifier",
-        ),
+        bad("POST", "/customers/lookup", r#"{"email":"bad"}"#, "email"),
         bad("POST", "/customers/lookup", "{}", "email"),
         bad("POST", "/customers/upsert", r#"{"name":"x"}"#, "email"),
         bad(
@@ -213,10 +221,33 @@ async fn every_bad_input_is_a_4xx_json_error_and_changes_nothing() {
             r#"{"email":"x@example.com","phone":"nope"}"#,
             "phone",
         ),
+        // Both phone fields are checked when both are sent.
+        bad(
+            "POST",
+            "/customers",
+            r#"{"phone":"+14165550000","phone_normalized":"call me"}"#,
+            "phone_normalized",
+        ),
+        bad(
+            "POST",
+            "/customers/lookup",
+            r#"{"email":"john@example.com","phone":"call me"}"#,
+            "phone",
+        ),
+        bad(
+            "POST",
+            "/customers",
+            &format!(
+                r#"{{"email":"a@example.com","name":"{} "}}"#,
+                "n".repeat(200)
+            ),
+            "name",
+        ),
         // Context
-        bad("GET", "/context/abc", "", "id"),
-        bad("GET", "/context/x?by=phone_normalized", "", "identifier"),
-        bad("GET", "/context/john?by=email", "", "identifier"),
+        missing("GET", "/context/abc"),
+        missing("GET", "/context/x?by=phone_normalized"),
+        missing("GET", "/context/john?by=email"),
+        missing("GET", "/context/xyz?by=context_id"),
         bad(
             "POST",
             format!("/context/{ctx}/update"),
@@ -312,6 +343,14 @@ async fn every_bad_input_is_a_4xx_json_error_and_changes_nothing() {
         bad("GET", "/messages?limit=-3", "", "limit"),
         bad("GET", "/messages/abc", "", "log_id"),
         bad("GET", "/messages/0", "", "log_id"),
+        bad("GET", "/messages/%2012", "", "log_id"),
+        bad("GET", "/messages/%2B12", "", "log_id"),
+        bad(
+            "GET",
+            "/messages/context/550e8400e29b41d4a716446655440000",
+            "",
+            "context_id",
+        ),
         bad("GET", "/messages/context/abc", "", "context_id"),
         bad("GET", "/messages/customer/abc", "", "customer_id"),
         bad("GET", "/messages/unprocessed?limit=0", "", "limit"),

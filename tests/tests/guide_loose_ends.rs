@@ -151,8 +151,9 @@ async fn context_by_conversation_id_answers_that_conversation() {
         .get("/context/00000000-0000-7000-8000-000000000000")
         .await;
     crm_tests::assert_error(&missing, 404, "not_found");
+    // Not a conversation id: names no conversation.
     let bad = app.get("/context/xyz?by=context_id").await;
-    crm_tests::assert_error(&bad, 400, "validation_error");
+    crm_tests::assert_error(&bad, 404, "not_found");
 }
 
 #[tokio::test]

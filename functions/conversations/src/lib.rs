@@ -12,6 +12,7 @@ use crm_domain::conversations::{
     Conversation, ConversationFilter, ConversationPatch, NewConversation,
 };
 use crm_domain::types::{ContextId, ConversationStatus, CustomerId};
+use crm_http::openapi::Paging;
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, OptionalJsonBody, PathParam, QueryMap};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
@@ -104,10 +105,8 @@ pub struct ConversationOutcome {
 #[utoipa::path(get, path = "/conversations", tag = "conversations",
     params(
         ("status" = Option<ConversationStatus>, Query, description = "active | paused | resolved | archived"),
-        ("customer_id" = Option<i64>, Query, description = "Only this customer's"),
-        ("limit" = Option<u32>, Query, description = "1..=1000, default 100"),
-        ("offset" = Option<u32>, Query, description = "0..=10000"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+        ("customer_id" = Option<CustomerId>, Query, description = "Only this customer's"),
+        Paging),
     responses((status = 200, body = ConversationList), (status = 400, body = ErrorBody)))]
 pub async fn list_conversations(
     State(s): State<AppState>,
@@ -133,7 +132,7 @@ pub async fn list_conversations(
 
 /// `GET /conversations/{context_id}` (guide §21).
 #[utoipa::path(get, path = "/conversations/{context_id}", tag = "conversations",
-    params(("context_id" = String, Path, description = "Conversation id (UUID)")),
+    params(("context_id" = ContextId, Path, description = "Conversation id (UUID)")),
     responses((status = 200, body = Conversation), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_conversation(
     State(s): State<AppState>,
@@ -148,7 +147,7 @@ pub async fn get_conversation(
 
 /// `GET /conversations/customer/{customer_id}` (guide §22): the open (active or paused) conversation.
 #[utoipa::path(get, path = "/conversations/customer/{customer_id}", tag = "conversations",
-    params(("customer_id" = i64, Path, description = "Customer id")),
+    params(("customer_id" = CustomerId, Path, description = "Customer id")),
     responses((status = 200, body = Conversation), (status = 400, body = ErrorBody), (status = 404, description = "No active conversation found", body = ErrorBody)))]
 pub async fn open_conversation_for_customer(
     State(s): State<AppState>,
@@ -180,7 +179,7 @@ pub async fn create_conversation(
 
 /// `PUT /conversations/{context_id}` (guide §24).
 #[utoipa::path(put, path = "/conversations/{context_id}", tag = "conversations", request_body = ConversationPatch,
-    params(("context_id" = String, Path, description = "Conversation id (UUID)")),
+    params(("context_id" = ContextId, Path, description = "Conversation id (UUID)")),
     responses((status = 200, body = Conversation), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update_conversation(
     State(s): State<AppState>,
@@ -195,8 +194,8 @@ pub async fn update_conversation(
 }
 
 /// `POST /conversations/{context_id}/close` (guide §25).
-#[utoipa::path(post, path = "/conversations/{context_id}/close", tag = "conversations", request_body = CloseRequest,
-    params(("context_id" = String, Path, description = "Conversation id (UUID)")),
+#[utoipa::path(post, path = "/conversations/{context_id}/close", tag = "conversations", request_body = Option<CloseRequest>,
+    params(("context_id" = ContextId, Path, description = "Conversation id (UUID)")),
     responses((status = 200, body = ConversationOutcome), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn close_conversation(
     State(s): State<AppState>,

@@ -8,12 +8,18 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use crm_domain::customers::{Customer, CustomerFilter, CustomerInput, CustomerPatch, CustomerRef};
-use crm_domain::types::{nonblank, CustomerId};
+use crm_domain::customers::{
+    Customer, CustomerFilter, CustomerInput, CustomerPatch, CustomerRef, NewCustomerBody,
+    UpsertBody,
+};
+use crm_domain::types::{nonblank, schema, CustomerId};
 use crm_domain::DomainError;
+use crm_http::openapi::Paging;
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, PathParam, QueryMap};
 use serde::{Deserialize, Serialize};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::openapi::schema::{AllOfBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 /// The group's routes.
 pub fn router() -> Router<AppState> {
@@ -62,17 +68,50 @@ pub struct Deleted {
     pub deleted_id: i64,
 }
 
-/// Body of `POST /customers/lookup`: one of `email`, `phone` or `external_crm_id`.
+/// Body of `POST /customers/lookup`: at least one of `email`, `phone`,
+/// `phone_normalized` or `external_crm_id`, not blank. Every one given is
+/// checked; the first of that order is used.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct LookupRequest {
     /// Email, any case.
+    #[schema(schema_with = schema::optional_email)]
     pub email: Option<String>,
     /// Phone, any formatting.
+    #[schema(schema_with = schema::optional_phone)]
     pub phone: Option<String>,
     /// Alias of `phone`.
+    #[schema(schema_with = schema::optional_phone)]
     pub phone_normalized: Option<String>,
-    /// Id in another CRM.
+    /// Id in another CRM (≤ 128 characters).
+    #[schema(max_length = 128)]
     pub external_crm_id: Option<String>,
+}
+
+/// The OpenAPI request body of `POST /customers/lookup`: a [`LookupRequest`]
+/// with at least one field given and not blank (else 400).
+pub struct LookupBody;
+
+impl utoipa::PartialSchema for LookupBody {
+    fn schema() -> RefOr<Schema> {
+        AllOfBuilder::new()
+            .item(Ref::from_schema_name("LookupRequest"))
+            .item(schema::any_of([
+                schema::required_field("email", schema::email()),
+                schema::required_field("phone", schema::phone()),
+                schema::required_field("phone_normalized", schema::phone()),
+                schema::required_field("external_crm_id", schema::not_blank(128)),
+            ]))
+            .into()
+    }
+}
+
+impl ToSchema for LookupBody {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((
+            LookupRequest::name().into(),
+            <LookupRequest as utoipa::PartialSchema>::schema(),
+        ));
+    }
 }
 
 /// Answer of `POST /customers/upsert`.
@@ -84,8 +123,50 @@ pub struct Upserted {
     pub created: bool,
 }
 
+/// The filters of `GET /customers` as the OpenAPI document states them
+/// (parsed by `CustomerFilter::parse`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerListQuery {
+    /// Exact email, any case; blank is no filter.
+    #[param(schema_with = schema::optional_email)]
+    pub email: Option<String>,
+    /// Exact phone, any formatting; blank is no filter.
+    #[param(schema_with = schema::optional_phone)]
+    pub phone: Option<String>,
+    /// Substring of the company, any case (≤ 200 characters).
+    #[param(max_length = 200)]
+    pub company: Option<String>,
+    /// Substring of the name, any case (≤ 200 characters).
+    #[param(max_length = 200)]
+    pub name: Option<String>,
+}
+
+/// The `by` of `GET /customers/{id}` as the OpenAPI document states it.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerByQuery {
+    /// How to read `id`, any case; inferred when absent (`@` → email,
+    /// leading `+` → phone, else id).
+    #[param(schema_with = by_customer)]
+    pub by: Option<String>,
+}
+
+/// The `by` values of `GET /customers/{id}` (any case).
+pub fn by_customer() -> Schema {
+    schema::enum_of(&[
+        "id",
+        "customer_id",
+        "email",
+        "phone",
+        "phone_normalized",
+        "external_id",
+        "external_crm_id",
+    ])
+}
+
 /// `POST /customers` (guide §1).
-#[utoipa::path(post, path = "/customers", tag = "customers", request_body = CustomerInput,
+#[utoipa::path(post, path = "/customers", tag = "customers", request_body = NewCustomerBody,
     responses(
         (status = 201, description = "Created", body = Customer),
         (status = 400, description = "Neither email nor phone, or a malformed field", body = ErrorBody),
@@ -102,14 +183,7 @@ pub async fn create_customer(
 
 /// `GET /customers` (guide §2).
 #[utoipa::path(get, path = "/customers", tag = "customers",
-    params(
-        ("email" = Option<String>, Query, description = "Exact email, any case"),
-        ("phone" = Option<String>, Query, description = "Exact phone, any formatting"),
-        ("company" = Option<String>, Query, description = "Substring of the company, any case"),
-        ("name" = Option<String>, Query, description = "Substring of the name, any case"),
-        ("limit" = Option<u32>, Query, description = "1..=1000, default 100"),
-        ("offset" = Option<u32>, Query, description = "0..=10000, default 0"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    params(CustomerListQuery, Paging),
     responses((status = 200, description = "A page of customers", body = CustomerList), (status = 400, body = ErrorBody)))]
 pub async fn list_customers(
     State(s): State<AppState>,
@@ -139,8 +213,8 @@ pub async fn list_customers(
 /// `GET /customers/{identifier}?by=id|email|phone|external_id` (guide §3).
 #[utoipa::path(get, path = "/customers/{id}", tag = "customers",
     params(
-        ("id" = String, Path, description = "Customer id, email, phone or external id"),
-        ("by" = Option<String>, Query, description = "id | email | phone | phone_normalized | external_id; inferred when absent")),
+        ("id" = String, Path, description = "Customer id, email, phone or external id. A value that cannot be one of the kind `by` names (an id `MIT`) finds no customer: 404."),
+        CustomerByQuery),
     responses((status = 200, body = Customer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_customer(
     State(s): State<AppState>,
@@ -153,8 +227,9 @@ pub async fn get_customer(
 
 /// `PUT /customers/{customer_id}` (guide §4).
 #[utoipa::path(put, path = "/customers/{id}", tag = "customers", request_body = CustomerPatch,
-    params(("id" = i64, Path, description = "Customer id")),
-    responses((status = 200, body = Customer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    params(("id" = CustomerId, Path, description = "Customer id")),
+    responses((status = 200, body = Customer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "Email, phone or external id held by `customer_id`, or the customer would be left with neither email nor phone", body = ErrorBody)))]
 pub async fn update_customer(
     State(s): State<AppState>,
     PathParam(id): PathParam,
@@ -166,7 +241,7 @@ pub async fn update_customer(
 
 /// `DELETE /customers/{customer_id}` (guide §5).
 #[utoipa::path(delete, path = "/customers/{id}", tag = "customers",
-    params(("id" = i64, Path, description = "Customer id")),
+    params(("id" = CustomerId, Path, description = "Customer id")),
     responses((status = 200, body = Deleted), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_customer(
     State(s): State<AppState>,
@@ -181,30 +256,35 @@ pub async fn delete_customer(
 }
 
 /// `POST /customers/lookup` (guide §6).
-#[utoipa::path(post, path = "/customers/lookup", tag = "customers", request_body = LookupRequest,
+#[utoipa::path(post, path = "/customers/lookup", tag = "customers", request_body = LookupBody,
     responses((status = 200, body = Customer), (status = 400, body = ErrorBody), (status = 404, description = "Customer not found", body = ErrorBody)))]
 pub async fn lookup_customer(
     State(s): State<AppState>,
     JsonBody(req): JsonBody<LookupRequest>,
 ) -> ApiResult<Json<Customer>> {
-    let given = |v: &Option<String>| nonblank(v.as_deref()).map(str::to_string);
-    let r = if let Some(email) = given(&req.email) {
-        CustomerRef::parse(&email, Some("email"), &s.crm)
-    } else if let Some(phone) = given(&req.phone).or_else(|| given(&req.phone_normalized)) {
-        CustomerRef::parse(&phone, Some("phone"), &s.crm)
-    } else if let Some(x) = given(&req.external_crm_id) {
-        CustomerRef::parse(&x, Some("external_id"), &s.crm)
-    } else {
-        Err(DomainError::invalid(
+    let fields = [
+        ("email", &req.email, "email"),
+        ("phone", &req.phone, "phone"),
+        ("phone_normalized", &req.phone_normalized, "phone"),
+        ("external_crm_id", &req.external_crm_id, "external_id"),
+    ];
+    let mut given = Vec::new();
+    for (field, value, by) in fields {
+        if let Some(v) = nonblank(value.as_deref()) {
+            given.push(CustomerRef::from_field(field, v, by, &s.crm)?);
+        }
+    }
+    let r = given.into_iter().next().ok_or_else(|| {
+        DomainError::invalid(
             "email",
-            "send `email` or `phone` to look a customer up",
-        ))
-    }?;
+            "send `email`, `phone` or `external_crm_id` to look a customer up",
+        )
+    })?;
     Ok(Json(s.crm.find_customer(&r).await?))
 }
 
 /// `POST /customers/upsert` (guide §7).
-#[utoipa::path(post, path = "/customers/upsert", tag = "customers", request_body = CustomerInput,
+#[utoipa::path(post, path = "/customers/upsert", tag = "customers", request_body = UpsertBody,
     responses(
         (status = 200, description = "Existing customer updated", body = Upserted),
         (status = 201, description = "Customer created", body = Upserted),

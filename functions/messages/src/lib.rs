@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use crm_domain::messages::{MarkedProcessed, Message, MessageFilter};
 use crm_domain::types::{Channel, ContextId, CustomerId, Direction, LogId, SendStatus};
 use crm_domain::Listed;
+use crm_http::openapi::Paging;
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, PathParam, QueryMap};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
@@ -102,10 +103,8 @@ pub struct Processed {
     params(
         ("channel" = Option<Channel>, Query, description = "Only this channel"),
         ("direction" = Option<Direction>, Query, description = "Only this direction"),
-        ("customer_id" = Option<i64>, Query, description = "Only this customer's messages"),
-        ("limit" = Option<u32>, Query, description = "1..=1000, default 100"),
-        ("offset" = Option<u32>, Query, description = "0..=10000"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+        ("customer_id" = Option<CustomerId>, Query, description = "Only this customer's messages"),
+        Paging),
     responses((status = 200, body = MessageList), (status = 400, body = ErrorBody)))]
 pub async fn list_messages(State(s): State<AppState>, q: QueryMap) -> ApiResult<Json<MessageList>> {
     let filter = MessageFilter {
@@ -121,7 +120,7 @@ pub async fn list_messages(State(s): State<AppState>, q: QueryMap) -> ApiResult<
 }
 
 /// `GET /messages/{log_id}` (guide §12).
-#[utoipa::path(get, path = "/messages/{log_id}", tag = "messages", params(("log_id" = i64, Path, description = "Message id")),
+#[utoipa::path(get, path = "/messages/{log_id}", tag = "messages", params(("log_id" = LogId, Path, description = "Message id")),
     responses((status = 200, body = Message), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_message(
     State(s): State<AppState>,
@@ -132,9 +131,8 @@ pub async fn get_message(
 
 /// `GET /messages/context/{context_id}` (guide §13): oldest first.
 #[utoipa::path(get, path = "/messages/context/{context_id}", tag = "messages",
-    params(("context_id" = String, Path, description = "Conversation id (UUID)"),
-        ("limit" = Option<u32>, Query, description = "1..=1000, default 100"), ("offset" = Option<u32>, Query, description = "0..=10000"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    params(("context_id" = ContextId, Path, description = "Conversation id (UUID)"),
+        Paging),
     responses((status = 200, body = MessageList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn messages_for_context(
     State(s): State<AppState>,
@@ -152,9 +150,8 @@ pub async fn messages_for_context(
 
 /// `GET /messages/customer/{customer_id}` (guide §14): oldest first, across conversations.
 #[utoipa::path(get, path = "/messages/customer/{customer_id}", tag = "messages",
-    params(("customer_id" = i64, Path, description = "Customer id"),
-        ("limit" = Option<u32>, Query, description = "1..=1000, default 100"), ("offset" = Option<u32>, Query, description = "0..=10000"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    params(("customer_id" = CustomerId, Path, description = "Customer id"),
+        Paging),
     responses((status = 200, body = MessageList), (status = 400, body = ErrorBody)))]
 pub async fn messages_for_customer(
     State(s): State<AppState>,
@@ -172,7 +169,7 @@ pub async fn messages_for_customer(
 
 /// `PUT /messages/{log_id}/status` (guide §15).
 #[utoipa::path(put, path = "/messages/{log_id}/status", tag = "messages", request_body = StatusRequest,
-    params(("log_id" = i64, Path, description = "Message id")),
+    params(("log_id" = LogId, Path, description = "Message id")),
     responses((status = 200, body = StatusUpdated), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update_status(
     State(s): State<AppState>,
@@ -191,7 +188,7 @@ pub async fn update_status(
 }
 
 /// `POST /messages/{log_id}/processed` (guide §16): idempotent.
-#[utoipa::path(post, path = "/messages/{log_id}/processed", tag = "messages", params(("log_id" = i64, Path, description = "Message id")),
+#[utoipa::path(post, path = "/messages/{log_id}/processed", tag = "messages", params(("log_id" = LogId, Path, description = "Message id")),
     responses((status = 200, body = Processed), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn mark_processed(
     State(s): State<AppState>,
@@ -206,7 +203,7 @@ pub async fn mark_processed(
 
 /// `POST /messages/context/{context_id}/processed` (guide §17): up to 1000 per call.
 #[utoipa::path(post, path = "/messages/context/{context_id}/processed", tag = "messages",
-    params(("context_id" = String, Path, description = "Conversation id (UUID)")),
+    params(("context_id" = ContextId, Path, description = "Conversation id (UUID)")),
     responses((status = 200, body = MarkedProcessed), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn mark_context_processed(
     State(s): State<AppState>,
@@ -218,8 +215,7 @@ pub async fn mark_context_processed(
 
 /// `GET /messages/unprocessed` (guide §18): oldest first.
 #[utoipa::path(get, path = "/messages/unprocessed", tag = "messages",
-    params(("limit" = Option<u32>, Query, description = "1..=1000, default 100"), ("offset" = Option<u32>, Query, description = "0..=10000"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    params(Paging),
     responses((status = 200, body = MessageList), (status = 400, body = ErrorBody)))]
 pub async fn unprocessed_messages(
     State(s): State<AppState>,
@@ -235,8 +231,7 @@ pub async fn unprocessed_messages(
 
 /// `GET /messages/failed` (guide §19): oldest first.
 #[utoipa::path(get, path = "/messages/failed", tag = "messages",
-    params(("limit" = Option<u32>, Query, description = "1..=1000, default 100"), ("offset" = Option<u32>, Query, description = "0..=10000"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    params(Paging),
     responses((status = 200, body = MessageList), (status = 400, body = ErrorBody)))]
 pub async fn failed_messages(
     State(s): State<AppState>,

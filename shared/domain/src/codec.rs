@@ -1,7 +1,7 @@
 //! Item ⇄ struct conversion through serde_dynamo, and the serde helpers of
 //! request bodies. Entities add their keys on top ([`crate::keys::Entity::to_item`]).
 
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::error::{DomainError, DomainResult};
 use crate::store::Item;
@@ -25,6 +25,30 @@ where
     T: serde::Deserialize<'de>,
 {
     <Option<T> as serde::Deserialize>::deserialize(de).map(Some)
+}
+
+/// Reads a JSON integer the way JSON Schema's `integer` does: `12` and `12.0`
+/// alike (a number with a zero fraction is an integer there, and some JSON
+/// encoders write every number so). Anything else — a fraction, a number
+/// outside `i64`, a string — is serde's "invalid type" (a 400).
+pub fn whole_number<'de, D>(de: D) -> Result<i64, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::{Error, Unexpected};
+    let n = serde_json::Number::deserialize(de)?;
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    // i64::MAX as f64 rounds up to 2^63, which is outside; hence `<`.
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => Ok(f as i64),
+        Some(f) => Err(D::Error::invalid_type(Unexpected::Float(f), &"an integer")),
+        None => Err(D::Error::invalid_type(
+            Unexpected::Other(&n.to_string()),
+            &"an integer",
+        )),
+    }
 }
 
 /// Serializes one value into an attribute value.

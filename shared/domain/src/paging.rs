@@ -53,10 +53,16 @@ impl ListParams {
         offset: Option<&str>,
         cursor: Option<&str>,
     ) -> DomainResult<Self> {
-        let limit = match limit.map(str::trim) {
-            None | Some("") => DEFAULT_LIMIT,
-            Some(raw) => match raw.parse::<u32>() {
-                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+        // Exactly digits, as the OpenAPI `integer` says: no sign, no spaces, not empty.
+        let number = |raw: &str| {
+            (!raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| raw.parse::<u32>().ok())
+                .flatten()
+        };
+        let limit = match limit {
+            None => DEFAULT_LIMIT,
+            Some(raw) => match number(raw) {
+                Some(n) if (1..=MAX_LIMIT).contains(&n) => n,
                 _ => {
                     return Err(DomainError::invalid(
                         "limit",
@@ -65,10 +71,10 @@ impl ListParams {
                 }
             },
         };
-        let offset = match offset.map(str::trim) {
-            None | Some("") => 0,
-            Some(raw) => match raw.parse::<u32>() {
-                Ok(n) if n <= MAX_OFFSET => n,
+        let offset = match offset {
+            None => 0,
+            Some(raw) => match number(raw) {
+                Some(n) if n <= MAX_OFFSET => n,
                 _ => {
                     return Err(DomainError::invalid(
                         "offset",
@@ -226,7 +232,7 @@ pub async fn list(
 /// before the item that would carry the serialized items past
 /// [`MAX_RESPONSE_BYTES`]: what fits is answered with a `next_cursor` that
 /// continues right after the last item returned (at least one item always
-/// fits: an item is at most 64 KiB of body and 16 KiB of metadata).
+/// fits: an item is at most 256 KiB of body and 16 KiB of metadata).
 pub async fn list_as<T: Serialize>(
     store: &dyn Store,
     query: Query,
@@ -289,6 +295,10 @@ mod tests {
             (None, Some("-1")),
             (None, Some("10001")),
             (None, Some("99999999999999999999")),
+            (Some(""), None),
+            (Some(" 5"), None),
+            (Some("+5"), None),
+            (None, Some("")),
         ] {
             let err = ListParams::parse(limit, offset, None).unwrap_err();
             let DomainError::Invalid { field, .. } = err else {

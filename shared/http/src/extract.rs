@@ -11,8 +11,10 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-/// Largest accepted request body, in bytes (413 above it).
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Largest accepted request body, in bytes (413 above it): room for the
+/// largest valid `POST /log` (65,536 characters of `message_body`, each up
+/// to 6 bytes as a JSON escape, plus 16 KiB of metadata).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 fn is_json(parts: &Parts) -> bool {
     let Some(ct) = parts
@@ -92,7 +94,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
-/// A required JSON body (`Content-Type: application/json`, ≤ 256 KiB).
+/// A required JSON body (`Content-Type: application/json`, ≤ 1 MiB).
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
@@ -113,8 +115,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
-/// An optional JSON body: an empty body gives `T::default()`; a non-empty one
-/// must be JSON as for [`JsonBody`].
+/// An optional JSON body: an empty body, or JSON `null`, gives `T::default()`;
+/// anything else must be a JSON object as for [`JsonBody`].
 #[derive(Debug)]
 pub struct OptionalJsonBody<T>(pub T);
 
@@ -128,6 +130,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
         }
         if !is_json(&parts) {
             return Err(ApiError::UnsupportedMediaType);
+        }
+        if serde_json::from_slice::<serde_json::Value>(&bytes).is_ok_and(|v| v.is_null()) {
+            return Ok(OptionalJsonBody(T::default()));
         }
         parse_json(&bytes).map(OptionalJsonBody)
     }
@@ -192,13 +197,14 @@ impl QueryMap {
         )?)
     }
 
-    /// Parses an enum-valued parameter (`channel=sms`), 400 naming it when unknown.
+    /// Parses an enum-valued parameter (`channel=sms`, any case), 400 naming
+    /// it when unknown — also when empty or padded, as the OpenAPI `enum` says.
     pub fn enum_param<T: DeserializeOwned>(
         &self,
         name: &str,
         allowed: &str,
     ) -> Result<Option<T>, ApiError> {
-        match self.get(name).map(str::trim).filter(|v| !v.is_empty()) {
+        match self.get(name) {
             None => Ok(None),
             Some(raw) => {
                 serde_json::from_value(serde_json::Value::String(raw.to_ascii_lowercase()))

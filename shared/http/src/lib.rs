@@ -4,13 +4,15 @@
 //! rendering ([`error`]), extractors that turn bad input into 4xx
 //! ([`extract`]), API keys ([`auth`]), request ids ([`request_id`]), the
 //! common layers and fallbacks ([`app`]), and start-up from the environment
-//! ([`bootstrap`]). Each group in `functions/` exposes a
+//! ([`bootstrap`]), and what every operation shares in the OpenAPI document
+//! ([`openapi`]). Each group in `functions/` exposes a
 //! `Router<AppState>`; [`app`] wraps it for Lambda or local-api.
 
 pub mod auth;
 pub mod bootstrap;
 pub mod error;
 pub mod extract;
+pub mod openapi;
 pub mod request_id;
 
 use std::time::Instant;

@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 use crate::codec::double_option;
 use crate::error::{DomainError, DomainResult};
-use crate::types::{Channel, ContextId, ConversationStatus, CustomerId};
+use crate::types::{schema, Channel, ContextId, ConversationStatus, CustomerId};
 
 /// Longest `summary` / `open_questions`, in characters.
 pub const MAX_SUMMARY_LEN: usize = 4000;
@@ -61,12 +61,17 @@ pub struct Conversation {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NewConversation {
     /// The customer (required).
+    #[schema(value_type = CustomerId)]
+    #[serde(deserialize_with = "crate::codec::whole_number")]
     pub customer_id: i64,
-    /// Contact name to keep on the conversation.
+    /// Contact name to keep on the conversation (≤ 200 characters).
+    #[schema(max_length = 200)]
     pub name: Option<String>,
     /// Contact email to keep on the conversation.
+    #[schema(schema_with = schema::optional_email)]
     pub email: Option<String>,
     /// Contact phone to keep on the conversation.
+    #[schema(schema_with = schema::optional_phone)]
     pub phone: Option<String>,
 }
 
@@ -78,39 +83,40 @@ pub struct ConversationPatch {
     /// New status; closing clears the customer's open conversation. Cannot
     /// be cleared: `null` is a 400.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<ConversationStatus>)]
+    #[schema(value_type = ConversationStatus)]
     pub status: Option<Option<ConversationStatus>>,
     /// Summary (≤ 4000 characters).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 4000)]
     pub summary: Option<Option<String>>,
-    /// Alias of `summary` (guide §24).
+    /// Alias of `summary` (guide §24; ≤ 4000 characters). When both are
+    /// sent, `summary` is kept and both are checked.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 4000)]
     pub conversation_summary: Option<Option<String>>,
     /// Detected intent (≤ 200 characters).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub intent: Option<Option<String>>,
     /// Detected sentiment (≤ 200 characters).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub sentiment: Option<Option<String>>,
     /// Preview of the last message (≤ 1000 characters).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1000)]
     pub last_message_preview: Option<Option<String>>,
     /// Channel of the last interaction. Cannot be cleared: `null` is a 400.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Channel>)]
+    #[schema(value_type = Channel)]
     pub last_channel: Option<Option<Channel>>,
     /// Open questions (≤ 4000 characters).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 4000)]
     pub open_questions: Option<Option<String>>,
     /// What the agent did (≤ 1000 characters).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1000)]
     pub last_agent_action: Option<Option<String>>,
 }
 
@@ -147,9 +153,10 @@ pub enum ContextRef {
 }
 
 impl ContextRef {
-    /// Parses the path segment.
+    /// Parses the path segment: digits are a customer id (≥ 1), anything else
+    /// must be a hyphenated UUID; otherwise a 400 (OpenAPI: `anyOf` of the two).
     pub fn parse(raw: &str) -> DomainResult<Self> {
-        if raw.trim().parse::<i64>().is_ok() {
+        if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
             return CustomerId::parse("context_id", raw).map(ContextRef::OpenOf);
         }
         ContextId::parse("context_id", raw)

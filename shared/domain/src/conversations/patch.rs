@@ -36,6 +36,9 @@ impl ConversationPatch {
             }
             Ok(())
         };
+        if let Some(alias) = &self.conversation_summary {
+            text("conversation_summary", alias.as_deref(), MAX_SUMMARY_LEN)?;
+        }
         let summary = if self.summary.is_some() {
             &self.summary
         } else {

@@ -23,6 +23,6 @@ pub(crate) mod record;
 mod service;
 
 pub use api::{
-    Customer, CustomerFilter, CustomerInput, CustomerPatch, CustomerRef, MAX_EXTERNAL_ID_LEN,
-    MAX_NAME_LEN,
+    Customer, CustomerFilter, CustomerInput, CustomerPatch, CustomerRef, NewCustomerBody,
+    UpsertBody, MAX_EXTERNAL_ID_LEN, MAX_NAME_LEN,
 };

@@ -68,12 +68,15 @@ fn parse_phone(
     phone: Option<&str>,
     normalized: Option<&str>,
 ) -> DomainResult<Option<Phone>> {
-    match (nonblank(phone), nonblank(normalized)) {
-        (Some(p), _) => Phone::parse("phone", p, crm.settings.default_region).map(Some),
-        (None, Some(p)) => {
-            Phone::parse("phone_normalized", p, crm.settings.default_region).map(Some)
-        }
-        (None, None) => Ok(None),
+    // Both are checked when both are sent (the schema says both are phones);
+    // `phone` wins.
+    let region = crm.settings.default_region;
+    let normalized = nonblank(normalized)
+        .map(|p| Phone::parse("phone_normalized", p, region))
+        .transpose()?;
+    match nonblank(phone) {
+        Some(p) => Phone::parse("phone", p, region).map(Some),
+        None => Ok(normalized),
     }
 }
 
@@ -120,7 +123,9 @@ impl CustomerPatch {
             p.email = parse_email(v.as_deref())?;
         }
         match (&self.phone, &self.phone_normalized) {
-            (Some(v), _) => p.phone = parse_phone(crm, v.as_deref(), None)?,
+            (Some(v), normalized) => {
+                p.phone = parse_phone(crm, v.as_deref(), normalized.clone().flatten().as_deref())?
+            }
             (None, Some(v)) => p.phone = parse_phone(crm, None, v.as_deref())?,
             (None, None) => {}
         }
@@ -130,7 +135,16 @@ impl CustomerPatch {
         if let Some(v) = &self.external_crm_id {
             p.external_crm_id = text("external_crm_id", v.as_deref(), MAX_EXTERNAL_ID_LEN)?;
         }
-        p.require_contact()?;
+        // Which contact remains depends on the stored customer, not on the
+        // body alone: a conflict with the resource's state (409).
+        if p.email.is_none() && p.phone.is_none() {
+            return Err(DomainError::Conflict {
+                message: "the customer would have neither email nor phone; keep at least one"
+                    .into(),
+                customer_id: None,
+                context_id: None,
+            });
+        }
         Ok(p)
     }
 }

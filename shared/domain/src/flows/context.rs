@@ -12,10 +12,10 @@ use crate::conversations::record::ConversationRecord;
 use crate::conversations::Conversation;
 use crate::customers::record::CustomerRecord;
 use crate::customers::{Customer, CustomerRef};
-use crate::error::DomainResult;
+use crate::error::{DomainError, DomainResult, Missing};
 use crate::messages::record::MessageRecord;
 use crate::messages::HistoryEntry;
-use crate::types::{nonblank, Channel, ContextId, ConversationStatus};
+use crate::types::{Channel, ContextId, ConversationStatus};
 use crate::Crm;
 
 /// Previous conversations returned by `GET /context` when none is open.
@@ -34,12 +34,12 @@ impl ContextLookup {
     /// Reads the path segment: `by=context_id`, or no `by` and a UUID, names a
     /// conversation; anything else is read as [`CustomerRef::parse`] does.
     pub fn parse(identifier: &str, by: Option<&str>, crm: &Crm) -> DomainResult<Self> {
-        match nonblank(by).map(str::to_ascii_lowercase).as_deref() {
-            Some("context_id") => {
-                ContextId::parse("identifier", identifier).map(ContextLookup::Conversation)
-            }
-            None if uuid::Uuid::parse_str(identifier.trim()).is_ok() => {
-                ContextId::parse("identifier", identifier).map(ContextLookup::Conversation)
+        let conversation = ContextId::parse("identifier", identifier);
+        match (by.map(str::to_ascii_lowercase).as_deref(), conversation) {
+            (Some("context_id"), Ok(id)) | (None, Ok(id)) => Ok(ContextLookup::Conversation(id)),
+            // Names no conversation: a 404, as CustomerRef::parse does.
+            (Some("context_id"), Err(_)) => {
+                Err(DomainError::not_found(Missing::Conversation, identifier))
             }
             _ => CustomerRef::parse(identifier, by, crm).map(ContextLookup::Customer),
         }

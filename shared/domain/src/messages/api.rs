@@ -3,10 +3,11 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::types::{Channel, CustomerId, Direction, SendStatus};
+use crate::types::{schema, Channel, CustomerId, Direction, SendStatus};
 
-/// Largest `message_body`, in bytes of UTF-8.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Longest `message_body`, in characters (at most 256 KiB of UTF-8, well
+/// inside DynamoDB's 400 KB item).
+pub const MAX_BODY_CHARS: usize = 64 * 1024;
 /// Largest `metadata` value, in bytes of compact JSON.
 pub const MAX_METADATA_BYTES: usize = 16 * 1024;
 /// Longest `message_subject`, in characters.
@@ -70,18 +71,24 @@ pub struct HistoryEntry {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct LogMessage {
     /// Customer id (required).
+    #[schema(value_type = CustomerId)]
+    #[serde(deserialize_with = "crate::codec::whole_number")]
     pub customer_id: i64,
     /// Channel (required).
     pub channel: Channel,
-    /// Email, phone or social handle (required, ≤ 320 characters).
+    /// Email, phone or social handle (required, not blank, ≤ 320 characters).
+    #[schema(schema_with = channel_identifier_schema)]
     pub channel_identifier: String,
     /// `inbound` or `outbound` (required).
     pub direction: Direction,
-    /// The content (required, ≤ 64 KiB).
+    /// The content (required, ≤ 65,536 characters).
+    #[schema(max_length = 65536)]
     pub message_body: String,
     /// Subject line (email; ≤ 998 characters).
+    #[schema(max_length = 998)]
     pub message_subject: Option<String>,
     /// Conversation id; omitted → the open conversation, or a new one.
+    #[schema(schema_with = schema::optional_context_id)]
     pub context_id: Option<String>,
     /// Any JSON value — object, array, string, number, boolean (≤ 16 KiB
     /// as compact JSON), returned exactly as given; `null` is none.
@@ -89,6 +96,10 @@ pub struct LogMessage {
     pub metadata: Option<serde_json::Value>,
     /// `sent` (default), `pending` or `failed` (`delivered` is accepted too).
     pub send_status: Option<SendStatus>,
+}
+
+fn channel_identifier_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    schema::not_blank(MAX_IDENTIFIER_LEN).into()
 }
 
 /// Answer of `POST /log` (guide §10).

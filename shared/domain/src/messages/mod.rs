@@ -21,6 +21,6 @@ pub(crate) mod record;
 mod service;
 
 pub use api::{
-    HistoryEntry, LogMessage, Logged, MarkedProcessed, Message, MessageFilter, MAX_BODY_BYTES,
+    HistoryEntry, LogMessage, Logged, MarkedProcessed, Message, MessageFilter, MAX_BODY_CHARS,
     MAX_IDENTIFIER_LEN, MAX_MARK_PER_CALL, MAX_METADATA_BYTES, MAX_SUBJECT_LEN,
 };

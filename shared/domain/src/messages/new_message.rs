@@ -2,7 +2,7 @@
 //! allocated or anything is read.
 
 use super::api::{
-    LogMessage, MAX_BODY_BYTES, MAX_IDENTIFIER_LEN, MAX_METADATA_BYTES, MAX_SUBJECT_LEN,
+    LogMessage, MAX_BODY_CHARS, MAX_IDENTIFIER_LEN, MAX_METADATA_BYTES, MAX_SUBJECT_LEN,
 };
 use super::record::MessageRecord;
 use crate::error::{DomainError, DomainResult};
@@ -36,10 +36,10 @@ impl LogMessage {
                 "`channel_identifier` must not be empty",
             )
         })?;
-        if self.message_body.len() > MAX_BODY_BYTES {
+        if self.message_body.chars().count() > MAX_BODY_CHARS {
             return Err(DomainError::invalid(
                 "message_body",
-                format!("`message_body` is larger than {MAX_BODY_BYTES} bytes"),
+                format!("`message_body` is longer than {MAX_BODY_CHARS} characters"),
             ));
         }
         // Any JSON value ("any extra data", guide §10), kept as compact JSON

@@ -14,9 +14,15 @@ pub struct ContextId(String);
 
 impl ContextId {
     /// Reads `raw` (a path segment or body field named `field`): a 400 on
-    /// `field` unless it is a UUID in any of its usual spellings.
+    /// `field` unless it is a hyphenated UUID (`550e8400-e29b-41d4-a716-446655440000`,
+    /// any case), the OpenAPI `format: uuid` of [`super::schema::uuid`].
     pub fn parse(field: &str, raw: &str) -> DomainResult<Self> {
-        Uuid::parse_str(raw.trim())
+        let hyphenated =
+            raw.len() == 36 && [8, 13, 18, 23].iter().all(|&i| raw.as_bytes()[i] == b'-');
+        hyphenated
+            .then(|| Uuid::parse_str(raw).ok())
+            .flatten()
+            .ok_or(())
             .map(|u| Self(u.hyphenated().to_string()))
             .map_err(|_| {
                 DomainError::invalid(
@@ -37,6 +43,14 @@ impl ContextId {
         &self.0
     }
 }
+
+impl utoipa::PartialSchema for ContextId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        super::schema::uuid("A conversation id (`context_id`): a hyphenated UUID.").into()
+    }
+}
+
+impl utoipa::ToSchema for ContextId {}
 
 impl std::fmt::Display for ContextId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -63,9 +77,18 @@ mod tests {
 
     #[test]
     fn uuids_are_kept_lowercase_hyphenated() {
-        let id = ContextId::parse("context_id", " 550E8400E29B41D4A716446655440000 ").unwrap();
+        let id = ContextId::parse("context_id", "550E8400-E29B-41D4-A716-446655440000").unwrap();
         assert_eq!(id.as_str(), "550e8400-e29b-41d4-a716-446655440000");
-        assert!(ContextId::parse("context_id", "not-a-uuid").is_err());
+        for bad in [
+            "not-a-uuid",
+            "550e8400e29b41d4a716446655440000",
+            " 550e8400-e29b-41d4-a716-446655440000",
+            "{550e8400-e29b-41d4-a716-446655440000}",
+            "urn:uuid:550e8400-e29b-41d4-a716-446655440000",
+            "550e8400-e29b-41d4-a716-44665544000g",
+        ] {
+            assert!(ContextId::parse("context_id", bad).is_err(), "{bad}");
+        }
         assert_ne!(ContextId::generate(), ContextId::generate());
     }
 }

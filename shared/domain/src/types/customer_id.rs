@@ -16,9 +16,11 @@ pub struct CustomerId(i64);
 impl CustomerId {
     /// Reads a path segment or query value named `field`; a 400 on `field`
     /// unless it is a positive integer.
+    /// Exactly ASCII digits (the OpenAPI `integer` of [`super::schema::positive_id`]):
+    /// no sign, no spaces.
     pub fn parse(field: &str, raw: &str) -> DomainResult<Self> {
-        match raw.trim().parse::<i64>() {
-            Ok(id) if id > 0 => Ok(Self(id)),
+        match digits(raw).and_then(|d| d.parse::<i64>().ok()) {
+            Some(id) if id > 0 => Ok(Self(id)),
             _ => Err(DomainError::invalid(
                 field,
                 format!("`{field}` must be a positive integer customer id, got {raw:?}"),
@@ -49,6 +51,22 @@ impl CustomerId {
     }
 }
 
+/// `raw` when it is one or more ASCII digits.
+pub(crate) fn digits(raw: &str) -> Option<&str> {
+    (!raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit())).then_some(raw)
+}
+
+impl utoipa::PartialSchema for CustomerId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        super::schema::positive_id(
+            "A customer id: a positive integer, allocated once and never reused (guide §1).",
+        )
+        .into()
+    }
+}
+
+impl utoipa::ToSchema for CustomerId {}
+
 impl std::fmt::Display for CustomerId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
@@ -61,8 +79,19 @@ mod tests {
 
     #[test]
     fn only_positive_integers_are_customer_ids() {
-        assert_eq!(CustomerId::parse("id", " 42 ").unwrap().get(), 42);
-        for bad in ["0", "-3", "abc", "", "1.5", "99999999999999999999"] {
+        assert_eq!(CustomerId::parse("id", "42").unwrap().get(), 42);
+        assert_eq!(CustomerId::parse("id", "0042").unwrap().get(), 42);
+        for bad in [
+            "0",
+            "-3",
+            "abc",
+            "",
+            "1.5",
+            "99999999999999999999",
+            " 42",
+            "+42",
+            "4 2",
+        ] {
             let err = CustomerId::parse("customer_id", bad).unwrap_err();
             assert!(
                 matches!(err, DomainError::Invalid { ref field, .. } if field == "customer_id"),

@@ -23,7 +23,7 @@ impl EmailAddress {
         if value.is_empty() {
             return Err(bad("it is empty"));
         }
-        if value.len() > MAX_EMAIL_LEN {
+        if raw.chars().count() > MAX_EMAIL_LEN {
             return Err(bad("it is longer than 254 characters"));
         }
         if value.chars().any(|c| c.is_whitespace() || c.is_control()) {

@@ -13,9 +13,10 @@ pub struct LogId(i64);
 
 impl LogId {
     /// Reads a `log_id` path segment: a 400 on `log_id` unless it is a positive integer.
+    /// Exactly ASCII digits, as for [`super::CustomerId::parse`].
     pub fn parse(raw: &str) -> DomainResult<Self> {
-        match raw.trim().parse::<i64>() {
-            Ok(id) if id > 0 => Ok(Self(id)),
+        match super::customer_id::digits(raw).and_then(|d| d.parse::<i64>().ok()) {
+            Some(id) if id > 0 => Ok(Self(id)),
             _ => Err(DomainError::invalid(
                 "log_id",
                 format!("`log_id` must be a positive integer, got {raw:?}"),
@@ -34,6 +35,17 @@ impl LogId {
     }
 }
 
+impl utoipa::PartialSchema for LogId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        super::schema::positive_id(
+            "A message id: a positive integer, allocated once and never reused (guide §10).",
+        )
+        .into()
+    }
+}
+
+impl utoipa::ToSchema for LogId {}
+
 impl std::fmt::Display for LogId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
@@ -47,7 +59,7 @@ mod tests {
     #[test]
     fn only_positive_integers_are_log_ids() {
         assert_eq!(LogId::parse("12").unwrap().get(), 12);
-        for bad in ["0", "-1", "x", ""] {
+        for bad in ["0", "-1", "x", "", " 12", "+12"] {
             assert!(
                 matches!(LogId::parse(bad), Err(DomainError::Invalid { ref field, .. }) if field == "log_id"),
                 "{bad:?}"

@@ -4,6 +4,7 @@
 //! - ids: [`CustomerId`], [`LogId`], [`ContextId`];
 //! - contact: [`EmailAddress`], [`Phone`];
 //! - the guide's enums: [`Channel`], [`Direction`], [`SendStatus`], [`ConversationStatus`];
+//! - their OpenAPI schemas: [`schema`];
 //! - text and time: [`text`], [`nonblank`], [`preview`], [`now_rfc3339`].
 
 mod context_id;
@@ -12,6 +13,7 @@ mod email;
 mod enums;
 mod log_id;
 mod phone;
+pub mod schema;
 mod text;
 
 pub use context_id::ContextId;

@@ -23,7 +23,7 @@ impl Phone {
     /// Parses `raw` for `field`, reading national numbers in `region`.
     pub fn parse(field: &str, raw: &str, region: phonenumber::country::Id) -> DomainResult<Self> {
         let given = raw.trim();
-        if given.chars().count() > MAX_PHONE_LEN {
+        if raw.chars().count() > MAX_PHONE_LEN {
             return Err(DomainError::invalid(
                 field,
                 format!("`{field}` is longer than {MAX_PHONE_LEN} characters"),

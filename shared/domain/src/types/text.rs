@@ -20,16 +20,16 @@ pub fn nonblank(raw: Option<&str>) -> Option<&str> {
     raw.map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// Trims `raw`; blank becomes `None`; longer than `max` characters is a 400 on `field`.
+/// Longer than `max` characters as sent (the OpenAPI `maxLength`) is a 400
+/// on `field`; then trimmed, and blank becomes `None`.
 pub fn text(field: &str, raw: Option<&str>, max: usize) -> DomainResult<Option<String>> {
-    match nonblank(raw) {
-        None => Ok(None),
-        Some(v) if v.chars().count() > max => Err(DomainError::invalid(
+    if raw.is_some_and(|v| v.chars().count() > max) {
+        return Err(DomainError::invalid(
             field,
             format!("`{field}` is longer than {max} characters"),
-        )),
-        Some(v) => Ok(Some(v.to_string())),
+        ));
     }
+    Ok(nonblank(raw).map(str::to_string))
 }
 
 /// The first `max` characters of `text`.
@@ -61,6 +61,10 @@ mod tests {
         assert_eq!(nonblank(Some(" a ")), Some("a"));
         assert_eq!(nonblank(Some(" \t")), None);
         assert!(text("name", Some("abcdefghijk"), 10).is_err());
+        assert!(
+            text("name", Some("abcdefghij "), 10).is_err(),
+            "counted as sent"
+        );
         assert_eq!(preview("héllo", 2), "hé");
     }
 }

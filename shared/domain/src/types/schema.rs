@@ -1,0 +1,131 @@
+//! The JSON Schema of each validated input, as `docs/openapi.json` states it:
+//! what the parsers in this folder accept, said so that a generated client —
+//! and schemathesis, which runs in the test command — agrees with the server
+//! in both directions (every value the schema allows is accepted, every value
+//! it forbids is a 400).
+//!
+//! Used through `#[schema(schema_with = …)]` on request fields and by the
+//! `ToSchema` impls of the id types.
+
+use utoipa::openapi::schema::{
+    AnyOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
+};
+use utoipa::openapi::RefOr;
+
+use super::email::MAX_EMAIL_LEN;
+use super::phone::{MAX_PHONE_DIGITS, MAX_PHONE_LEN};
+
+/// The characters `str::trim` removes (Unicode `White_Space`, as
+/// `char::is_whitespace`), spelled for an ECMA-262 and a Python regex alike.
+pub const WHITESPACE_CLASS: &str =
+    r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+
+/// A string that is empty once trimmed: optional text given blank counts as absent.
+pub fn blank() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(format!("^[{WHITESPACE_CLASS}]*$")))
+        .description(Some("Blank: the same as leaving the field out."))
+        .into()
+}
+
+/// A required text of at most `max` characters as sent, with at least one
+/// character that is not whitespace.
+pub fn not_blank(max: usize) -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(format!("[^{WHITESPACE_CLASS}]")))
+        .max_length(Some(max))
+        .into()
+}
+
+/// One of `values` (a query parameter read in any case).
+pub fn enum_of(values: &[&str]) -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values.iter().copied()))
+        .into()
+}
+
+/// `null`.
+pub fn null() -> Schema {
+    ObjectBuilder::new().schema_type(Type::Null).into()
+}
+
+/// An email address as [`super::EmailAddress::parse`] reads it: `format: email`,
+/// at most 254 characters.
+pub fn email() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+        .max_length(Some(MAX_EMAIL_LEN))
+        .description(Some("Email address (one `@`, a dotted domain, no spaces)."))
+        .into()
+}
+
+/// A phone as [`super::Phone::parse`] reads it: any formatting with 1 to 15
+/// ASCII digits, at most 40 characters.
+pub fn phone() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(format!(
+            "^[^0-9]*([0-9][^0-9]*){{1,{MAX_PHONE_DIGITS}}}$"
+        )))
+        .max_length(Some(MAX_PHONE_LEN))
+        .description(Some(
+            "Phone in any formatting, e.g. `+1 (416) 555-1234`: 1 to 15 digits; stored in E.164.",
+        ))
+        .into()
+}
+
+/// A positive 64-bit integer id (`customer_id`, `log_id`).
+pub fn positive_id(description: &str) -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(1))
+        .maximum(Some(i64::MAX))
+        .description(Some(description))
+        .into()
+}
+
+/// A conversation id: a hyphenated UUID, any case.
+pub fn uuid(description: &str) -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::Custom("uuid".into())))
+        .description(Some(description))
+        .into()
+}
+
+/// Any of `options`.
+pub fn any_of(options: impl IntoIterator<Item = Schema>) -> Schema {
+    options
+        .into_iter()
+        .fold(AnyOfBuilder::new(), |b, s| b.item(s))
+        .into()
+}
+
+/// An object in which `field` is present and matches `schema`.
+pub fn required_field(field: &str, schema: Schema) -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property(field, schema)
+        .required(field)
+        .into()
+}
+
+/// An optional email field: `null`, blank (absent) or an address.
+pub fn optional_email() -> RefOr<Schema> {
+    any_of([null(), blank(), email()]).into()
+}
+
+/// An optional phone field: `null`, blank (absent) or a phone.
+pub fn optional_phone() -> RefOr<Schema> {
+    any_of([null(), blank(), phone()]).into()
+}
+
+/// An optional conversation id in a body: `null` or a UUID.
+pub fn optional_context_id() -> RefOr<Schema> {
+    any_of([null(), uuid("Conversation id (UUID).")]).into()
+}

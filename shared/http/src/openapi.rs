@@ -1,0 +1,136 @@
+//! What every operation shares in `docs/openapi.json`: the list parameters
+//! ([`Paging`]) and the error answers any route can give ([`CommonResponses`]),
+//! so each handler's annotation lists only its own outcomes.
+
+use serde::Deserialize;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{IntoParams, Modify};
+
+/// The paging parameters of every list (guide "Pagination"), as the OpenAPI
+/// document states them. Parsed by [`crate::QueryMap::list_params`], which
+/// enforces exactly these ranges (400 otherwise).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Paging {
+    /// Items per page: 1 to 1000, default 100.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+    /// Items to skip first: 0 to 10000 (use `cursor` to go further).
+    #[param(minimum = 0, maximum = 10000)]
+    pub offset: Option<u32>,
+    /// `next_cursor` of the previous page of the same list and filters,
+    /// unchanged; anything else is a 400. Empty is the first page.
+    pub cursor: Option<String>,
+}
+
+/// The shared error answers, as `components.responses`:
+/// (name, status, description).
+const SHARED: [(&str, &str, &str); 5] = [
+    (
+        "BadRequest",
+        "400",
+        "A parameter or field breaks a rule: `field` names it, `error` says what to send.",
+    ),
+    (
+        "Unauthorized",
+        "401",
+        "`x-api-key` missing or not a key of this API (on AWS API Gateway answers 403 itself).",
+    ),
+    (
+        "PayloadTooLarge",
+        "413",
+        "The body is larger than 1 MiB.",
+    ),
+    (
+        "UnsupportedMediaType",
+        "415",
+        "The body is not sent as `Content-Type: application/json`.",
+    ),
+    (
+        "ServiceUnavailable",
+        "503",
+        "The store is busy or unreachable, or concurrent writers kept conflicting: retry after `Retry-After` seconds.",
+    ),
+];
+
+/// Adds to every operation the error answers it can give besides its own:
+/// 400 when it takes parameters or a body, 401 when it needs the API key,
+/// 413 and 415 when it takes a body, and 503 when it reads the store (every
+/// keyed operation). Each refers to one shared response with the
+/// [`crate::ErrorBody`] schema. (405 is the answer to a method a path does
+/// not document, with `Allow`; it belongs to no documented operation.)
+pub struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, doc: &mut OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        for (name, _, description) in SHARED {
+            components.responses.insert(
+                name.to_string(),
+                RefOr::T(error_response(description, name)),
+            );
+        }
+        for item in doc.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                add_common(op);
+            }
+        }
+    }
+}
+
+fn add_common(op: &mut Operation) {
+    let keyed = op.security.as_ref().is_none_or(|s| {
+        s.iter()
+            .any(|r| r != &utoipa::openapi::security::SecurityRequirement::default())
+    });
+    let has_body = op.request_body.is_some();
+    let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    for (name, status, _) in SHARED {
+        let applies = match status {
+            "400" => has_params || has_body,
+            "401" | "503" => keyed,
+            _ => has_body,
+        };
+        if applies {
+            op.responses
+                .responses
+                .entry(status.to_string())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+        }
+    }
+}
+
+fn error_response(description: &str, name: &str) -> Response {
+    let body = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("ErrorBody")))
+        .build();
+    let mut response = ResponseBuilder::new()
+        .description(description)
+        .content("application/json", body);
+    if name == "ServiceUnavailable" {
+        response = response.header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(0)),
+                )
+                .description(Some("Seconds to wait before retrying."))
+                .build(),
+        );
+    }
+    response.build()
+}
