@@ -99,7 +99,10 @@ impl utoipa::PartialSchema for LookupBody {
                 schema::required_field("email", schema::email()),
                 schema::required_field("phone", schema::phone()),
                 schema::required_field("phone_normalized", schema::phone()),
-                schema::required_field("external_crm_id", schema::not_blank(128)),
+                schema::required_field(
+                    "external_crm_id",
+                    schema::not_blank(128, "Id in another CRM."),
+                ),
             ]))
             .into()
     }

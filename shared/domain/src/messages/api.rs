@@ -99,7 +99,11 @@ pub struct LogMessage {
 }
 
 fn channel_identifier_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-    schema::not_blank(MAX_IDENTIFIER_LEN).into()
+    schema::not_blank(
+        MAX_IDENTIFIER_LEN,
+        "Email, phone or social handle (required, not blank, ≤ 320 characters).",
+    )
+    .into()
 }
 
 /// Answer of `POST /log` (guide §10).

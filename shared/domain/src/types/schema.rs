@@ -31,11 +31,12 @@ pub fn blank() -> Schema {
 
 /// A required text of at most `max` characters as sent, with at least one
 /// character that is not whitespace.
-pub fn not_blank(max: usize) -> Schema {
+pub fn not_blank(max: usize, description: &str) -> Schema {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .pattern(Some(format!("[^{WHITESPACE_CLASS}]")))
         .max_length(Some(max))
+        .description(Some(description))
         .into()
 }
 
