@@ -16,7 +16,7 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "each Lambda links only the DynamoDB adapter"
-for fn in crm-customers crm-context crm-log crm-messages crm-conversations; do
+for fn in crm-customers crm-context crm-log crm-messages crm-conversations crm-ingest; do
   if cargo tree -q -p "$fn" -e normal,build | grep -qE '^.*(rusqlite|crm-store-sqlite) '; then
     echo "$fn links the embedded SQLite store; a Lambda must link only crm-store-dynamodb" >&2
     exit 1

@@ -207,6 +207,14 @@ async fn each_function_policy_grants_exactly_the_dynamodb_actions_its_routes_mak
         // deleting a customer with an open conversation archives it
         ("DELETE", "/customers/{id}", format!("/customers/{bob}"), None, &[200]),
         ("GET", "/health", "/health".into(), None, &[200]),
+        // ingest connections (issue 8): create, taken id, read, change, rotate, delete
+        ("POST", "/ingest/connections", "/ingest/connections".into(), Some(json!({"platform": "whatsapp", "name": "WA", "connection_id": "wa_1"})), &[201]),
+        ("POST", "/ingest/connections", "/ingest/connections".into(), Some(json!({"platform": "whatsapp", "name": "WA", "connection_id": "wa_1"})), &[409]),
+        ("GET", "/ingest/connections", "/ingest/connections".into(), None, &[200]),
+        ("GET", "/ingest/connections/{connection_id}", "/ingest/connections/wa_1".into(), None, &[200]),
+        ("PATCH", "/ingest/connections/{connection_id}", "/ingest/connections/wa_1".into(), Some(json!({"is_active": false})), &[200]),
+        ("POST", "/ingest/connections/{connection_id}/rotate-secret", "/ingest/connections/wa_1/rotate-secret".into(), None, &[200]),
+        ("DELETE", "/ingest/connections/{connection_id}", "/ingest/connections/wa_1".into(), None, &[200]),
     ];
     for (method, template, path, body, ok) in steps {
         r.call(method, template, &path, body, ok).await;

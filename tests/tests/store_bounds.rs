@@ -175,6 +175,28 @@ fn endpoints(
             2,
         ),
         ("DELETE", format!("/customers/{fresh}"), None, 2),
+        // ingest connections (issue 8): one call each
+        (
+            "POST",
+            "/ingest/connections".into(),
+            Some(json!({"platform": "signal", "name": "S", "connection_id": "sig_1"})),
+            1,
+        ),
+        ("GET", "/ingest/connections".into(), None, 1),
+        ("GET", "/ingest/connections/sig_1".into(), None, 1),
+        (
+            "PATCH",
+            "/ingest/connections/sig_1".into(),
+            Some(json!({"name": "Signal"})),
+            1,
+        ),
+        (
+            "POST",
+            "/ingest/connections/sig_1/rotate-secret".into(),
+            None,
+            1,
+        ),
+        ("DELETE", "/ingest/connections/sig_1".into(), None, 1),
     ]
 }
 

@@ -48,6 +48,22 @@ pub const GUIDE_ROUTES: [(&str, &str); 26] = [
     ("post", "/conversations/get-or-create"),
 ];
 
+/// The ingest group's routes (seed 002, issue 8): the messaging connections.
+pub const INGEST_ROUTES: [(&str, &str); 6] = [
+    ("post", "/ingest/connections"),
+    ("get", "/ingest/connections"),
+    ("get", "/ingest/connections/{connection_id}"),
+    ("patch", "/ingest/connections/{connection_id}"),
+    ("delete", "/ingest/connections/{connection_id}"),
+    ("post", "/ingest/connections/{connection_id}/rotate-secret"),
+];
+
+/// Every route of the API beside `/health` and `/openapi.json`: the guide's
+/// and the ingest group's.
+pub fn api_routes() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    GUIDE_ROUTES.iter().chain(INGEST_ROUTES.iter())
+}
+
 /// Every group's routes plus `/openapi.json` (not yet wrapped by [`crm_http::app`]).
 pub fn routes() -> Router<AppState> {
     crm_customers::router()
@@ -55,6 +71,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crm_log::router())
         .merge(crm_messages::router())
         .merge(crm_conversations::router())
+        .merge(crm_ingest::router())
         .route("/openapi.json", get(openapi_json))
 }
 

@@ -48,6 +48,7 @@ const CUSTOMER: &str = "$response.body#/customer_id";
 const UPSERTED: &str = "$response.body#/customer/customer_id";
 const CONTEXT: &str = "$response.body#/context_id";
 const LOG: &str = "$response.body#/log_id";
+const CONNECTION: &str = "$response.body#/connection_id";
 
 /// Where a created customer, conversation or message can be used next.
 pub const LINKS: &[LinkSpec] = &[
@@ -219,6 +220,36 @@ pub const LINKS: &[LinkSpec] = &[
         "get_context",
         &[("identifier", CONTEXT)],
     ),
+    link(
+        "create_connection",
+        "201",
+        "get_connection",
+        &[("connection_id", CONNECTION)],
+    ),
+    link(
+        "create_connection",
+        "201",
+        "update_connection",
+        &[("connection_id", CONNECTION)],
+    ),
+    link(
+        "create_connection",
+        "201",
+        "rotate_secret",
+        &[("connection_id", CONNECTION)],
+    ),
+    link(
+        "create_connection",
+        "201",
+        "delete_connection",
+        &[("connection_id", CONNECTION)],
+    ),
+    link(
+        "delete_connection",
+        "200",
+        "get_connection",
+        &[("connection_id", "$response.body#/deleted_id")],
+    ),
 ];
 
 struct Links;
@@ -297,7 +328,8 @@ A method a path does not document is a 405 with `Allow`."
         crm_http::ErrorBody,
         crm_domain::types::CustomerId,
         crm_domain::types::LogId,
-        crm_domain::types::ContextId
+        crm_domain::types::ContextId,
+        crm_ingest::ConnectionId
     )),
     modifiers(&ApiKeyScheme),
     security(("api_key" = [])),
@@ -306,6 +338,7 @@ A method a path does not document is a 405 with `Allow`."
         (name = "context", description = "Guide §8–9"),
         (name = "messages", description = "Guide §10–19"),
         (name = "conversations", description = "Guide §20–26"),
+        (name = "ingest", description = "Messaging connections (seed 002)"),
         (name = "health", description = "Liveness and the API description")
     )
 )]
@@ -320,6 +353,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crm_log::LogApi::openapi());
     doc.merge(crm_messages::MessagesApi::openapi());
     doc.merge(crm_conversations::ConversationsApi::openapi());
+    doc.merge(crm_ingest::IngestApi::openapi());
     crm_http::openapi::CommonResponses.modify(&mut doc);
     Links.modify(&mut doc);
     doc

@@ -21,6 +21,7 @@ fn group_router(file: &str) -> Router<AppState> {
         "log" => crm_log::router(),
         "messages" => crm_messages::router(),
         "conversations" => crm_conversations::router(),
+        "ingest" => crm_ingest::router(),
         other => panic!("event {file}: no group {other}"),
     }
 }
@@ -73,6 +74,12 @@ async fn every_event_reaches_its_handler() {
     let expectations: &[(&str, u16, &str, serde_json::Value)] = &[
         ("customers-health.json", 200, "status", "ok".into()),
         (
+            "ingest-connections-create.json",
+            201,
+            "connection_id",
+            "wa_business_123".into(),
+        ),
+        (
             "customers-get.json",
             200,
             "email",
@@ -117,7 +124,14 @@ async fn every_event_reaches_its_handler() {
     files.sort();
     covered.sort();
     assert_eq!(files, covered, "every event in events/ is exercised");
-    for group in ["customers", "context", "log", "messages", "conversations"] {
+    for group in [
+        "customers",
+        "context",
+        "log",
+        "messages",
+        "conversations",
+        "ingest",
+    ] {
         assert!(
             files.iter().any(|f| f.starts_with(group)),
             "no event for the {group} group"

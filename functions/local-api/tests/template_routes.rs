@@ -1,4 +1,4 @@
-//! `template.yaml` maps exactly the guide's routes, each to the function
+//! `template.yaml` maps exactly the API's routes (the guide's and ingest's), each to the function
 //! whose router serves it: a route with no event, or an event its function
 //! cannot serve, fails here.
 
@@ -18,6 +18,7 @@ fn router_for_binary(binary: &str) -> Router<AppState> {
         "crm-log" => crm_log::router(),
         "crm-messages" => crm_messages::router(),
         "crm-conversations" => crm_conversations::router(),
+        "crm-ingest" => crm_ingest::router(),
         other => panic!("template names an unknown binary {other}"),
     }
 }
@@ -67,13 +68,12 @@ fn template_events() -> Vec<(String, String, String)> {
 }
 
 #[test]
-fn the_template_maps_exactly_the_guide_routes() {
+fn the_template_maps_exactly_the_api_routes() {
     let mapped: BTreeSet<(String, String)> = template_events()
         .into_iter()
         .map(|(_, m, p)| (m, p))
         .collect();
-    let guide: BTreeSet<(String, String)> = local_api::GUIDE_ROUTES
-        .iter()
+    let guide: BTreeSet<(String, String)> = local_api::api_routes()
         .chain(&[("get", "/health")])
         .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();
@@ -91,6 +91,7 @@ async fn each_event_is_served_by_its_functions_router() {
             .replace("{identifier}", "1")
             .replace("{log_id}", "1")
             .replace("{customer_id}", "1")
+            .replace("{connection_id}", "wa_business_123")
             .replace("{context_id}", "6f1c1f5e-0000-4000-8000-000000000000");
         let app = crm_http::app(router_for_binary(&binary), state.clone(), Auth::Gateway);
         let request = axum::http::Request::builder()

@@ -108,7 +108,7 @@ pub struct Processed {
     responses((status = 200, body = MessageList), (status = 400, body = ErrorBody)))]
 pub async fn list_messages(State(s): State<AppState>, q: QueryMap) -> ApiResult<Json<MessageList>> {
     let filter = MessageFilter {
-        channel: q.enum_param("channel", "email, chat, voice, sms, whatsapp, social")?,
+        channel: q.enum_param("channel", crm_domain::types::CHANNELS)?,
         direction: q.enum_param("direction", "inbound, outbound")?,
         customer_id: q
             .get("customer_id")

@@ -33,6 +33,13 @@ pub enum DomainError {
         /// The existing conversation, when an open conversation conflicts.
         context_id: Option<String>,
     },
+    /// The caller did not prove who it is (→ 401): the ingest endpoint's
+    /// connection checks, with seed 002's sentences (`Invalid API key` …).
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// The caller is known but may not do this (→ 403): `Connection is inactive`.
+    #[error("{0}")]
+    Forbidden(&'static str),
     /// Concurrent writers kept invalidating this one (→ 503 with `Retry-After`).
     #[error("the record is being changed by other requests; retry shortly")]
     Contended,
@@ -54,6 +61,8 @@ pub enum Missing {
     Conversation,
     /// A message by `log_id`.
     Message,
+    /// A messaging connection by `connection_id`.
+    Connection,
     /// The open (active or paused) conversation of customer `id` (guide §22).
     OpenConversation,
 }
@@ -65,6 +74,7 @@ impl Missing {
             Missing::Customer { by } => format!("Customer not found with {by}: {id}"),
             Missing::Conversation => format!("Conversation not found: {id}"),
             Missing::Message => format!("Message not found: {id}"),
+            Missing::Connection => format!("Connection not found: {id}"),
             Missing::OpenConversation => format!("No active conversation found for customer {id}"),
         }
     }

@@ -12,6 +12,7 @@
 //! - customers (guide §1–7): [`customers`]
 //! - conversations (guide §20–26): [`conversations`]
 //! - messages (guide §11–19): [`messages`]
+//! - messaging connections, the senders of the ingest endpoint (seed 002): [`connections`]
 //! - operations that span aggregates — `POST /log`, `GET /context`, opening,
 //!   closing, deleting a customer: [`flows`]
 //! - validated values and ids: [`types`]; the key machinery: [`keys`] (the
@@ -19,6 +20,7 @@
 
 pub mod budget;
 mod codec;
+pub mod connections;
 pub mod conversations;
 mod counter;
 pub mod customers;

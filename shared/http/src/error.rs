@@ -17,7 +17,7 @@ pub struct ErrorBody {
     /// What went wrong, for a person (a string, as in the guide).
     pub error: String,
     /// Stable machine code: `validation_error`, `malformed_json`, `unauthorized`,
-    /// `not_found`, `method_not_allowed`, `conflict`, `payload_too_large`,
+    /// `forbidden`, `not_found`, `method_not_allowed`, `conflict`, `payload_too_large`,
     /// `unsupported_media_type`, `service_unavailable`, `internal_error`.
     pub code: String,
     /// Id of this request (also the `x-request-id` response header).
@@ -68,6 +68,10 @@ impl ApiError {
             }
             ApiError::Domain(DomainError::NotFound { .. }) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Domain(DomainError::Conflict { .. }) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Domain(DomainError::Unauthenticated(_)) => {
+                (StatusCode::UNAUTHORIZED, "unauthorized")
+            }
+            ApiError::Domain(DomainError::Forbidden(_)) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::Domain(DomainError::Contended) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")
             }

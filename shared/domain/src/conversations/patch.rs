@@ -77,9 +77,8 @@ impl ConversationPatch {
             )
         };
         if let Some(channel) = self.last_channel {
-            let channel = channel.ok_or_else(|| {
-                cannot_clear("last_channel", "email, chat, voice, sms, whatsapp, social")
-            })?;
+            let channel =
+                channel.ok_or_else(|| cannot_clear("last_channel", crate::types::CHANNELS))?;
             next.last_channel = Some(channel);
             actions.push(UpdateAction::Set(
                 "last_channel".into(),

@@ -6,12 +6,13 @@
 use std::collections::BTreeMap;
 
 use super::{Entity, Index, ENTITY};
+use crate::connections::record::ConnectionRecord;
 use crate::conversations::record::ConversationRecord;
 use crate::counter::Counter;
 use crate::customers::record::{CustomerRecord, Reservation, Unique};
 use crate::messages::record::MessageRecord;
 use crate::store::{string_attr, Item, PK, SK};
-use crate::types::{Channel, ContextId, CustomerId, Direction, LogId, SendStatus};
+use crate::types::{Channel, ContextId, CustomerId, Direction, LogId, Platform, SendStatus};
 
 const DOC: &str = include_str!("../../../../docs/data-model.md");
 
@@ -119,6 +120,7 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
         ("lowercase email", "ann@example.com".to_string()),
         ("E.164", "+14165551234".to_string()),
         ("external_crm_id", "crm-9".to_string()),
+        ("connection_id", "wa_business_123".to_string()),
     ]);
     let customer = CustomerRecord::new(customer_id, CREATED_AT.into());
     let reservation = |unique, value: &str| Reservation {
@@ -157,6 +159,21 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
         (
             "message",
             message(false, SendStatus::Failed).to_item().unwrap(),
+            values.clone(),
+        ),
+        (
+            "messaging connection",
+            ConnectionRecord {
+                connection_id: "wa_business_123".into(),
+                platform: Platform::Whatsapp,
+                name: "WA".into(),
+                is_active: true,
+                secret_sha256: "0".repeat(64),
+                created_at: CREATED_AT.into(),
+                updated_at: CREATED_AT.into(),
+            }
+            .to_item()
+            .unwrap(),
             values.clone(),
         ),
     ];

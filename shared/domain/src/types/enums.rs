@@ -1,5 +1,5 @@
 //! The guide's enumerations ("Channel Values", "Conversation Status Values",
-//! sections 10 and 15), stored and returned lowercase. Read in any case
+//! sections 10 and 15) and seed 002's (`platform`, message `type`), stored and returned lowercase. Read in any case
 //! (`"SMS"`, `"Inbound"`), in bodies as in query strings.
 
 use serde::de::{Deserializer, Error as _};
@@ -38,6 +38,70 @@ pub enum Channel {
     Whatsapp,
     /// Social media.
     Social,
+    /// Signal (ingest, seed 002).
+    Signal,
+    /// Telegram (ingest, seed 002).
+    Telegram,
+    /// WeChat (ingest, seed 002).
+    Wechat,
+}
+
+/// The wire names of [`Channel`], for messages that list them.
+pub const CHANNELS: &str = "email, chat, voice, sms, whatsapp, social, signal, telegram, wechat";
+
+/// A messaging platform that pushes chats through the ingest endpoint
+/// (seed 002 `IngestRequest.platform`). Each is also a [`Channel`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    /// WhatsApp.
+    Whatsapp,
+    /// Signal.
+    Signal,
+    /// Telegram.
+    Telegram,
+    /// WeChat.
+    Wechat,
+}
+
+impl Platform {
+    /// The wire name, as stored and in keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Whatsapp => "whatsapp",
+            Platform::Signal => "signal",
+            Platform::Telegram => "telegram",
+            Platform::Wechat => "wechat",
+        }
+    }
+
+    /// The message channel of this platform's messages.
+    pub fn channel(self) -> Channel {
+        match self {
+            Platform::Whatsapp => Channel::Whatsapp,
+            Platform::Signal => Channel::Signal,
+            Platform::Telegram => Channel::Telegram,
+            Platform::Wechat => Channel::Wechat,
+        }
+    }
+}
+
+/// What an ingested message carries (seed 002 "Message Types").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageType {
+    /// Plain text.
+    Text,
+    /// Image attachment.
+    Image,
+    /// Audio message or voice note.
+    Audio,
+    /// Video attachment.
+    Video,
+    /// Document or file.
+    File,
+    /// Location / GPS coordinates.
+    Location,
 }
 
 /// Which way a message went (guide §10).
@@ -100,7 +164,13 @@ impl ConversationStatus {
 }
 
 any_case!(Channel { "email" => Channel::Email, "chat" => Channel::Chat, "voice" => Channel::Voice,
-    "sms" => Channel::Sms, "whatsapp" => Channel::Whatsapp, "social" => Channel::Social });
+    "sms" => Channel::Sms, "whatsapp" => Channel::Whatsapp, "social" => Channel::Social,
+    "signal" => Channel::Signal, "telegram" => Channel::Telegram, "wechat" => Channel::Wechat });
+any_case!(Platform { "whatsapp" => Platform::Whatsapp, "signal" => Platform::Signal,
+    "telegram" => Platform::Telegram, "wechat" => Platform::Wechat });
+any_case!(MessageType { "text" => MessageType::Text, "image" => MessageType::Image,
+    "audio" => MessageType::Audio, "video" => MessageType::Video, "file" => MessageType::File,
+    "location" => MessageType::Location });
 any_case!(Direction { "inbound" => Direction::Inbound, "outbound" => Direction::Outbound });
 any_case!(SendStatus { "sent" => SendStatus::Sent, "delivered" => SendStatus::Delivered,
     "failed" => SendStatus::Failed, "pending" => SendStatus::Pending });

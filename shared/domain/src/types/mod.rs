@@ -19,7 +19,9 @@ mod text;
 pub use context_id::ContextId;
 pub use customer_id::CustomerId;
 pub use email::{EmailAddress, MAX_EMAIL_LEN};
-pub use enums::{Channel, ConversationStatus, Direction, SendStatus};
+pub use enums::{
+    Channel, ConversationStatus, Direction, MessageType, Platform, SendStatus, CHANNELS,
+};
 pub use log_id::LogId;
 pub use phone::{parse_region, Phone, MAX_PHONE_DIGITS, MAX_PHONE_LEN};
 pub use text::{nonblank, now_rfc3339, preview, text};

@@ -116,6 +116,15 @@ pub fn required_field(field: &str, schema: Schema) -> Schema {
         .into()
 }
 
+/// A messaging connection's id: 1 to 64 of `A–Z a–z 0–9 _ - .`.
+pub fn connection_id() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[A-Za-z0-9_.-]{1,64}$"))
+        .description(Some("Connection id, e.g. `wa_business_123`."))
+        .into()
+}
+
 /// An optional email field: `null`, blank (absent) or an address.
 pub fn optional_email() -> RefOr<Schema> {
     any_of([null(), blank(), email()]).into()
