@@ -80,6 +80,33 @@ struct Recorder<'a> {
 }
 
 impl Recorder<'_> {
+    /// Sends seed 002's ingest request `body` with connection secret `secret`
+    /// (not the CRM's key); asserts the status is one of `ok`.
+    async fn ingest(&mut self, secret: &str, body: Value, ok: &[u16]) -> Value {
+        self.app.store.reset();
+        let reply = self
+            .app
+            .raw(
+                "POST",
+                "/functions/v1/messaging-ingest",
+                body.to_string().as_bytes(),
+                Some("application/json"),
+                Some(secret),
+            )
+            .await;
+        assert!(
+            ok.contains(&reply.status),
+            "ingest: {} {:?}",
+            reply.status,
+            reply.body
+        );
+        self.seen
+            .entry(("post".into(), "/functions/v1/messaging-ingest".into()))
+            .or_default()
+            .extend(self.app.store.iam_actions().into_iter().map(str::to_string));
+        reply.body
+    }
+
     /// Calls `method path` (a concrete path of route `template`); asserts the
     /// status is one of `ok`; returns the body.
     async fn call(
@@ -219,6 +246,27 @@ async fn each_function_policy_grants_exactly_the_dynamodb_actions_its_routes_mak
     for (method, template, path, body, ok) in steps {
         r.call(method, template, &path, body, ok).await;
     }
+
+    // ingest (seed 002): a new participant (customer + conversation opened),
+    // then the same thread again (appended), then a replay (deduplicated).
+    let created = r
+        .call(
+            "POST",
+            "/ingest/connections",
+            "/ingest/connections",
+            Some(json!({"platform": "telegram", "name": "TG", "connection_id": "tg_1"})),
+            &[201],
+        )
+        .await;
+    let secret = created["api_secret"].as_str().expect("secret").to_string();
+    let batch = |id: &str| {
+        json!({"platform": "telegram", "connection_id": "tg_1", "conversations": [
+        {"external_conversation_id": "chat_1", "participant_identifier": "@iam", "participant_name": "Iam",
+         "messages": [{"id": id, "direction": "inbound", "type": "text", "content": "hi", "sent_at": "2026-11-01T10:00:00Z"}]}]})
+    };
+    r.ingest(&secret, batch("m1"), &[200]).await;
+    r.ingest(&secret, batch("m2"), &[200]).await;
+    r.ingest(&secret, batch("m2"), &[200]).await;
 
     let seen = r.seen;
     let mut problems = Vec::new();

@@ -1,17 +1,25 @@
 //! # crm-ingest
 //!
-//! The ingest endpoint group (seed 002, issue 8): the messaging connections
-//! that external senders (WhatsApp, Signal, Telegram, WeChat) push chats
-//! through, managed with the CRM's API key under `/ingest/connections`.
-//! Rules in `crm_domain::connections`.
+//! The ingest endpoint group (seed 002, issue 8): `POST
+//! /functions/v1/messaging-ingest`, through which external senders
+//! (WhatsApp, Signal, Telegram, WeChat) push chats, authenticated by their
+//! connection's secret; and the connections themselves, managed with the
+//! CRM's API key under `/ingest/connections`. Rules in
+//! `crm_domain::flows::ingest` and `crm_domain::connections`.
 
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use crm_domain::connections::{Connection, ConnectionPatch, ConnectionWithSecret, NewConnection};
-use crm_domain::types::schema;
+use crm_domain::flows::ingest::api::{
+    IngestRequest, IngestResponse, MAX_CONVERSATIONS, MAX_MESSAGES,
+};
+use crm_domain::types::{schema, Platform};
+use crm_domain::DomainError;
+use crm_http::extract::{is_json, parse_json, read_body_up_to};
 use crm_http::openapi::Paging;
+use crm_http::ApiError;
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, PathParam, QueryMap};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::Schema;
@@ -21,6 +29,7 @@ use utoipa::{OpenApi, PartialSchema, ToSchema};
 /// The group's routes.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route(INGEST_PATH, post(messaging_ingest))
         .route(
             "/ingest/connections",
             get(list_connections).post(create_connection),
@@ -40,6 +49,7 @@ pub fn router() -> Router<AppState> {
 /// The group's OpenAPI paths.
 #[derive(OpenApi)]
 #[openapi(paths(
+    messaging_ingest,
     create_connection,
     list_connections,
     get_connection,
@@ -48,6 +58,94 @@ pub fn router() -> Router<AppState> {
     delete_connection
 ))]
 pub struct IngestApi;
+
+/// Seed 002's path of the ingest endpoint.
+pub const INGEST_PATH: &str = "/functions/v1/messaging-ingest";
+
+/// Largest ingest request body: API Gateway's payload limit for a Lambda
+/// proxy (6 MB); 413 above it, nothing written.
+pub const MAX_INGEST_BODY_BYTES: usize = 6 * 1000 * 1000;
+
+/// `POST /functions/v1/messaging-ingest` (seed 002): chats of one connection
+/// into the CRM. Checks, in this order, with seed 002's sentences: 400
+/// `Missing required fields: …` (naming the missing ones), 401 `Missing
+/// x-api-key header`, 401 `Invalid connection_id or platform`, 401 `Invalid
+/// API key`, 403 `Connection is inactive`; then 413 above 100 conversations
+/// or 500 messages. Each conversation then has its own result; a malformed
+/// one is `error: <what>` and the others go through (still 200).
+#[utoipa::path(post, path = "/functions/v1/messaging-ingest", tag = "ingest", request_body = IngestRequest,
+    security(("connection_secret" = [])),
+    responses(
+        (status = 200, description = "Every conversation's result", body = IngestResponse),
+        (status = 400, description = "`Missing required fields: platform, connection_id, conversations` (the missing ones), or a malformed body", body = ErrorBody),
+        (status = 401, description = "`Missing x-api-key header`, `Invalid connection_id or platform` or `Invalid API key`", body = ErrorBody),
+        (status = 403, description = "`Connection is inactive`", body = ErrorBody),
+        (status = 413, description = "Over 6 MB, 100 conversations or 500 messages; nothing written", body = ErrorBody),
+        (status = 415, description = "Not `Content-Type: application/json`", body = ErrorBody),
+        (status = 503, description = "The store is busy; retry (deduplication makes it safe)", body = ErrorBody)))]
+pub async fn messaging_ingest(
+    State(s): State<AppState>,
+    request: Request,
+) -> ApiResult<Json<IngestResponse>> {
+    let (parts, bytes) = read_body_up_to(request, MAX_INGEST_BODY_BYTES).await?;
+    if !is_json(&parts) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let body: serde_json::Map<String, serde_json::Value> = parse_json(&bytes)?;
+    let missing: Vec<&str> = ["platform", "connection_id", "conversations"]
+        .into_iter()
+        .filter(|f| body.get(*f).is_none_or(serde_json::Value::is_null))
+        .collect();
+    if let Some(first) = missing.first() {
+        return Err(DomainError::invalid(
+            first,
+            format!("Missing required fields: {}", missing.join(", ")),
+        )
+        .into());
+    }
+    let key = parts
+        .headers
+        .get(crm_http::auth::HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.is_empty())
+        .ok_or(DomainError::Unauthenticated("Missing x-api-key header"))?;
+    const UNKNOWN: DomainError = DomainError::Unauthenticated("Invalid connection_id or platform");
+    let platform: Platform =
+        serde_json::from_value(body["platform"].clone()).map_err(|_| UNKNOWN)?;
+    let connection_id = body["connection_id"].as_str().ok_or(UNKNOWN)?;
+    let auth = s
+        .crm
+        .authenticate_connection(connection_id, platform, key)
+        .await?;
+
+    let Some(conversations) = body.get("conversations").and_then(|c| c.as_array()) else {
+        return Err(DomainError::invalid(
+            "conversations",
+            "`conversations` must be an array of conversations",
+        )
+        .into());
+    };
+    if conversations.len() > MAX_CONVERSATIONS {
+        return Err(ApiError::LimitExceeded(format!(
+            "at most {MAX_CONVERSATIONS} conversations per request, got {}; nothing was written",
+            conversations.len()
+        )));
+    }
+    let messages: usize = conversations
+        .iter()
+        .map(|c| {
+            c.get("messages")
+                .and_then(|m| m.as_array())
+                .map_or(0, Vec::len)
+        })
+        .sum();
+    if messages > MAX_MESSAGES {
+        return Err(ApiError::LimitExceeded(format!(
+            "at most {MAX_MESSAGES} messages per request, got {messages}; nothing was written"
+        )));
+    }
+    Ok(Json(s.crm.ingest(&auth, conversations.clone()).await?))
+}
 
 /// A `connection_id` path segment, as the OpenAPI document states it.
 pub struct ConnectionId;

@@ -48,8 +48,10 @@ pub const GUIDE_ROUTES: [(&str, &str); 26] = [
     ("post", "/conversations/get-or-create"),
 ];
 
-/// The ingest group's routes (seed 002, issue 8): the messaging connections.
-pub const INGEST_ROUTES: [(&str, &str); 6] = [
+/// The ingest group's routes (seed 002, issue 8): the ingest endpoint and
+/// the messaging connections.
+pub const INGEST_ROUTES: [(&str, &str); 7] = [
+    ("post", "/functions/v1/messaging-ingest"),
     ("post", "/ingest/connections"),
     ("get", "/ingest/connections"),
     ("get", "/ingest/connections/{connection_id}"),

@@ -307,7 +307,17 @@ impl Modify for ApiKeyScheme {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "api_key",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("x-api-key"))),
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "x-api-key",
+                "The CRM's API key (on AWS: API Gateway's).",
+            ))),
+        );
+        components.add_security_scheme(
+            "connection_secret",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "x-api-key",
+                "A messaging connection's `api_secret` (seed 002): the ingest endpoint only.",
+            ))),
         );
     }
 }
@@ -318,7 +328,8 @@ impl Modify for ApiKeyScheme {
         title = "CRM conversation API",
         version = "2.0.0",
         description = "Customers, conversations (context) and the message log, per the API Usage Guide v2. \
-Every endpoint but /health and /openapi.json needs the `x-api-key` header. Errors are JSON: \
+Every endpoint but /health and /openapi.json needs the CRM's key in the `x-api-key` header; \
+seed 002's ingest endpoint takes a messaging connection's secret there instead. Errors are JSON: \
 `{\"error\": \"…\", \"code\": \"…\", \"request_id\": \"…\"}`. Lists take `limit`, `offset` and `cursor` and answer `count` and `next_cursor`. \
 A method a path does not document is a 405 with `Allow`."
     ),

@@ -79,6 +79,13 @@ async fn every_event_reaches_its_handler() {
             "connection_id",
             "wa_business_123".into(),
         ),
+        // Reaches the function with no API Gateway key; the secret is not the connection's.
+        (
+            "ingest-messaging.json",
+            401,
+            "error",
+            "Invalid API key".into(),
+        ),
         (
             "customers-get.json",
             200,

@@ -30,6 +30,13 @@ impl Crm {
     /// Allocates the next value of counter `name`: one `UpdateItem … ADD value 1`
     /// returning the new value.
     pub(crate) async fn next_id(&self, name: &'static str) -> DomainResult<i64> {
+        self.next_ids(name, 1).await
+    }
+
+    /// Allocates `count` (≥ 1) consecutive values of counter `name` in one
+    /// `UpdateItem … ADD value :count`; returns the last (the block is
+    /// `last - count + 1 ..= last`).
+    pub(crate) async fn next_ids(&self, name: &'static str, count: i64) -> DomainResult<i64> {
         let counter = Counter { name, value: 0 };
         let new = self
             .store
@@ -37,7 +44,7 @@ impl Crm {
                 Update {
                     key: counter.primary_key(),
                     actions: vec![
-                        UpdateAction::Add("value".into(), 1),
+                        UpdateAction::Add("value".into(), count),
                         UpdateAction::Set(ENTITY.into(), store::s(Counter::TYPE)),
                     ],
                     condition: None,

@@ -44,6 +44,9 @@ pub struct Settings {
     pub default_region: phonenumber::country::Id,
     /// Most recent messages returned as `history` by `GET /context` (default 20).
     pub history_limit: u32,
+    /// Ingested inbound messages sent longer ago than this are history,
+    /// stored `processed: true` (`CRM_INGEST_HISTORY_HOURS`, default 24).
+    pub ingest_history_window: time::Duration,
 }
 
 impl Default for Settings {
@@ -51,13 +54,14 @@ impl Default for Settings {
         Self {
             default_region: phonenumber::country::Id::US,
             history_limit: 20,
+            ingest_history_window: time::Duration::hours(24),
         }
     }
 }
 
 impl Settings {
-    /// Reads `CRM_DEFAULT_REGION` (ISO 3166 alpha-2, e.g. `CA`) and
-    /// `CRM_HISTORY_LIMIT` (1..=100) from `env`; returns a message naming the
+    /// Reads `CRM_DEFAULT_REGION` (ISO 3166 alpha-2, e.g. `CA`),
+    /// `CRM_HISTORY_LIMIT` (1..=100) and `CRM_INGEST_HISTORY_HOURS` from `env`; returns a message naming the
     /// variable when one is malformed.
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let mut settings = Settings::default();
@@ -75,6 +79,17 @@ impl Settings {
                 .ok_or_else(|| {
                     format!("CRM_HISTORY_LIMIT={limit:?} must be an integer from 1 to 100")
                 })?;
+        }
+        if let Some(hours) = env("CRM_INGEST_HISTORY_HOURS").filter(|r| !r.trim().is_empty()) {
+            let h: i64 = hours
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (0..=24 * 366).contains(n))
+                .ok_or_else(|| {
+                    format!("CRM_INGEST_HISTORY_HOURS={hours:?} must be a whole number of hours from 0 to 8784")
+                })?;
+            settings.ingest_history_window = time::Duration::hours(h);
         }
         Ok(settings)
     }
@@ -110,3 +125,35 @@ impl Crm {
 /// How many times a rule re-reads and retries when a concurrent write
 /// invalidated its condition, before answering [`DomainError::Contended`].
 pub(crate) const OPTIMISTIC_ATTEMPTS: usize = 8;
+
+#[cfg(test)]
+mod settings_tests {
+    use super::Settings;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Settings, String> {
+        Settings::from_env(|name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn settings_read_their_variables_and_name_a_bad_one() {
+        let defaults = from(&[]).unwrap();
+        assert_eq!(defaults.history_limit, 20);
+        assert_eq!(defaults.ingest_history_window, time::Duration::hours(24));
+        let set = from(&[
+            ("CRM_INGEST_HISTORY_HOURS", "72"),
+            ("CRM_HISTORY_LIMIT", "5"),
+        ])
+        .unwrap();
+        assert_eq!(set.ingest_history_window, time::Duration::hours(72));
+        assert_eq!(set.history_limit, 5);
+        for bad in ["-1", "1.5", "x", "9000"] {
+            let err = from(&[("CRM_INGEST_HISTORY_HOURS", bad)]).unwrap_err();
+            assert!(err.contains("CRM_INGEST_HISTORY_HOURS"), "{err}");
+        }
+    }
+}

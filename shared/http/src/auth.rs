@@ -97,8 +97,10 @@ pub enum Auth {
     Gateway,
 }
 
-/// Paths that need no key.
-pub const PUBLIC_PATHS: [&str; 2] = ["/health", "/openapi.json"];
+/// Paths that need no API key: liveness, the API description, and seed
+/// 002's ingest endpoint, whose `x-api-key` is a connection's secret that
+/// its handler checks (on AWS its route has `ApiKeyRequired: false`).
+pub const PUBLIC_PATHS: [&str; 3] = ["/health", "/openapi.json", "/functions/v1/messaging-ingest"];
 
 /// Middleware: 401 unless the request carries an accepted key (public paths excepted).
 pub async fn layer(State(auth): State<Auth>, request: Request, next: Next) -> Response {

@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | `CRM_DEFAULT_REGION` | region for national phone numbers | `US` |
 //! | `CRM_HISTORY_LIMIT` | messages in `/context` history | `20` |
+//! | `CRM_INGEST_HISTORY_HOURS` | ingested inbound messages older than this are stored processed | `24` |
 //! | `CRM_API_KEYS` | comma-separated accepted keys (hashed at start-up) | Lambda: API Gateway checks; local-api: a generated key |
 
 use std::sync::Arc;
@@ -27,7 +28,7 @@ pub fn var(name: &str) -> Option<String> {
 
 /// The handler state over `store`, with settings from the environment.
 ///
-/// Errors: a malformed `CRM_DEFAULT_REGION` or `CRM_HISTORY_LIMIT`.
+/// Errors: a malformed `CRM_DEFAULT_REGION`, `CRM_HISTORY_LIMIT` or `CRM_INGEST_HISTORY_HOURS`.
 pub fn state_with(store: Arc<dyn Store>) -> Result<AppState, StartupError> {
     let settings = Settings::from_env(var).map_err(StartupError)?;
     Ok(AppState {

@@ -16,7 +16,8 @@ use crate::error::ApiError;
 /// to 6 bytes as a JSON escape, plus 16 KiB of metadata).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-fn is_json(parts: &Parts) -> bool {
+/// Whether the request says its body is JSON (`application/json` or `application/*+json`).
+pub fn is_json(parts: &Parts) -> bool {
     let Some(ct) = parts
         .headers
         .get(header::CONTENT_TYPE)
@@ -34,18 +35,24 @@ fn is_json(parts: &Parts) -> bool {
 }
 
 async fn read_body(request: Request) -> Result<(Parts, Bytes), ApiError> {
+    read_body_up_to(request, MAX_BODY_BYTES).await
+}
+
+/// The request's head and body, at most `limit` bytes (413 above it, also
+/// when `Content-Length` says so before anything is read).
+pub async fn read_body_up_to(request: Request, limit: usize) -> Result<(Parts, Bytes), ApiError> {
     let (parts, body) = request.into_parts();
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::PayloadTooLarge(limit));
     }
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+    let bytes = axum::body::to_bytes(body, limit)
         .await
-        .map_err(|_| ApiError::PayloadTooLarge(MAX_BODY_BYTES))?;
+        .map_err(|_| ApiError::PayloadTooLarge(limit))?;
     Ok((parts, bytes))
 }
 

@@ -56,6 +56,10 @@ fn key_of(key: &Key) -> DdbItem {
     to_ddb(key.to_item())
 }
 
+/// Rounds of `UnprocessedKeys` one `batch_get` asks again for before it
+/// reports the store as throttled.
+const BATCH_GET_ROUNDS: usize = 8;
+
 /// Read and write capacity units consumed through one store, summed
 /// (`ReturnConsumedCapacity=TOTAL` on every call), for the benchmark.
 #[derive(Debug, Default)]
@@ -230,6 +234,56 @@ impl Store for DynamoStore {
             .map_err(map_err)?;
         self.capacity.add(out.consumed_capacity());
         Ok(out.item.map(from_ddb))
+    }
+
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        crm_domain::store::check_batch_keys(keys)?;
+        let mut pending: Vec<HashMap<String, ddb::AttributeValue>> =
+            keys.iter().map(key_of).collect();
+        let mut found = Vec::with_capacity(keys.len());
+        // DynamoDB may answer part of a batch and hand the rest back as
+        // `UnprocessedKeys` (a protocol step, not an error the SDK retries):
+        // ask again for those, a bounded number of times.
+        for _ in 0..BATCH_GET_ROUNDS {
+            if pending.is_empty() {
+                return Ok(found);
+            }
+            let request = ddb::KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut pending)))
+                .consistent_read(true)
+                .build()
+                .map_err(|e| StoreError::InvalidRequest(e.to_string()))?;
+            let out = self
+                .client()
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(map_err)?;
+            for c in out.consumed_capacity() {
+                self.capacity.add(Some(c));
+            }
+            let mut responses = out.responses.unwrap_or_default();
+            found.extend(
+                responses
+                    .remove(&self.table)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(from_ddb),
+            );
+            pending = out
+                .unprocessed_keys
+                .unwrap_or_default()
+                .remove(&self.table)
+                .map(|k| k.keys)
+                .unwrap_or_default();
+        }
+        if pending.is_empty() {
+            Ok(found)
+        } else {
+            Err(StoreError::Throttled)
+        }
     }
 
     async fn put_item(&self, put: Put) -> Result<Option<Item>, StoreError> {

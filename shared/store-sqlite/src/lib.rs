@@ -352,6 +352,16 @@ impl Store for SqliteStore {
         load(&self.lock(), key)
     }
 
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        crm_domain::store::check_batch_keys(keys)?;
+        let conn = self.lock();
+        let mut found = Vec::with_capacity(keys.len());
+        for key in keys {
+            found.extend(load(&conn, key)?);
+        }
+        Ok(found)
+    }
+
     async fn put_item(&self, put: Put) -> Result<Option<Item>, StoreError> {
         in_transaction(&mut self.lock(), |c| do_put(c, &put))
     }

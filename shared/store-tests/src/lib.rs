@@ -19,18 +19,19 @@ use crm_domain::store::{
 /// actions they need (see [`CountingStore::iam_actions`]).
 pub struct CountingStore {
     inner: Arc<dyn Store>,
-    counts: [AtomicUsize; 6],
+    counts: [AtomicUsize; 7],
     actions: Mutex<BTreeSet<&'static str>>,
 }
 
 /// Operation names, in the order of [`CountingStore::by_operation`].
-pub const OPERATIONS: [&str; 6] = [
+pub const OPERATIONS: [&str; 7] = [
     "GetItem",
     "PutItem",
     "UpdateItem",
     "DeleteItem",
     "Query",
     "TransactWriteItems",
+    "BatchGetItem",
 ];
 
 impl CountingStore {
@@ -44,7 +45,7 @@ impl CountingStore {
     }
 
     /// The IAM actions the calls since the last reset need, as IAM names
-    /// them: `dynamodb:GetItem`, `Query`, `PutItem`, `UpdateItem`,
+    /// them: `dynamodb:GetItem`, `BatchGetItem`, `Query`, `PutItem`, `UpdateItem`,
     /// `DeleteItem`, and for each part of a `TransactWriteItems` the action
     /// of that part (`PutItem`, `UpdateItem`, `DeleteItem`,
     /// `ConditionCheckItem`), which is how IAM authorizes a transaction.
@@ -78,14 +79,18 @@ impl CountingStore {
 
     fn bump(&self, op: usize) {
         self.counts[op].fetch_add(1, Ordering::SeqCst);
-        if op < 5 {
-            self.needs(&[[
-                "dynamodb:GetItem",
-                "dynamodb:PutItem",
-                "dynamodb:UpdateItem",
-                "dynamodb:DeleteItem",
-                "dynamodb:Query",
-            ][op]]);
+        // A transaction's actions are its parts' (see `transact_write`).
+        let action = [
+            Some("dynamodb:GetItem"),
+            Some("dynamodb:PutItem"),
+            Some("dynamodb:UpdateItem"),
+            Some("dynamodb:DeleteItem"),
+            Some("dynamodb:Query"),
+            None,
+            Some("dynamodb:BatchGetItem"),
+        ][op];
+        if let Some(action) = action {
+            self.needs(&[action]);
         }
     }
 
@@ -113,6 +118,12 @@ impl Store for CountingStore {
     ) -> Result<Option<Item>, StoreError> {
         self.bump(2);
         self.inner.update_item(update, ret).await
+    }
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        if !keys.is_empty() {
+            self.bump(6);
+        }
+        self.inner.batch_get(keys).await
     }
     async fn delete_item(&self, delete: Delete) -> Result<Option<Item>, StoreError> {
         self.bump(3);
@@ -148,7 +159,7 @@ macro_rules! store_contract_suite {
             get_put_round_trip, conditional_put, update_semantics, update_conditions, update_rejects_key_changes,
             delete_semantics, table_query_sort_conditions, query_paging_and_filters, gsi_membership_and_order,
             gsi_paging_over_ties, transactions_all_or_nothing, transaction_validation, item_size_limit,
-            concurrent_counter, concurrent_conditional_puts);
+            concurrent_counter, concurrent_conditional_puts, batch_get_semantics);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(
@@ -957,5 +968,42 @@ pub mod contract {
             }
         }
         assert_eq!(ok, 1);
+    }
+
+    /// `BatchGetItem` answers the stored items among the keys (absent ones
+    /// are simply missing), strongly consistent; no keys is no items; more
+    /// than 100 keys, or a key twice, is an invalid request.
+    pub async fn batch_get_semantics(store: Arc<dyn Store>, p: &str) {
+        assert!(store.batch_get(&[]).await.unwrap().is_empty());
+        for i in 0..3 {
+            store
+                .put_item(Put {
+                    item: keyed(p, &format!("b{i}"), "1", &[("i", n(i))]),
+                    condition: None,
+                })
+                .await
+                .unwrap();
+        }
+        let key = |pk: &str| Key::new(format!("{p}{pk}"), "1");
+        let keys = vec![key("b0"), key("b1"), key("b2"), key("absent")];
+        let mut found: Vec<i64> = store
+            .batch_get(&keys)
+            .await
+            .unwrap()
+            .iter()
+            .map(|item| match item.get("i") {
+                Some(AttributeValue::N(v)) => v.parse().unwrap(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        found.sort_unstable();
+        assert_eq!(found, vec![0, 1, 2]);
+
+        let many: Vec<Key> = (0..101).map(|i| key(&format!("m{i}"))).collect();
+        let err = store.batch_get(&many).await.unwrap_err();
+        assert!(matches!(err, StoreError::InvalidRequest(_)), "{err:?}");
+        assert!(store.batch_get(&many[..100]).await.unwrap().is_empty());
+        let err = store.batch_get(&[key("b0"), key("b0")]).await.unwrap_err();
+        assert!(matches!(err, StoreError::InvalidRequest(_)), "{err:?}");
     }
 }

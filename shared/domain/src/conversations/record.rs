@@ -180,6 +180,28 @@ impl ConversationRecord {
         ])
     }
 
+    /// `count` more messages at `now`; when `newest` (time, channel, body) is
+    /// the conversation's newest message, the `last_*` fields follow it
+    /// (ingest, issue 8, where messages arrive out of time order).
+    pub(crate) fn messages_actions(
+        count: i64,
+        newest: Option<(&str, Channel, &str)>,
+        now: &str,
+    ) -> DomainResult<Vec<UpdateAction>> {
+        let mut actions = vec![
+            UpdateAction::Add("message_count".into(), count),
+            UpdateAction::Set("updated_at".into(), s(now)),
+        ];
+        if let Some((at, channel, body)) = newest {
+            actions.extend([
+                UpdateAction::Set("last_interaction_at".into(), s(at)),
+                UpdateAction::Set("last_channel".into(), to_value(&channel)?),
+                UpdateAction::Set("last_message_preview".into(), s(preview(body, PREVIEW_LEN))),
+            ]);
+        }
+        Ok(actions)
+    }
+
     pub(crate) fn to_api(&self) -> Conversation {
         Conversation {
             context_id: self.context_id.to_string(),

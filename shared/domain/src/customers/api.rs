@@ -33,6 +33,9 @@ pub struct Customer {
     pub company: Option<String>,
     /// Id of this customer in another CRM; unique.
     pub external_crm_id: Option<String>,
+    /// Messaging identities ingest knows this customer by
+    /// (`platform:handle`, e.g. `telegram:@johndoe`); unique.
+    pub identities: Vec<String>,
     /// RFC 3339 UTC.
     pub created_at: String,
     /// RFC 3339 UTC.

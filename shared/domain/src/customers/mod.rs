@@ -18,7 +18,7 @@
 //!   and looks it up by phone at once.
 
 pub mod api;
-mod profile;
+pub(crate) mod profile;
 pub(crate) mod record;
 mod service;
 

@@ -15,6 +15,8 @@ pub(crate) struct Profile {
     pub phone: Option<Phone>,
     pub company: Option<String>,
     pub external_crm_id: Option<String>,
+    /// Whether the stored customer has a messaging identity (a contact too).
+    pub has_identity: bool,
 }
 
 impl Profile {
@@ -43,11 +45,12 @@ impl Profile {
                 .and_then(|p| Phone::parse("phone", p, crm.settings.default_region).ok()),
             company: r.company.clone(),
             external_crm_id: r.external_crm_id.clone(),
+            has_identity: !r.identities.is_empty(),
         }
     }
 
     pub(crate) fn require_contact(&self) -> DomainResult<()> {
-        if self.email.is_none() && self.phone.is_none() {
+        if self.email.is_none() && self.phone.is_none() && !self.has_identity {
             return Err(DomainError::invalid(
                 "email",
                 "at least one of `email` or `phone` is required",
@@ -92,6 +95,7 @@ impl CustomerInput {
                 self.external_crm_id.as_deref(),
                 MAX_EXTERNAL_ID_LEN,
             )?,
+            has_identity: false,
         })
     }
 
@@ -137,7 +141,7 @@ impl CustomerPatch {
         }
         // Which contact remains depends on the stored customer, not on the
         // body alone: a conflict with the resource's state (409).
-        if p.email.is_none() && p.phone.is_none() {
+        if p.email.is_none() && p.phone.is_none() && !p.has_identity {
             return Err(DomainError::Conflict {
                 message: "the customer would have neither email nor phone; keep at least one"
                     .into(),

@@ -7,6 +7,7 @@
 //! | email reservation | `EMAIL#<lowercase email>` | `UNIQUE` | |
 //! | phone reservation | `PHONE#<E.164>` | `UNIQUE` | |
 //! | external id reservation | `EXTID#<external_crm_id>` | `UNIQUE` | |
+//! | identity reservation | `IDENTITY#<platform>:<handle>` | `UNIQUE` | |
 
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +43,10 @@ pub(crate) struct CustomerRecord {
     pub company_lc: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_crm_id: Option<String>,
+    /// Messaging identities (`telegram:@johndoe`, lowercase) that ingest
+    /// matched or created this customer by; each is reserved.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identities: Vec<String>,
     /// The customer's open (active or paused) conversation, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_context_id: Option<ContextId>,
@@ -81,6 +86,7 @@ impl CustomerRecord {
             company: None,
             company_lc: None,
             external_crm_id: None,
+            identities: Vec::new(),
             open_context_id: None,
             version: 1,
             created_at: now.clone(),
@@ -107,6 +113,7 @@ impl CustomerRecord {
             phone_normalized: self.phone_normalized.clone(),
             company: self.company.clone(),
             external_crm_id: self.external_crm_id.clone(),
+            identities: self.identities.clone(),
             created_at: self.created_at.clone(),
             updated_at: self.updated_at.clone(),
         }
@@ -152,14 +159,15 @@ impl CustomerRecord {
             (Unique::Phone, &self.phone_normalized),
             (Unique::ExternalId, &self.external_crm_id),
         ];
+        let identities = self.identities.iter().map(|i| (Unique::Identity, i));
         values
             .into_iter()
-            .filter_map(|(unique, value)| {
-                value.as_ref().map(|v| Reservation {
-                    unique,
-                    value: v.clone(),
-                    customer_id: self.customer_id,
-                })
+            .filter_map(|(unique, value)| value.as_ref().map(|v| (unique, v)))
+            .chain(identities)
+            .map(|(unique, v)| Reservation {
+                unique,
+                value: v.clone(),
+                customer_id: self.customer_id,
             })
             .collect()
     }
@@ -199,6 +207,8 @@ pub(crate) enum Unique {
     Email,
     Phone,
     ExternalId,
+    /// A messaging identity (`telegram:@johndoe`), reserved by ingest.
+    Identity,
 }
 
 impl Unique {
@@ -208,6 +218,7 @@ impl Unique {
             Unique::Email => "email",
             Unique::Phone => "phone",
             Unique::ExternalId => "external_crm_id",
+            Unique::Identity => "messaging identity",
         }
     }
 }
@@ -241,6 +252,7 @@ impl Reservation {
             Unique::Email => "EMAIL",
             Unique::Phone => "PHONE",
             Unique::ExternalId => "EXTID",
+            Unique::Identity => "IDENTITY",
         };
         Key::new(format!("{prefix}#{value}"), "UNIQUE")
     }

@@ -39,7 +39,7 @@ impl Crm {
     }
 
     /// The customer holding a reservation, if any (one `GetItem`).
-    async fn holder_of(&self, key: &Key) -> DomainResult<Option<CustomerId>> {
+    pub(crate) async fn holder_of(&self, key: &Key) -> DomainResult<Option<CustomerId>> {
         Ok(self
             .store
             .get_item(key)
@@ -92,9 +92,25 @@ impl Crm {
     }
 
     async fn insert_customer(&self, profile: &Profile) -> DomainResult<Customer> {
+        self.insert_customer_with(profile, Vec::new())
+            .await
+            .map(|r| r.to_api())
+    }
+
+    /// Creates a customer from `profile` holding messaging `identities`
+    /// (ingest, issue 8): a new id, then one transaction writing the customer
+    /// and reserving each unique value. A value held by another customer is
+    /// the 409 naming the holder (`customer_id`).
+    /// Store calls: 2 (+1 `GetItem` of the holder on conflict).
+    pub(crate) async fn insert_customer_with(
+        &self,
+        profile: &Profile,
+        identities: Vec<String>,
+    ) -> DomainResult<CustomerRecord> {
         let id = CustomerId::allocated(self.next_id("customer_id").await?);
         let mut record = CustomerRecord::new(id, now_rfc3339());
         profile.apply_to(&mut record);
+        record.identities = identities;
         let mut actions = vec![WriteAction::Put(Put {
             item: record.to_item()?,
             condition: Some(Condition::item_not_exists()),
@@ -108,7 +124,7 @@ impl Crm {
             }));
         }
         match self.store.transact_write(actions).await {
-            Ok(()) => Ok(record.to_api()),
+            Ok(()) => Ok(record),
             Err(StoreError::TransactionCanceled(reasons)) => {
                 Err(self.unique_conflict(&reasons, &reserving, id).await)
             }

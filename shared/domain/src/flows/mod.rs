@@ -14,6 +14,7 @@
 pub mod context;
 mod context_messages;
 mod delete_customer;
+pub mod ingest;
 mod log;
 pub(crate) mod open;
 mod update_conversation;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::types::{schema, Channel, CustomerId, Direction, SendStatus};
+use crate::types::{schema, Channel, CustomerId, Direction, MessageType, SendStatus};
 
 /// Longest `message_body`, in characters (at most 256 KiB of UTF-8, well
 /// inside DynamoDB's 400 KB item).
@@ -46,10 +46,21 @@ pub struct Message {
     pub processed_at: Option<String>,
     /// `sent`, `delivered`, `failed` or `pending`.
     pub send_status: SendStatus,
-    /// RFC 3339 UTC.
+    /// RFC 3339 UTC: when it was logged, or for an ingested message when it
+    /// was sent on its platform (`sent_at`).
     pub created_at: String,
     /// RFC 3339 UTC.
     pub updated_at: String,
+    /// Ingested messages (seed 002): the connection it came through; else `null`.
+    pub connection_id: Option<String>,
+    /// Ingested messages: the platform's message id; else `null`.
+    pub external_message_id: Option<String>,
+    /// Ingested messages: `text`, `image`, `audio`, `video`, `file`, `location`; else `null`.
+    pub message_type: Option<MessageType>,
+    /// Ingested messages: the attachment's https URL, if any.
+    pub media_url: Option<String>,
+    /// Ingested messages: when it was sent on the platform; else `null`.
+    pub sent_at: Option<String>,
 }
 
 /// One entry of `history` in `GET /context` (guide §8).

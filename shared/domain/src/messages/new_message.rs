@@ -100,6 +100,7 @@ impl ValidLog {
             send_status: self.send_status,
             created_at: now.to_string(),
             updated_at: now.to_string(),
+            ingested: None,
         }
     }
 }

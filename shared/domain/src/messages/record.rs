@@ -15,7 +15,7 @@ use crate::codec::to_value;
 use crate::error::DomainResult;
 use crate::keys::{padded, Entity, Index, IndexEntry};
 use crate::store::{s, AttributeValue, Key, Query, SortCondition, UpdateAction};
-use crate::types::{Channel, ContextId, CustomerId, Direction, LogId, SendStatus};
+use crate::types::{Channel, ContextId, CustomerId, Direction, LogId, MessageType, SendStatus};
 
 /// GSI1 partition holding every message.
 const COLLECTION: &str = "LOGS";
@@ -47,6 +47,26 @@ pub(crate) struct MessageRecord {
     pub send_status: SendStatus,
     pub created_at: String,
     pub updated_at: String,
+    /// What an ingested message was on its platform (absent for `POST /log`).
+    #[serde(default, flatten)]
+    pub ingested: Option<IngestedFields>,
+}
+
+/// The platform facts kept on a message that came through the ingest
+/// endpoint (seed 002 `IngestMessage`), returned as given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct IngestedFields {
+    /// The connection it came through.
+    pub connection_id: String,
+    /// The platform's message id (`msg_001`), the key of deduplication.
+    pub external_message_id: String,
+    /// `text`, `image`, `audio`, `video`, `file` or `location`.
+    pub message_type: MessageType,
+    /// Where the attachment is (https), stored, never fetched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_url: Option<String>,
+    /// When it was sent on the platform (RFC 3339 UTC, milliseconds).
+    pub sent_at: String,
 }
 
 impl Entity for MessageRecord {
@@ -184,6 +204,14 @@ impl MessageRecord {
             send_status: self.send_status,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            connection_id: self.ingested.as_ref().map(|i| i.connection_id.clone()),
+            external_message_id: self
+                .ingested
+                .as_ref()
+                .map(|i| i.external_message_id.clone()),
+            message_type: self.ingested.as_ref().map(|i| i.message_type),
+            media_url: self.ingested.as_ref().and_then(|i| i.media_url.clone()),
+            sent_at: self.ingested.map(|i| i.sent_at),
         }
     }
 }

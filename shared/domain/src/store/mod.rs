@@ -40,6 +40,9 @@ pub const PK: &str = "PK";
 /// Name of the table's sort-key attribute.
 pub const SK: &str = "SK";
 
+/// Most keys DynamoDB accepts in one `BatchGetItem`.
+pub const MAX_BATCH_GET_KEYS: usize = 100;
+
 /// Most actions DynamoDB accepts in one `TransactWriteItems`.
 pub const MAX_TRANSACT_ACTIONS: usize = 100;
 
@@ -95,6 +98,12 @@ pub trait Store: Send + Sync + 'static {
         update: Update,
         ret: ReturnValues,
     ) -> Result<Option<Item>, StoreError>;
+    /// `BatchGetItem` (strongly consistent): the items found among `keys`,
+    /// in no particular order. At most [`MAX_BATCH_GET_KEYS`] keys and no key
+    /// twice ([`StoreError::InvalidRequest`] otherwise); none makes no call.
+    /// One call of the port, whatever rounds of `UnprocessedKeys` the
+    /// adapter needs.
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError>;
     /// `DeleteItem`; returns the deleted item (`ALL_OLD`), `None` if there was none.
     async fn delete_item(&self, delete: Delete) -> Result<Option<Item>, StoreError>;
     /// `Query`: one page.
@@ -102,6 +111,24 @@ pub trait Store: Send + Sync + 'static {
     /// `TransactWriteItems`: all actions or none. At most [`MAX_TRANSACT_ACTIONS`]
     /// actions and no two on the same key ([`StoreError::InvalidRequest`] otherwise).
     async fn transact_write(&self, actions: Vec<WriteAction>) -> Result<(), StoreError>;
+}
+
+/// Checks the keys of a `BatchGetItem` as DynamoDB does: at most
+/// [`MAX_BATCH_GET_KEYS`], no key twice. Adapters call it first.
+pub fn check_batch_keys(keys: &[Key]) -> Result<(), StoreError> {
+    if keys.len() > MAX_BATCH_GET_KEYS {
+        return Err(StoreError::InvalidRequest(format!(
+            "BatchGetItem takes at most {MAX_BATCH_GET_KEYS} keys, got {}",
+            keys.len()
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if keys.iter().any(|k| !seen.insert((&k.pk, &k.sk))) {
+        return Err(StoreError::InvalidRequest(
+            "BatchGetItem keys contain duplicates".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The string value of attribute `name`, if it is a string.

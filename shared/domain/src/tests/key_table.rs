@@ -10,6 +10,7 @@ use crate::connections::record::ConnectionRecord;
 use crate::conversations::record::ConversationRecord;
 use crate::counter::Counter;
 use crate::customers::record::{CustomerRecord, Reservation, Unique};
+use crate::flows::ingest::record::{ExternalConversation, IngestedMarker};
 use crate::messages::record::MessageRecord;
 use crate::store::{string_attr, Item, PK, SK};
 use crate::types::{Channel, ContextId, CustomerId, Direction, LogId, Platform, SendStatus};
@@ -103,6 +104,7 @@ fn message(processed: bool, send_status: SendStatus) -> MessageRecord {
         send_status,
         created_at: CREATED_AT.into(),
         updated_at: CREATED_AT.into(),
+        ingested: None,
     }
 }
 
@@ -121,6 +123,10 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
         ("E.164", "+14165551234".to_string()),
         ("external_crm_id", "crm-9".to_string()),
         ("connection_id", "wa_business_123".to_string()),
+        ("message id", "msg_001".to_string()),
+        ("external_conversation_id", "chat_abc123".to_string()),
+        ("platform", "telegram".to_string()),
+        ("handle", "@johndoe".to_string()),
     ]);
     let customer = CustomerRecord::new(customer_id, CREATED_AT.into());
     let reservation = |unique, value: &str| Reservation {
@@ -159,6 +165,38 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
         (
             "message",
             message(false, SendStatus::Failed).to_item().unwrap(),
+            values.clone(),
+        ),
+        (
+            "identity reservation",
+            reservation(Unique::Identity, "telegram:@johndoe")
+                .to_item()
+                .unwrap(),
+            values.clone(),
+        ),
+        (
+            "ingested-message marker",
+            IngestedMarker {
+                connection_id: "wa_business_123".into(),
+                external_message_id: "msg_001".into(),
+                log_id: LogId::allocated(LOG_ID),
+                context_id: context_id.clone(),
+            }
+            .to_item()
+            .unwrap(),
+            values.clone(),
+        ),
+        (
+            "external conversation",
+            ExternalConversation {
+                connection_id: "wa_business_123".into(),
+                external_conversation_id: "chat_abc123".into(),
+                customer_id,
+                context_id: context_id.clone(),
+                updated_at: CREATED_AT.into(),
+            }
+            .to_item()
+            .unwrap(),
             values.clone(),
         ),
         (

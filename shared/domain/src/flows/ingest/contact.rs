@@ -1,0 +1,109 @@
+//! Contact matching (seed 002 "Contact Matching", issue 8): which customer a
+//! `participant_identifier` is.
+//!
+//! - A **phone** is an identifier of digits with an optional leading `+`
+//!   and the usual separators (space, `-`, `.`, `(`, `)`), 1–15 digits. It
+//!   matches the customer holding that E.164 number (the phone reservation,
+//!   a strongly consistent read). An identifier libphonenumber calls invalid
+//!   (seed 002's `+1234567890`) is still a phone, kept as `+` and its digits.
+//! - Anything else is a **handle** (`@johndoe`, a WeChat id): it matches the
+//!   customer holding the identity `<platform>:<handle>` (lowercase).
+//! - No match: a customer is created, named `participant_name` (or the
+//!   identifier), holding the phone or the identity, so the next request
+//!   from the same participant finds it. Two requests creating the same
+//!   participant at once create one customer (the reservation decides; the
+//!   loser uses the winner's).
+
+use crate::customers::profile::Profile;
+use crate::customers::record::{CustomerRecord, Reservation, Unique};
+use crate::error::{DomainError, DomainResult};
+use crate::types::{CustomerId, Phone, Platform, MAX_PHONE_DIGITS};
+use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+
+/// Who a `participant_identifier` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Participant {
+    /// A phone number.
+    Phone(Phone),
+    /// A messaging identity, `platform:handle` lowercase.
+    Handle(String),
+}
+
+impl Participant {
+    /// Reads `identifier` (already checked non-blank) of a `platform` sender.
+    pub(crate) fn parse(identifier: &str, platform: Platform, crm: &Crm) -> Self {
+        let body = identifier.strip_prefix('+').unwrap_or(identifier);
+        let digits = body.bytes().filter(u8::is_ascii_digit).count();
+        let phone_like = (1..=MAX_PHONE_DIGITS).contains(&digits)
+            && body
+                .bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'.' | b'(' | b')'));
+        if phone_like {
+            if let Ok(phone) = Phone::parse(
+                "participant_identifier",
+                identifier,
+                crm.settings.default_region,
+            ) {
+                return Participant::Phone(phone);
+            }
+        }
+        Participant::Handle(format!(
+            "{}:{}",
+            platform.as_str(),
+            identifier.to_lowercase()
+        ))
+    }
+
+    /// The reservation that names this participant's customer.
+    fn reservation_key(&self) -> crate::store::Key {
+        match self {
+            Participant::Phone(p) => Reservation::key(Unique::Phone, p.normalized()),
+            Participant::Handle(h) => Reservation::key(Unique::Identity, h),
+        }
+    }
+}
+
+impl Crm {
+    /// The customer `participant` names, created when none does.
+    /// Store calls: 2 when found (reservation, customer); 4 to create
+    /// (reservation, counter, transaction), +2 when a concurrent request
+    /// created it first.
+    pub(crate) async fn participant_customer(
+        &self,
+        participant: &Participant,
+        name: &str,
+    ) -> DomainResult<CustomerRecord> {
+        for _ in 0..OPTIMISTIC_ATTEMPTS {
+            if let Some(id) = self.holder_of(&participant.reservation_key()).await? {
+                if let Some(customer) = self.customer_record(id).await? {
+                    return Ok(customer);
+                }
+            }
+            let mut profile = Profile {
+                name: Some(name.to_string()),
+                ..Profile::default()
+            };
+            let identities = match participant {
+                Participant::Phone(p) => {
+                    profile.phone = Some(p.clone());
+                    Vec::new()
+                }
+                Participant::Handle(h) => vec![h.clone()],
+            };
+            match self.insert_customer_with(&profile, identities).await {
+                Ok(created) => return Ok(created),
+                // Created meanwhile by a concurrent request: use it.
+                Err(DomainError::Conflict {
+                    customer_id: Some(holder),
+                    ..
+                }) => {
+                    if let Some(c) = self.customer_record(CustomerId::allocated(holder)).await? {
+                        return Ok(c);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(DomainError::Contended)
+    }
+}

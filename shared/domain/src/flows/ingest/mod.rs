@@ -1,0 +1,359 @@
+//! Messaging ingest (seed 002, issue 8): chats pushed by a connection
+//! become customers, conversations and message log entries, each message
+//! exactly once.
+//!
+//! Per conversation of a request, in order:
+//! 1. its fields are checked (`api.rs`); a bad one is that conversation's
+//!    `error: <what>` result and nothing of it is written;
+//! 2. the markers of its message ids are read (`BatchGetItem`, 100 a call);
+//!    messages already stored are dropped — none left is `no_new_messages`;
+//! 3. the participant's customer is found or created (`contact.rs`; a
+//!    thread seen before goes to the customer it went to then);
+//! 4. the messages go where `POST /log` without `context_id` would put them:
+//!    the customer's open conversation, or one opened now (`created`);
+//! 5. their log ids are taken as one block from the counter, in `sent_at`
+//!    order, and they are written 49 to a transaction, each with its marker
+//!    (`attribute_not_exists`) — a marker written meanwhile by a concurrent
+//!    identical request cancels the transaction, the markers are read again
+//!    and the rest is written, so each message is stored once and the
+//!    requests' `messages_added` add up to the distinct messages.
+//!
+//! Inbound messages sent more than `Settings::ingest_history_window` ago
+//! are history: stored `processed: true`, so an import does not flood
+//! `GET /messages/unprocessed`; newer ones are unprocessed like `POST /log`'s.
+
+pub mod api;
+mod contact;
+pub(crate) mod record;
+
+use std::collections::{HashMap, HashSet};
+
+use time::OffsetDateTime;
+
+use self::api::{
+    IngestConversation, IngestResponse, IngestResult, ValidConversation, ValidMessage,
+};
+use self::contact::Participant;
+use self::record::{ExternalConversation, IngestedMarker};
+use super::open::Opened;
+use crate::codec::from_item;
+use crate::connections::IngestAuth;
+use crate::conversations::record::ConversationRecord;
+use crate::customers::record::CustomerRecord;
+use crate::error::{DomainError, DomainResult};
+use crate::keys::Entity;
+use crate::messages::record::{IngestedFields, MessageRecord};
+use crate::store::{
+    CancelReason, Condition, Key, Put, StoreError, Update, WriteAction, MAX_BATCH_GET_KEYS,
+};
+use crate::types::{now_rfc3339, ContextId, Direction, LogId, Platform, SendStatus};
+use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+
+/// Messages per `TransactWriteItems`: each with its marker, plus the
+/// conversation update and the external-conversation item (≤ 100 actions).
+const MESSAGES_PER_TRANSACTION: usize = 49;
+
+impl Crm {
+    /// Ingests the conversations of one authenticated request, each on its
+    /// own (see the module docs). A store failure fails the request (the
+    /// sender retries; deduplication makes the retry safe).
+    ///
+    /// Store calls per conversation with m new messages: ⌈m/100⌉
+    /// `BatchGetItem` + 1 `GetItem` (thread) + 2 (participant; 4 to create
+    /// them) + 1–2 (open conversation; +1 transaction to open one) + 1
+    /// `UpdateItem` (id block) + ⌈m/49⌉ `TransactWriteItems`.
+    pub async fn ingest(
+        &self,
+        auth: &IngestAuth,
+        conversations: Vec<serde_json::Value>,
+    ) -> DomainResult<IngestResponse> {
+        let mut results = Vec::with_capacity(conversations.len());
+        for raw in conversations {
+            let external = raw
+                .get("external_conversation_id")
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+            let error = |e: String| IngestResult {
+                conversation_id: None,
+                external_conversation_id: external.clone(),
+                messages_added: 0,
+                status: format!("error: {e}"),
+            };
+            let parsed = serde_json::from_value::<IngestConversation>(raw)
+                .map_err(|e| e.to_string())
+                .and_then(|c| c.validate().map_err(|e| e.to_string()));
+            let result = match parsed {
+                Err(e) => error(e),
+                Ok(valid) => self.ingest_conversation(auth, valid).await?,
+            };
+            results.push(result);
+        }
+        Ok(IngestResponse {
+            success: true,
+            processed: results.len(),
+            results,
+        })
+    }
+
+    async fn ingest_conversation(
+        &self,
+        auth: &IngestAuth,
+        conv: ValidConversation,
+    ) -> DomainResult<IngestResult> {
+        let stored = self.stored_markers(auth, &conv.messages).await?;
+        let fresh: Vec<&ValidMessage> = conv
+            .messages
+            .iter()
+            .filter(|m| !stored.contains_key(&m.id))
+            .collect();
+        let thread = self.thread(auth, &conv.external_conversation_id).await?;
+        let result = |context_id: Option<String>, added: usize, status: &str| IngestResult {
+            conversation_id: context_id,
+            external_conversation_id: Some(conv.external_conversation_id.clone()),
+            messages_added: added,
+            status: status.to_string(),
+        };
+        if fresh.is_empty() {
+            let known = stored
+                .values()
+                .next()
+                .cloned()
+                .or_else(|| thread.as_ref().map(|t| t.context_id.clone()));
+            return Ok(result(known.map(|c| c.to_string()), 0, "no_new_messages"));
+        }
+
+        let customer = match &thread {
+            Some(t) => self.customer_record(t.customer_id).await?,
+            None => None,
+        };
+        let customer = match customer {
+            Some(c) => c,
+            None => {
+                let participant =
+                    Participant::parse(&conv.participant_identifier, auth.platform, self);
+                let name = conv
+                    .participant_name
+                    .clone()
+                    .unwrap_or_else(|| conv.participant_identifier.clone());
+                self.participant_customer(&participant, &name).await?
+            }
+        };
+        let (conversation, created) = self.open_conversation_for_ingest(customer).await?;
+        let added = self
+            .write_messages(auth, &conv, &conversation, fresh)
+            .await?;
+        let status = if created { "created" } else { "updated" };
+        Ok(result(
+            Some(conversation.context_id.to_string()),
+            added,
+            status,
+        ))
+    }
+
+    /// The conversations the stored messages among `messages` went into, by message id.
+    async fn stored_markers(
+        &self,
+        auth: &IngestAuth,
+        messages: &[ValidMessage],
+    ) -> DomainResult<HashMap<String, ContextId>> {
+        let mut stored = HashMap::new();
+        for chunk in messages.chunks(MAX_BATCH_GET_KEYS) {
+            let keys: Vec<Key> = chunk
+                .iter()
+                .map(|m| IngestedMarker::key(&auth.connection_id, &m.id))
+                .collect();
+            for item in self.store.batch_get(&keys).await? {
+                let marker: IngestedMarker = from_item(item)?;
+                stored.insert(marker.external_message_id, marker.context_id);
+            }
+        }
+        Ok(stored)
+    }
+
+    async fn thread(
+        &self,
+        auth: &IngestAuth,
+        external_id: &str,
+    ) -> DomainResult<Option<ExternalConversation>> {
+        let key = ExternalConversation::key(&auth.connection_id, external_id);
+        match self.store.get_item(&key).await? {
+            Some(item) => Ok(Some(from_item(item)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The customer's open conversation, or a new one opened now (`true`).
+    async fn open_conversation_for_ingest(
+        &self,
+        mut customer: CustomerRecord,
+    ) -> DomainResult<(ConversationRecord, bool)> {
+        for _ in 0..OPTIMISTIC_ATTEMPTS {
+            if let Some(open) = self.open_conversation_of(&customer).await? {
+                return Ok((open, false));
+            }
+            let record = ConversationRecord::new(customer.customer_id, now_rfc3339());
+            match self.try_open(&customer, &record, Vec::new()).await? {
+                Opened::Created(c) => return Ok((*c, true)),
+                Opened::Raced => {
+                    customer = self.existing_customer(customer.customer_id).await?;
+                }
+            }
+        }
+        Err(DomainError::Contended)
+    }
+
+    /// Writes `fresh` into `conversation`, each with its marker; answers how
+    /// many were written (those a concurrent request wrote first are not).
+    async fn write_messages(
+        &self,
+        auth: &IngestAuth,
+        conv: &ValidConversation,
+        conversation: &ConversationRecord,
+        fresh: Vec<&ValidMessage>,
+    ) -> DomainResult<usize> {
+        let count = fresh.len() as i64;
+        let last = self.next_ids("log_id", count).await?;
+        let first = last - count + 1;
+        let numbered: Vec<(LogId, &ValidMessage)> = fresh
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| (LogId::allocated(first + i as i64), m))
+            .collect();
+        let now = now_rfc3339();
+        let history_before = OffsetDateTime::now_utc() - self.settings.ingest_history_window;
+        let mut newest_seen = conversation.last_interaction_at.clone();
+        let mut added = 0;
+        for chunk in numbered.chunks(MESSAGES_PER_TRANSACTION) {
+            let mut pending: Vec<&(LogId, &ValidMessage)> = chunk.iter().collect();
+            let mut attempts = 0;
+            while !pending.is_empty() {
+                attempts += 1;
+                if attempts > OPTIMISTIC_ATTEMPTS {
+                    return Err(DomainError::Contended);
+                }
+                let newest = pending.last().map(|(_, m)| *m).filter(|m| {
+                    newest_seen
+                        .as_deref()
+                        .is_none_or(|seen| m.sent_at.as_str() >= seen)
+                });
+                let mut actions = Vec::with_capacity(2 * pending.len() + 2);
+                for (log_id, m) in &pending {
+                    let record =
+                        ingested_record(auth, conv, conversation, *log_id, m, &now, history_before);
+                    actions.push(WriteAction::Put(Put {
+                        item: record.to_item()?,
+                        condition: Some(Condition::item_not_exists()),
+                    }));
+                    let marker = IngestedMarker {
+                        connection_id: auth.connection_id.clone(),
+                        external_message_id: m.id.clone(),
+                        log_id: *log_id,
+                        context_id: conversation.context_id.clone(),
+                    };
+                    actions.push(WriteAction::Put(Put {
+                        item: marker.to_item()?,
+                        condition: Some(Condition::item_not_exists()),
+                    }));
+                }
+                actions.push(WriteAction::Update(Update {
+                    key: ConversationRecord::key(&conversation.context_id),
+                    actions: ConversationRecord::messages_actions(
+                        pending.len() as i64,
+                        newest.map(|m| {
+                            (
+                                m.sent_at.as_str(),
+                                auth.platform.channel(),
+                                m.content.as_str(),
+                            )
+                        }),
+                        &now,
+                    )?,
+                    condition: Some(Condition::item_exists()),
+                }));
+                let thread = ExternalConversation {
+                    connection_id: auth.connection_id.clone(),
+                    external_conversation_id: conv.external_conversation_id.clone(),
+                    customer_id: conversation.customer_id,
+                    context_id: conversation.context_id.clone(),
+                    updated_at: now.clone(),
+                };
+                actions.push(WriteAction::Put(Put {
+                    item: thread.to_item()?,
+                    condition: None,
+                }));
+                match self.store.transact_write(actions).await {
+                    Ok(()) => {
+                        added += pending.len();
+                        if let Some(m) = newest {
+                            newest_seen = Some(m.sent_at.clone());
+                        }
+                        pending.clear();
+                    }
+                    Err(StoreError::TransactionCanceled(reasons))
+                        if reasons.iter().all(|r| {
+                            matches!(
+                                r,
+                                CancelReason::None
+                                    | CancelReason::ConditionFailed
+                                    | CancelReason::Conflict
+                            )
+                        }) =>
+                    {
+                        // A concurrent request stored some of these first (or
+                        // wrote the conversation at the same moment): drop what
+                        // is stored now and write the rest.
+                        let ids: Vec<ValidMessage> =
+                            pending.iter().map(|(_, m)| (*m).clone()).collect();
+                        let now_stored: HashSet<String> =
+                            self.stored_markers(auth, &ids).await?.into_keys().collect();
+                        pending.retain(|(_, m)| !now_stored.contains(&m.id));
+                    }
+                    Err(StoreError::TransactionCanceled(_)) => return Err(DomainError::Contended),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(added)
+    }
+}
+
+/// The message record of ingested message `m`.
+fn ingested_record(
+    auth: &IngestAuth,
+    conv: &ValidConversation,
+    conversation: &ConversationRecord,
+    log_id: LogId,
+    m: &ValidMessage,
+    now: &str,
+    history_before: OffsetDateTime,
+) -> MessageRecord {
+    // Outbound needs no processing; inbound history is not news either.
+    let processed = m.direction == Direction::Outbound || m.sent < history_before;
+    MessageRecord {
+        log_id,
+        context_id: conversation.context_id.clone(),
+        customer_id: conversation.customer_id,
+        channel: channel_of(auth.platform),
+        channel_identifier: conv.participant_identifier.clone(),
+        direction: m.direction,
+        message_body: m.content.clone(),
+        message_subject: None,
+        metadata_json: None,
+        processed,
+        processed_at: processed.then(|| now.to_string()),
+        send_status: SendStatus::default(),
+        created_at: m.sent_at.clone(),
+        updated_at: now.to_string(),
+        ingested: Some(IngestedFields {
+            connection_id: auth.connection_id.clone(),
+            external_message_id: m.id.clone(),
+            message_type: m.message_type,
+            media_url: m.media_url.clone(),
+            sent_at: m.sent_at.clone(),
+        }),
+    }
+}
+
+fn channel_of(platform: Platform) -> crate::types::Channel {
+    platform.channel()
+}
