@@ -530,9 +530,10 @@ async fn store_calls_are_bounded_by_batches_not_messages() {
     let body =
         json!({"platform": "whatsapp", "connection_id": "wa_1", "conversations": conversations});
     // Per conversation of m new messages, new participant: ⌈m/100⌉ BatchGetItem,
-    // 1 GetItem (thread), 3 (reservation, id counter, customer transaction),
-    // 1 transaction opening the conversation, 1 id block, ⌈m/49⌉ transactions.
-    let per_conversation = 1 + 1 + 3 + 1 + 1 + 100_usize.div_ceil(49);
+    // 1 GetItem (thread), 4 (reservation, last-10 Query, id counter, customer
+    // transaction), 1 transaction opening the conversation, 1 id block,
+    // ⌈m/49⌉ transactions.
+    let per_conversation = 1 + 1 + 4 + 1 + 1 + 100_usize.div_ceil(49);
     app.store.reset();
     let r = ingest(&app, Some(&wa), &body).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
@@ -552,5 +553,48 @@ async fn store_calls_are_bounded_by_batches_not_messages() {
         app.store.total() <= 1 + 5 * 2,
         "{:?}",
         app.store.by_operation()
+    );
+}
+
+/// A phone held by nobody exactly matches a customer whose phone ends in the
+/// same 10 digits (another country code), the oldest when several do.
+#[tokio::test]
+async fn phones_match_by_their_last_ten_digits_when_no_one_holds_them_exactly() {
+    let app = spawn_app().await;
+    let wa = connection(&app, "whatsapp", "wa_1").await;
+    let oldest = app
+        .customer(json!({"name": "UK", "phone": "+44 416 555 0199"}))
+        .await;
+    let newer = app
+        .customer(json!({"name": "AU", "phone": "+61 416 555 0199"}))
+        .await;
+    assert!(oldest < newer);
+    let r = ingest(&app, Some(&wa), &json!({"platform": "whatsapp", "connection_id": "wa_1", "conversations": [
+        {"external_conversation_id": "x", "participant_identifier": "+1 416 555 0199",
+         "messages": [{"id": "1", "direction": "inbound", "type": "text", "content": "hi", "sent_at": "2026-11-01T10:00:00Z"}]}]})).await;
+    let ctx = result(&r, 0)["conversation_id"]
+        .as_str()
+        .expect("ctx")
+        .to_string();
+    let conversation = app.get(&format!("/conversations/{ctx}")).await;
+    assert_eq!(conversation.get("customer_id"), oldest, "{:?}", r.body);
+    // A phone change moves the customer out of its old last-10 entry.
+    app.put(
+        &format!("/customers/{oldest}"),
+        json!({"phone": "+44 20 7946 0018"}),
+    )
+    .await;
+    let r = ingest(&app, Some(&wa), &json!({"platform": "whatsapp", "connection_id": "wa_1", "conversations": [
+        {"external_conversation_id": "y", "participant_identifier": "+1 416 555 0199",
+         "messages": [{"id": "2", "direction": "inbound", "type": "text", "content": "hi", "sent_at": "2026-11-01T10:00:00Z"}]}]})).await;
+    let ctx = result(&r, 0)["conversation_id"]
+        .as_str()
+        .expect("ctx")
+        .to_string();
+    assert_eq!(
+        app.get(&format!("/conversations/{ctx}"))
+            .await
+            .get("customer_id"),
+        newer
     );
 }

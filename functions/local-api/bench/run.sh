@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Load benchmark of local-api (`make bench`): wrk at 32 connections against
 # GET /customers/{id}, GET /context/{phone}?by=phone_normalized and POST /log,
-# beside a bare axum handler, in one run. Prints req/s, p50 and p99.
+# beside a bare axum handler, in one run. Prints req/s, p50 and p99. Then seed
+# 002's ingest of 500 messages (cold and replayed) on the embedded store and
+# on DynamoDB Local, the guide workflows' DynamoDB capacity, and cold starts.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 DURATION=${BENCH_DURATION:-10s}
@@ -42,10 +44,15 @@ run "local-api GET /context/{phone}?by=phone_normalized" "http://127.0.0.1:3900/
 run "local-api POST /log" http://127.0.0.1:3900/log -s functions/local-api/bench/log.lua
 
 echo
+echo "Seed 002 ingest: one request of 500 messages over 5 conversations, cold and replayed:"
+cargo run --release -q -p local-api --example ingest_bench
+
+echo
 echo "DynamoDB consumed capacity per request, guide workflows (DynamoDB Local, ReturnConsumedCapacity=TOTAL):"
 eval "$(bash .ci/dynamodb-local.sh start)"
 trap 'bash .ci/dynamodb-local.sh stop; kill $(jobs -p) 2>/dev/null || true; rm -rf "$DATA"' EXIT
 cargo run --release -q -p local-api --example capacity
+cargo run --release -q -p local-api --example ingest_bench
 
 echo
 bash functions/local-api/bench/cold_start.sh

@@ -4,6 +4,10 @@
 //! | item | PK | SK | GSI1PK / GSI1SK |
 //! |---|---|---|---|
 //! | customer | `CUSTOMER#<customer_id>` | `PROFILE` | `CUSTOMERS` / `<customer_id:020>` |
+//!
+//! A customer whose phone has at least 10 digits is also in GSI2 under
+//! `PHONE10#<last 10 digits>` / `<customer_id:020>`: ingest's fallback
+//! match by the last 10 digits (seed 002 "Contact Matching").
 //! | email reservation | `EMAIL#<lowercase email>` | `UNIQUE` | |
 //! | phone reservation | `PHONE#<E.164>` | `UNIQUE` | |
 //! | external id reservation | `EXTID#<external_crm_id>` | `UNIQUE` | |
@@ -18,6 +22,8 @@ use crate::types::{ContextId, CustomerId};
 
 /// GSI1 partition holding every customer, in id order.
 const COLLECTION: &str = "CUSTOMERS";
+/// GSI2 partition prefix of customers by the last 10 digits of their phone.
+const LAST_TEN: &str = "PHONE10#";
 
 /// The stored customer item.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -64,12 +70,20 @@ impl Entity for CustomerRecord {
     }
 
     fn index_entries(&self) -> Vec<IndexEntry> {
-        vec![IndexEntry::new(
+        let mut entries = vec![IndexEntry::new(
             Index::Gsi1,
             COLLECTION,
             padded(self.customer_id.get()),
-        )]
+        )];
+        entries.extend(self.last_ten_entry());
+        entries
     }
+}
+
+/// The last 10 digits of a phone, when it has that many.
+pub(crate) fn last_ten(phone: &str) -> Option<String> {
+    let digits: Vec<u8> = phone.bytes().filter(u8::is_ascii_digit).collect();
+    (digits.len() >= 10).then(|| String::from_utf8_lossy(&digits[digits.len() - 10..]).into_owned())
 }
 
 impl CustomerRecord {
@@ -97,6 +111,22 @@ impl CustomerRecord {
     /// Key of customer `id`'s item.
     pub(crate) fn key(id: CustomerId) -> Key {
         Key::new(format!("CUSTOMER#{id}"), "PROFILE")
+    }
+
+    /// Its GSI2 entry: present only when its phone has ≥ 10 digits.
+    fn last_ten_entry(&self) -> Option<IndexEntry> {
+        let digits = last_ten(self.phone_normalized.as_deref()?)?;
+        Some(IndexEntry::new(
+            Index::Gsi2,
+            format!("{LAST_TEN}{digits}"),
+            padded(self.customer_id.get()),
+        ))
+    }
+
+    /// Customers whose phone ends in `digits` (10 digits), oldest first (GSI2,
+    /// eventually consistent on DynamoDB).
+    pub(crate) fn by_last_ten(digits: &str) -> Query {
+        Query::new(Some(Index::Gsi2), format!("{LAST_TEN}{digits}"))
     }
 
     /// Every customer, in id order (GSI1).
@@ -192,6 +222,7 @@ impl CustomerRecord {
                 None => UpdateAction::Remove(name.into()),
             })
             .collect();
+        actions.extend(IndexEntry::place(Index::Gsi2, self.last_ten_entry()));
         actions.push(UpdateAction::Add("version".into(), 1));
         actions.push(UpdateAction::Set(
             "updated_at".into(),

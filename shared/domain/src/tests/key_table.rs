@@ -127,8 +127,10 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
         ("external_conversation_id", "chat_abc123".to_string()),
         ("platform", "telegram".to_string()),
         ("handle", "@johndoe".to_string()),
+        ("last 10 digits", "4165551234".to_string()),
     ]);
-    let customer = CustomerRecord::new(customer_id, CREATED_AT.into());
+    let mut customer = CustomerRecord::new(customer_id, CREATED_AT.into());
+    customer.phone_normalized = Some("+14165551234".into());
     let reservation = |unique, value: &str| Reservation {
         unique,
         value: value.into(),

@@ -4,8 +4,11 @@
 //! - A **phone** is an identifier of digits with an optional leading `+`
 //!   and the usual separators (space, `-`, `.`, `(`, `)`), 1–15 digits. It
 //!   matches the customer holding that E.164 number (the phone reservation,
-//!   a strongly consistent read). An identifier libphonenumber calls invalid
-//!   (seed 002's `+1234567890`) is still a phone, kept as `+` and its digits.
+//!   a strongly consistent read); failing that, a customer whose phone ends
+//!   in the same 10 digits (GSI2 `PHONE10#…`, for `+44…` vs `+1…` writings
+//!   of one number) — when several do, the oldest (lowest `customer_id`),
+//!   never a random one. An identifier libphonenumber calls invalid (seed
+//!   002's `+1234567890`) is still a phone, kept as `+` and its digits.
 //! - Anything else is a **handle** (`@johndoe`, a WeChat id): it matches the
 //!   customer holding the identity `<platform>:<handle>` (lowercase).
 //! - No match: a customer is created, named `participant_name` (or the
@@ -14,8 +17,9 @@
 //!   participant at once create one customer (the reservation decides; the
 //!   loser uses the winner's).
 
+use crate::codec::from_item;
 use crate::customers::profile::Profile;
-use crate::customers::record::{CustomerRecord, Reservation, Unique};
+use crate::customers::record::{last_ten, CustomerRecord, Reservation, Unique};
 use crate::error::{DomainError, DomainResult};
 use crate::types::{CustomerId, Phone, Platform, MAX_PHONE_DIGITS};
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
@@ -64,10 +68,37 @@ impl Participant {
 }
 
 impl Crm {
+    /// The oldest customer whose phone ends in `phone`'s last 10 digits
+    /// (none when it has fewer). Read from GSI2, so a customer created in
+    /// the last moment may be missed there — the exact match above is the
+    /// read-your-write path; this one is the fallback.
+    async fn customer_by_last_ten(&self, phone: &Phone) -> DomainResult<Option<CustomerRecord>> {
+        let Some(digits) = last_ten(phone.normalized()) else {
+            return Ok(None);
+        };
+        let mut query = CustomerRecord::by_last_ten(&digits);
+        query.limit = 25;
+        let page = self.store.query(query).await?;
+        for item in page.items {
+            let customer: CustomerRecord = from_item(item)?;
+            // The index may lag a phone change: trust only the item.
+            if customer
+                .phone_normalized
+                .as_deref()
+                .and_then(last_ten)
+                .as_deref()
+                == Some(&digits)
+            {
+                return Ok(Some(customer));
+            }
+        }
+        Ok(None)
+    }
+
     /// The customer `participant` names, created when none does.
-    /// Store calls: 2 when found (reservation, customer); 4 to create
-    /// (reservation, counter, transaction), +2 when a concurrent request
-    /// created it first.
+    /// Store calls: 2 when found (reservation, customer), +1 `Query` when a
+    /// phone is found by its last 10 digits; +2 to create (counter,
+    /// transaction), +2 when a concurrent request created it first.
     pub(crate) async fn participant_customer(
         &self,
         participant: &Participant,
@@ -76,6 +107,11 @@ impl Crm {
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             if let Some(id) = self.holder_of(&participant.reservation_key()).await? {
                 if let Some(customer) = self.customer_record(id).await? {
+                    return Ok(customer);
+                }
+            }
+            if let Participant::Phone(phone) = participant {
+                if let Some(customer) = self.customer_by_last_ten(phone).await? {
                     return Ok(customer);
                 }
             }

@@ -59,8 +59,9 @@ impl Crm {
     /// sender retries; deduplication makes the retry safe).
     ///
     /// Store calls per conversation with m new messages: ⌈m/100⌉
-    /// `BatchGetItem` + 1 `GetItem` (thread) + 2 (participant; 4 to create
-    /// them) + 1–2 (open conversation; +1 transaction to open one) + 1
+    /// `BatchGetItem` + 1 `GetItem` (thread) + 2 (participant; +1 `Query`
+    /// by the last 10 digits, +2 to create them) + 1–2 (open conversation;
+    /// +1 transaction to open one) + 1
     /// `UpdateItem` (id block) + ⌈m/49⌉ `TransactWriteItems`.
     pub async fn ingest(
         &self,
