@@ -598,3 +598,60 @@ async fn phones_match_by_their_last_ten_digits_when_no_one_holds_them_exactly() 
         newer
     );
 }
+
+/// The conversation's `last_*` fields follow the newest message by
+/// `sent_at`, not the last one received; a body over 6 MB is refused whole.
+#[tokio::test]
+async fn the_conversation_follows_the_newest_message_and_big_bodies_are_refused() {
+    let app = spawn_app().await;
+    let wa = connection(&app, "whatsapp", "wa_1").await;
+    let one = |id: &str, content: &str, sent_at: &str| {
+        json!({"platform": "whatsapp", "connection_id": "wa_1",
+        "conversations": [{"external_conversation_id": "t", "participant_identifier": "+14165550142",
+            "messages": [{"id": id, "direction": "inbound", "type": "text", "content": content, "sent_at": sent_at}]}]})
+    };
+    let r = ingest(
+        &app,
+        Some(&wa),
+        &one("new", "the newest", "2026-11-02T10:00:00+02:00"),
+    )
+    .await;
+    let ctx = result(&r, 0)["conversation_id"]
+        .as_str()
+        .expect("ctx")
+        .to_string();
+    ingest(
+        &app,
+        Some(&wa),
+        &one(
+            "old",
+            "an older one, received later",
+            "2026-10-01T10:00:00Z",
+        ),
+    )
+    .await;
+    let conversation = app.get(&format!("/conversations/{ctx}")).await;
+    assert_eq!(conversation.get("message_count"), 2);
+    assert_eq!(conversation.get("last_message_preview"), "the newest");
+    assert_eq!(
+        conversation.get("last_interaction_at"),
+        "2026-11-02T08:00:00.000Z"
+    );
+    // Both are the customer's messages.
+    let listed = app
+        .get(&format!(
+            "/messages/customer/{}",
+            conversation.get("customer_id")
+        ))
+        .await;
+    assert_eq!(listed.get("count"), 2);
+
+    let huge = one("big", &"x".repeat(6 * 1000 * 1000), "2026-11-01T10:00:00Z");
+    let r = ingest(&app, Some(&wa), &huge).await;
+    assert_error(&r, 413, "payload_too_large");
+    assert_eq!(
+        app.get("/messages").await.get("count"),
+        2,
+        "nothing written"
+    );
+}
