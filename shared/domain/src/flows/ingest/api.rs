@@ -2,8 +2,8 @@
 //! "Body Schema" and "Response Format"), and the checks of one conversation.
 
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
+use time::format_description::well_known::{Iso8601, Rfc3339};
+use time::{OffsetDateTime, PrimitiveDateTime};
 use utoipa::ToSchema;
 
 use crate::error::{DomainError, DomainResult};
@@ -68,7 +68,7 @@ pub struct IngestMessage {
     pub content: String,
     /// The attachment's `https` URL; stored, never fetched.
     pub media_url: Option<String>,
-    /// When it was sent: RFC 3339 / ISO 8601 with an offset (`2026-02-01T10:30:00Z`).
+    /// When it was sent: RFC 3339 / ISO 8601 (`2026-02-01T10:30:00Z`); no offset is UTC.
     pub sent_at: String,
 }
 
@@ -127,9 +127,17 @@ fn required(field: &str, value: &str, max: usize) -> DomainResult<String> {
         .ok_or_else(|| DomainError::invalid(field, format!("`{field}` is empty")))
 }
 
-/// Reads an RFC 3339 time into the stored fixed-width UTC form.
+/// Reads an RFC 3339 / ISO 8601 time (`2026-02-01T10:30:00Z`, with a
+/// fraction or an offset, or ISO 8601's basic form) into the stored
+/// fixed-width UTC form. A time with no offset at all
+/// (`2026-02-01T10:30:00`, what `datetime.utcnow().isoformat()` gives) is
+/// read as UTC.
 pub(crate) fn parse_sent_at(raw: &str) -> Option<(String, OffsetDateTime)> {
-    let t = OffsetDateTime::parse(raw.trim(), &Rfc3339).ok()?;
+    let raw = raw.trim();
+    let t = OffsetDateTime::parse(raw, &Rfc3339)
+        .or_else(|_| OffsetDateTime::parse(raw, &Iso8601::DEFAULT))
+        .or_else(|_| PrimitiveDateTime::parse(raw, &Iso8601::DEFAULT).map(|p| p.assume_utc()))
+        .ok()?;
     let utc = t.to_offset(time::UtcOffset::UTC);
     let formatted = format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
@@ -200,7 +208,7 @@ impl IngestConversation {
             let (sent_at, sent) = parse_sent_at(&m.sent_at).ok_or_else(|| {
                 DomainError::invalid(
                     &at("sent_at"),
-                    format!("`{}` must be an RFC 3339 / ISO 8601 time with an offset, e.g. 2026-02-01T10:30:00Z; got {:?}", at("sent_at"), m.sent_at),
+                    format!("`{}` must be an RFC 3339 / ISO 8601 time, e.g. 2026-02-01T10:30:00Z; got {:?}", at("sent_at"), m.sent_at),
                 )
             })?;
             // A repeated id is one message (the first kept), as across requests.
@@ -223,5 +231,37 @@ impl IngestConversation {
             participant_name,
             messages,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_sent_at;
+
+    #[test]
+    fn sent_at_reads_rfc_3339_and_iso_8601_into_utc_milliseconds() {
+        for (raw, stored) in [
+            ("2026-02-01T10:30:00Z", "2026-02-01T10:30:00.000Z"),
+            ("2026-02-01T10:30:00.123456Z", "2026-02-01T10:30:00.123Z"),
+            ("2026-02-01T12:30:00+02:00", "2026-02-01T10:30:00.000Z"),
+            ("2026-02-01T10:30:00", "2026-02-01T10:30:00.000Z"),
+            ("2026-02-01T10:30:00.5", "2026-02-01T10:30:00.500Z"),
+            ("20260201T103000Z", "2026-02-01T10:30:00.000Z"),
+        ] {
+            assert_eq!(
+                parse_sent_at(raw).map(|(s, _)| s).as_deref(),
+                Some(stored),
+                "{raw}"
+            );
+        }
+        for bad in [
+            "",
+            "yesterday",
+            "2026-02-30T10:00:00Z",
+            "1706783400",
+            "2026-02-01 10:30",
+        ] {
+            assert!(parse_sent_at(bad).is_none(), "{bad}");
+        }
     }
 }
