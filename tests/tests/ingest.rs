@@ -318,11 +318,11 @@ async fn a_bad_conversation_is_its_own_error_and_the_others_go_through() {
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.get("processed"), 7);
     for (i, needle) in [
-        (0, "sticker"),
-        (2, "sent_at"),
-        (3, "https"),
-        (4, "id"),
-        (5, "sideways"),
+        (0, "messages[0].type: unknown variant `sticker`"),
+        (2, "`messages[0].sent_at` must be"),
+        (3, "`messages[0].media_url` must be an https URL"),
+        (4, "`messages[0].id` is empty"),
+        (5, "messages[0].direction: unknown variant `sideways`"),
         (6, ""),
     ] {
         let status = result(&r, i)["status"].as_str().expect("status");

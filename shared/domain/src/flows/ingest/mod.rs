@@ -46,7 +46,7 @@ use crate::messages::record::{IngestedFields, MessageRecord};
 use crate::store::{
     CancelReason, Condition, Key, Put, StoreError, Update, WriteAction, MAX_BATCH_GET_KEYS,
 };
-use crate::types::{now_rfc3339, ContextId, Direction, LogId, Platform, SendStatus};
+use crate::types::{now_rfc3339, ContextId, Direction, LogId, SendStatus};
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
 
 /// Messages per `TransactWriteItems`: each with its marker, plus the
@@ -80,8 +80,12 @@ impl Crm {
                 messages_added: 0,
                 status: format!("error: {e}"),
             };
-            let parsed = serde_json::from_value::<IngestConversation>(raw)
-                .map_err(|e| e.to_string())
+            // serde_path_to_error names the field: `messages[0].type: unknown variant …`.
+            let parsed = serde_path_to_error::deserialize::<_, IngestConversation>(raw)
+                .map_err(|e| match e.path().to_string().as_str() {
+                    "." => e.into_inner().to_string(),
+                    path => format!("{path}: {}", e.into_inner()),
+                })
                 .and_then(|c| c.validate().map_err(|e| e.to_string()));
             let result = match parsed {
                 Err(e) => error(e),
@@ -334,7 +338,7 @@ fn ingested_record(
         log_id,
         context_id: conversation.context_id.clone(),
         customer_id: conversation.customer_id,
-        channel: channel_of(auth.platform),
+        channel: auth.platform.channel(),
         channel_identifier: conv.participant_identifier.clone(),
         direction: m.direction,
         message_body: m.content.clone(),
@@ -353,8 +357,4 @@ fn ingested_record(
             sent_at: m.sent_at.clone(),
         }),
     }
-}
-
-fn channel_of(platform: Platform) -> crate::types::Channel {
-    platform.channel()
 }
