@@ -12,14 +12,18 @@
 //!   text bounded) — whatever a model answers;
 //! - [`rules`]: the offline, deterministic provider (VADER sentiment,
 //!   English only, plus keyword rules), the default when no model is set;
+//! - [`openai`]: any OpenAI-compatible Chat Completions endpoint, bounded
+//!   by a timeout;
 //! - [`escalation`]: when a draft hands the conversation to a person.
 
 pub mod draft;
 pub mod escalation;
+pub mod openai;
 pub mod rules;
 
 pub use draft::{Action, Draft, DraftError, Intent, ModelInfo, RawDraft, Sentiment, Urgency};
 pub use escalation::{Escalation, EscalationReason, Priority, Thresholds};
+pub use openai::OpenAiModel;
 pub use rules::RulesModel;
 
 /// One turn of the conversation as a model sees it.
