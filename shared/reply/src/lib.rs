@@ -12,15 +12,18 @@
 //!   text bounded) — whatever a model answers;
 //! - [`rules`]: the offline, deterministic provider (VADER sentiment,
 //!   English only, plus keyword rules), the default when no model is set;
-//! - [`openai`]: any OpenAI-compatible Chat Completions endpoint, bounded
-//!   by a timeout;
+//! - [`openai`]: any OpenAI-compatible Chat Completions endpoint, and
+//!   [`bedrock`]: Bedrock's Converse API with a forced tool call — both
+//!   bounded by a timeout;
 //! - [`escalation`]: when a draft hands the conversation to a person.
 
+pub mod bedrock;
 pub mod draft;
 pub mod escalation;
 pub mod openai;
 pub mod rules;
 
+pub use bedrock::BedrockModel;
 pub use draft::{Action, Draft, DraftError, Intent, ModelInfo, RawDraft, Sentiment, Urgency};
 pub use escalation::{Escalation, EscalationReason, Priority, Thresholds};
 pub use openai::OpenAiModel;

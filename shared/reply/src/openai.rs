@@ -22,7 +22,8 @@ use crate::draft::{DraftError, ModelInfo, RawDraft};
 use crate::{Draft, Prompt, ReplyModel};
 
 /// The frame of every request; the conversation follows it as messages.
-const SYSTEM: &str = "You draft replies for a customer-support team. Read the conversation and \
+pub(crate) const SYSTEM: &str =
+    "You draft replies for a customer-support team. Read the conversation and \
 answer the customer's last message. Reply as JSON matching the schema: `suggested_body` is the \
 reply to send (plain text, friendly, concise, in the customer's language); `action` is `handoff` \
 when the customer asks for a person or the matter needs one, else `reply`; scores are numbers in \
