@@ -8,6 +8,9 @@
 # and schemathesis against local-api on the embedded store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A one-off build gains nothing from incremental artifacts, which more than
+# double target/ (a session's debug target/ reached 52 GB and filled the disk).
+export CARGO_INCREMENTAL=0
 
 step() { printf '\n== %s\n' "$*"; }
 
