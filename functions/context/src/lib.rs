@@ -39,16 +39,9 @@ pub struct ContextByQuery {
 }
 
 fn by_context() -> Schema {
-    schema::enum_of(&[
-        "id",
-        "customer_id",
-        "email",
-        "phone",
-        "phone_normalized",
-        "external_id",
-        "external_crm_id",
-        "context_id",
-    ])
+    let mut values = crm_domain::customers::CUSTOMER_BY.to_vec();
+    values.push("context_id");
+    schema::enum_of(&values)
 }
 
 /// The path of `POST /context/{identifier}/update`: a conversation id or a

@@ -157,15 +157,7 @@ pub struct CustomerByQuery {
 
 /// The `by` values of `GET /customers/{id}` (any case).
 pub fn by_customer() -> Schema {
-    schema::enum_of(&[
-        "id",
-        "customer_id",
-        "email",
-        "phone",
-        "phone_normalized",
-        "external_id",
-        "external_crm_id",
-    ])
+    schema::enum_of(&crm_domain::customers::CUSTOMER_BY)
 }
 
 /// `POST /customers` (guide §1).

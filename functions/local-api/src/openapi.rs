@@ -286,18 +286,7 @@ impl Modify for Links {
 
 /// The operation whose `operationId` is `id`.
 fn operation_mut<'a>(doc: &'a mut utoipa::openapi::OpenApi, id: &str) -> Option<&'a mut Operation> {
-    doc.paths.paths.values_mut().find_map(|item| {
-        [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ]
-        .into_iter()
-        .flatten()
-        .find(|op| op.operation_id.as_deref() == Some(id))
-    })
+    crm_http::openapi::operations_mut(doc).find(|op| op.operation_id.as_deref() == Some(id))
 }
 
 struct ApiKeyScheme;

@@ -73,21 +73,23 @@ impl Modify for CommonResponses {
                 RefOr::T(error_response(description, name)),
             );
         }
-        for item in doc.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                add_common(op);
-            }
-        }
+        operations_mut(doc).for_each(add_common);
     }
+}
+
+/// Every operation of the document (the methods this API uses).
+pub fn operations_mut(doc: &mut OpenApi) -> impl Iterator<Item = &mut Operation> {
+    doc.paths.paths.values_mut().flat_map(|item| {
+        [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+    })
 }
 
 fn add_common(op: &mut Operation) {

@@ -154,6 +154,18 @@ pub struct CustomerPatch {
     pub external_crm_id: Option<Option<String>>,
 }
 
+/// The `by` values of a customer lookup (`GET /customers/{id}`,
+/// `GET /context/{identifier}`), read in any case by [`CustomerRef::parse`].
+pub const CUSTOMER_BY: [&str; 7] = [
+    "id",
+    "customer_id",
+    "email",
+    "phone",
+    "phone_normalized",
+    "external_id",
+    "external_crm_id",
+];
+
 /// How a path identifier names a customer (`?by=` of guide §3 and §8).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CustomerRef {

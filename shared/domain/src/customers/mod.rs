@@ -24,5 +24,5 @@ mod service;
 
 pub use api::{
     Customer, CustomerFilter, CustomerInput, CustomerPatch, CustomerRef, NewCustomerBody,
-    UpsertBody, MAX_EXTERNAL_ID_LEN, MAX_NAME_LEN,
+    UpsertBody, CUSTOMER_BY, MAX_EXTERNAL_ID_LEN, MAX_NAME_LEN,
 };
