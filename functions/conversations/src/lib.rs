@@ -2,15 +2,18 @@
 //!
 //! The conversations endpoint group (guide §20–26). Rules in
 //! `crm_domain::conversations` (get, list) and `crm_domain::flows` (open:
-//! `open.rs`; update, close: `update_conversation.rs`).
+//! `open.rs`; update, close: `update_conversation.rs`); a conversation's AI
+//! reply suggestion in `crm_domain::suggestions` (issue 9).
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use crm_domain::conversations::{
     Conversation, ConversationFilter, ConversationPatch, NewConversation,
 };
+use crm_domain::suggestions::{AiSuggestion, Suggestion};
 use crm_domain::types::{ContextId, ConversationStatus, CustomerId};
 use crm_http::openapi::Paging;
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, OptionalJsonBody, PathParam, QueryMap};
@@ -40,6 +43,10 @@ pub fn router() -> Router<AppState> {
             "/conversations/{context_id}/close",
             post(close_conversation),
         )
+        .route(
+            "/conversations/{context_id}/ai-suggestion",
+            get(get_ai_suggestion),
+        )
 }
 
 /// The group's OpenAPI paths.
@@ -51,7 +58,8 @@ pub fn router() -> Router<AppState> {
     create_conversation,
     update_conversation,
     close_conversation,
-    get_or_create_conversation
+    get_or_create_conversation,
+    get_ai_suggestion
 ))]
 pub struct ConversationsApi;
 
@@ -143,6 +151,47 @@ pub async fn get_conversation(
             .get_conversation(&ContextId::parse("context_id", &id)?)
             .await?,
     ))
+}
+
+/// Answer of `GET /conversations/{context_id}/ai-suggestion` while the
+/// draft is being made (202).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Generating {
+    /// `generating`: poll again shortly.
+    pub status: String,
+    /// The inbound message being answered (`log_id`).
+    pub reply_to_message_id: i64,
+}
+
+/// `GET /conversations/{context_id}/ai-suggestion` (seed 001 §3, issue 9):
+/// the conversation's pending reply suggestion; 202 `{"status": "generating"}`
+/// while a job for its latest inbound message is queued or running; 404
+/// when there is none.
+#[utoipa::path(get, path = "/conversations/{context_id}/ai-suggestion", tag = "suggestions",
+    params(("context_id" = ContextId, Path, description = "Conversation id (UUID)")),
+    responses(
+        (status = 200, description = "The pending suggestion", body = Suggestion),
+        (status = 202, description = "A draft is being made; poll again", body = Generating),
+        (status = 400, body = ErrorBody),
+        (status = 404, description = "Unknown conversation, or no pending suggestion", body = ErrorBody)))]
+pub async fn get_ai_suggestion(
+    State(s): State<AppState>,
+    PathParam(id): PathParam,
+) -> ApiResult<Response> {
+    let id = ContextId::parse("context_id", &id)?;
+    Ok(match s.crm.ai_suggestion(&id).await? {
+        AiSuggestion::Ready(suggestion) => Json(suggestion).into_response(),
+        AiSuggestion::Generating {
+            reply_to_message_id,
+        } => (
+            StatusCode::ACCEPTED,
+            Json(Generating {
+                status: "generating".into(),
+                reply_to_message_id,
+            }),
+        )
+            .into_response(),
+    })
 }
 
 /// `GET /conversations/customer/{customer_id}` (guide §22): the open (active or paused) conversation.

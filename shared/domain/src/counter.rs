@@ -1,4 +1,4 @@
-//! Id counters (`customer_id`, `log_id`): one item each, bumped atomically.
+//! Id counters (`customer_id`, `log_id`, `ticket_<year>`): one item each, bumped atomically.
 
 use serde::Serialize;
 
@@ -11,9 +11,9 @@ use crate::Crm;
 /// `value`, bumped with `ADD`. Ids are never reused; a failed create leaves a gap.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Counter {
-    /// `customer_id` or `log_id`.
+    /// `customer_id`, `log_id` or `ticket_<year>`.
     #[serde(skip)]
-    pub name: &'static str,
+    pub name: String,
     /// The last id handed out.
     pub value: i64,
 }
@@ -29,15 +29,18 @@ impl Entity for Counter {
 impl Crm {
     /// Allocates the next value of counter `name`: one `UpdateItem … ADD value 1`
     /// returning the new value.
-    pub(crate) async fn next_id(&self, name: &'static str) -> DomainResult<i64> {
+    pub(crate) async fn next_id(&self, name: &str) -> DomainResult<i64> {
         self.next_ids(name, 1).await
     }
 
     /// Allocates `count` (≥ 1) consecutive values of counter `name` in one
     /// `UpdateItem … ADD value :count`; returns the last (the block is
     /// `last - count + 1 ..= last`).
-    pub(crate) async fn next_ids(&self, name: &'static str, count: i64) -> DomainResult<i64> {
-        let counter = Counter { name, value: 0 };
+    pub(crate) async fn next_ids(&self, name: &str, count: i64) -> DomainResult<i64> {
+        let counter = Counter {
+            name: name.to_string(),
+            value: 0,
+        };
         let new = self
             .store
             .update_item(

@@ -65,6 +65,8 @@ pub enum Missing {
     Connection,
     /// The open (active or paused) conversation of customer `id` (guide §22).
     OpenConversation,
+    /// A pending reply suggestion of conversation `id` (issue 9).
+    Suggestion,
 }
 
 impl Missing {
@@ -76,6 +78,7 @@ impl Missing {
             Missing::Message => format!("Message not found: {id}"),
             Missing::Connection => format!("Connection not found: {id}"),
             Missing::OpenConversation => format!("No active conversation found for customer {id}"),
+            Missing::Suggestion => format!("No pending suggestion for conversation: {id}"),
         }
     }
 }

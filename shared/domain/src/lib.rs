@@ -13,8 +13,10 @@
 //! - conversations (guide §20–26): [`conversations`]
 //! - messages (guide §11–19): [`messages`]
 //! - messaging connections, the senders of the ingest endpoint (seed 002): [`connections`]
+//! - AI reply suggestions, the reply job and the model port (issue 9, seed 001): [`suggestions`];
+//!   escalation tickets (seed 003): [`escalations`]
 //! - operations that span aggregates — `POST /log`, `GET /context`, opening,
-//!   closing, deleting a customer: [`flows`]
+//!   closing, deleting a customer, drafting a reply: [`flows`]
 //! - validated values and ids: [`types`]; the key machinery: [`keys`] (the
 //!   key table is `docs/data-model.md`); the storage port: [`store`].
 
@@ -25,11 +27,13 @@ pub mod conversations;
 mod counter;
 pub mod customers;
 pub mod error;
+pub mod escalations;
 pub mod flows;
 pub mod keys;
 pub mod messages;
 pub mod paging;
 pub mod store;
+pub mod suggestions;
 pub mod types;
 
 use std::sync::Arc;
@@ -47,6 +51,8 @@ pub struct Settings {
     /// Ingested inbound messages sent longer ago than this are history,
     /// stored `processed: true` (`CRM_INGEST_HISTORY_HOURS`, default 24).
     pub ingest_history_window: time::Duration,
+    /// The reply pipeline's settings (issue 9).
+    pub reply: ReplySettings,
 }
 
 impl Default for Settings {
@@ -55,7 +61,94 @@ impl Default for Settings {
             default_region: phonenumber::country::Id::US,
             history_limit: 20,
             ingest_history_window: time::Duration::hours(24),
+            reply: ReplySettings::default(),
         }
+    }
+}
+
+/// Settings of the reply pipeline (issue 9; README "AI reply suggestions").
+#[derive(Debug, Clone)]
+pub struct ReplySettings {
+    /// How long a reply job waits before drafting, so a burst of inbound
+    /// messages costs one model call (`CRM_REPLY_DEBOUNCE_SECONDS`, 0–900, default 3).
+    pub debounce: std::time::Duration,
+    /// A job still pending this long after it was requested is re-enqueued
+    /// by the sweep (`CRM_REPLY_SWEEP_GRACE_SECONDS`, 0–86400, default 120).
+    pub sweep_grace: time::Duration,
+    /// Re-enqueues by the sweep before a job is given up with a
+    /// `repeated_failures` ticket (`CRM_REPLY_MAX_SWEEPS`, 0–100, default 3).
+    pub max_sweeps: i64,
+    /// Time before the TTL removes a suggestion (`CRM_SUGGESTION_TTL_DAYS`, 1–3650, default 30).
+    pub suggestion_ttl: time::Duration,
+    /// When a draft escalates (`CRM_ESCALATE_SENTIMENT` default -0.5,
+    /// `CRM_ESCALATE_COMPLEXITY` 0.8, `CRM_ESCALATE_CONFIDENCE` 0.3).
+    pub thresholds: suggestions::Thresholds,
+}
+
+impl Default for ReplySettings {
+    fn default() -> Self {
+        Self {
+            debounce: std::time::Duration::from_secs(3),
+            sweep_grace: time::Duration::seconds(120),
+            max_sweeps: 3,
+            suggestion_ttl: time::Duration::days(30),
+            thresholds: suggestions::Thresholds::default(),
+        }
+    }
+}
+
+/// Reads variable `name` as a number in `range`; `None` when unset or blank.
+fn ranged<T>(
+    env: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<Option<T>, String>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    let Some(raw) = env(name).filter(|r| !r.trim().is_empty()) else {
+        return Ok(None);
+    };
+    raw.trim()
+        .parse::<T>()
+        .ok()
+        .filter(|v| range.contains(v))
+        .map(Some)
+        .ok_or_else(|| {
+            format!(
+                "{name}={raw:?} must be a number from {} to {}",
+                range.start(),
+                range.end()
+            )
+        })
+}
+
+impl ReplySettings {
+    fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let mut r = ReplySettings::default();
+        if let Some(v) = ranged(env, "CRM_REPLY_DEBOUNCE_SECONDS", 0u64..=900)? {
+            r.debounce = std::time::Duration::from_secs(v);
+        }
+        if let Some(v) = ranged(env, "CRM_REPLY_SWEEP_GRACE_SECONDS", 0i64..=86_400)? {
+            r.sweep_grace = time::Duration::seconds(v);
+        }
+        if let Some(v) = ranged(env, "CRM_REPLY_MAX_SWEEPS", 0i64..=100)? {
+            r.max_sweeps = v;
+        }
+        if let Some(v) = ranged(env, "CRM_SUGGESTION_TTL_DAYS", 1i64..=3650)? {
+            r.suggestion_ttl = time::Duration::days(v);
+        }
+        let t = &mut r.thresholds;
+        if let Some(v) = ranged(env, "CRM_ESCALATE_SENTIMENT", -1.0f64..=1.0)? {
+            t.negative_sentiment = v;
+        }
+        if let Some(v) = ranged(env, "CRM_ESCALATE_COMPLEXITY", 0.0f64..=1.0)? {
+            t.high_complexity = v;
+        }
+        if let Some(v) = ranged(env, "CRM_ESCALATE_CONFIDENCE", 0.0f64..=1.0)? {
+            t.min_confidence = v;
+        }
+        Ok(r)
     }
 }
 
@@ -91,6 +184,7 @@ impl Settings {
                 })?;
             settings.ingest_history_window = time::Duration::hours(h);
         }
+        settings.reply = ReplySettings::from_env(&env)?;
         Ok(settings)
     }
 }
@@ -103,12 +197,25 @@ impl Settings {
 pub struct Crm {
     store: Arc<dyn store::Store>,
     settings: Settings,
+    queue: Option<Arc<dyn suggestions::JobQueue>>,
 }
 
 impl Crm {
-    /// A service over `store` with `settings`.
+    /// A service over `store` with `settings`, enqueueing no reply jobs
+    /// (they stay in the outbox for the sweep; see [`Crm::with_queue`]).
     pub fn new(store: Arc<dyn store::Store>, settings: Settings) -> Self {
-        Self { store, settings }
+        Self {
+            store,
+            settings,
+            queue: None,
+        }
+    }
+
+    /// The same service, sending reply jobs to `queue` (SQS on AWS, the
+    /// embedded queue in local-api).
+    pub fn with_queue(mut self, queue: Arc<dyn suggestions::JobQueue>) -> Self {
+        self.queue = Some(queue);
+        self
     }
 
     /// The store this service writes to.
@@ -154,6 +261,25 @@ mod settings_tests {
         for bad in ["-1", "1.5", "x", "9000"] {
             let err = from(&[("CRM_INGEST_HISTORY_HOURS", bad)]).unwrap_err();
             assert!(err.contains("CRM_INGEST_HISTORY_HOURS"), "{err}");
+        }
+        assert_eq!(defaults.reply.debounce, std::time::Duration::from_secs(3));
+        let reply = from(&[
+            ("CRM_REPLY_DEBOUNCE_SECONDS", "0"),
+            ("CRM_ESCALATE_SENTIMENT", "-0.7"),
+            ("CRM_SUGGESTION_TTL_DAYS", "7"),
+        ])
+        .unwrap()
+        .reply;
+        assert_eq!(reply.debounce, std::time::Duration::ZERO);
+        assert_eq!(reply.thresholds.negative_sentiment, -0.7);
+        assert_eq!(reply.suggestion_ttl, time::Duration::days(7));
+        for (name, bad) in [
+            ("CRM_REPLY_DEBOUNCE_SECONDS", "901"),
+            ("CRM_ESCALATE_COMPLEXITY", "1.5"),
+            ("CRM_REPLY_MAX_SWEEPS", "x"),
+        ] {
+            let err = from(&[(name, bad)]).unwrap_err();
+            assert!(err.contains(name), "{err}");
         }
     }
 }

@@ -18,43 +18,17 @@
 //! - [`escalation`]: when a draft hands the conversation to a person.
 
 pub mod bedrock;
-pub mod draft;
-pub mod escalation;
 pub mod openai;
 pub mod rules;
 
+/// The draft types and the escalation decision live in the domain crate
+/// (they are what a suggestion stores); re-exported here for the providers.
+pub use crm_domain::suggestions::{draft, escalation};
+pub use crm_domain::suggestions::{
+    Action, Draft, DraftError, Escalation, EscalationReason, Intent, ModelInfo, Priority, Prompt,
+    RawDraft, ReplyModel, Sentiment, Thresholds, Turn, Urgency,
+};
+
 pub use bedrock::BedrockModel;
-pub use draft::{Action, Draft, DraftError, Intent, ModelInfo, RawDraft, Sentiment, Urgency};
-pub use escalation::{Escalation, EscalationReason, Priority, Thresholds};
 pub use openai::OpenAiModel;
 pub use rules::RulesModel;
-
-/// One turn of the conversation as a model sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Turn {
-    /// True for the customer's messages, false for ours.
-    pub inbound: bool,
-    /// The text.
-    pub text: String,
-}
-
-/// What a model drafts from: the customer's latest inbound message and the
-/// conversation before it (oldest first, already bounded by the caller).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prompt {
-    /// The customer's name, when known.
-    pub customer_name: Option<String>,
-    /// Earlier turns, oldest first.
-    pub history: Vec<Turn>,
-    /// The inbound message to answer.
-    pub message: String,
-}
-
-/// A reply-drafting provider (`rules`, `openai`, `bedrock`). Implementations
-/// return what the model said, already validated into a [`Draft`]; a
-/// provider failure is an error, never a half-filled draft.
-#[async_trait::async_trait]
-pub trait ReplyModel: Send + Sync {
-    /// Drafts the reply to `prompt.message`.
-    async fn draft(&self, prompt: &Prompt) -> Result<Draft, DraftError>;
-}

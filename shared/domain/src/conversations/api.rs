@@ -55,6 +55,13 @@ pub struct Conversation {
     pub updated_at: String,
     /// When it was resolved or archived, if closed.
     pub closed_at: Option<String>,
+    /// The open escalation ticket (`TKT-YYYY-NNNNNN`), when a reply draft
+    /// escalated the conversation (issue 9, seed 003).
+    pub escalation_ticket: Option<String>,
+    /// Only in `GET /conversations/{context_id}`: its pending reply
+    /// suggestion, if any (seed 001 `pending_suggestions`; at most one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_suggestions: Option<Vec<crate::suggestions::Suggestion>>,
 }
 
 /// Body of `POST /conversations` and `POST /conversations/get-or-create` (guide §23, §26).

@@ -1,11 +1,13 @@
 //! How a conversation is stored and keyed.
 //!
-//! | PK | SK | GSI1PK / GSI1SK | GSI2PK / GSI2SK | GSI3PK / GSI3SK |
-//! |---|---|---|---|---|
-//! | `CONTEXT#<context_id>` | `CONTEXT` | `CONTEXTS` / `<created_at>#<context_id>` | `CUSTOMER#<customer_id>` / `CONTEXT#<created_at>#<context_id>` | `CONTEXTS#<status>` / `<created_at>#<context_id>` |
+//! | PK | SK | GSI1PK / GSI1SK | GSI2PK / GSI2SK | GSI3PK / GSI3SK | GSI4PK / GSI4SK |
+//! |---|---|---|---|---|---|
+//! | `CONTEXT#<context_id>` | `CONTEXT` | `CONTEXTS` / `<created_at>#<context_id>` | `CUSTOMER#<customer_id>` / `CONTEXT#<created_at>#<context_id>` | `CONTEXTS#<status>` / `<created_at>#<context_id>` | `REPLY_JOBS` / `<reply_requested_at>#<context_id>` while a reply job is pending |
 //!
 //! GSI1 lists every conversation, GSI2 a customer's, GSI3 those with one
-//! status, all by creation time. The customer's *open* conversation is not
+//! status, all by creation time. GSI4 (sparse) holds the conversations
+//! whose reply job is pending — the outbox the sweep reads (issue 9,
+//! `flows/reply.rs`). The customer's *open* conversation is not
 //! found through an index but through the customer item's `open_context_id`
 //! (strongly consistent).
 
@@ -16,12 +18,14 @@ use crate::codec::to_value;
 use crate::error::DomainResult;
 use crate::keys::{Entity, Index, IndexEntry};
 use crate::store::{s, Condition, Key, Query, SortCondition, UpdateAction};
-use crate::types::{preview, Channel, ContextId, ConversationStatus, CustomerId};
+use crate::types::{preview, Channel, ContextId, ConversationStatus, CustomerId, LogId};
 
 /// GSI1 partition holding every conversation.
 const COLLECTION: &str = "CONTEXTS";
 /// Sort-key prefix of a customer's conversations in GSI2.
 const UNDER_CUSTOMER: &str = "CONTEXT#";
+/// GSI4 partition of the conversations with a pending reply job.
+const REPLY_JOBS: &str = "REPLY_JOBS";
 /// Characters of a message body kept as `last_message_preview`.
 pub const PREVIEW_LEN: usize = 160;
 
@@ -60,6 +64,23 @@ pub(crate) struct ConversationRecord {
     pub updated_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<String>,
+    /// The inbound message a reply job is pending for (issue 9): set in the
+    /// transaction that logs it, cleared when the job ends. While set the
+    /// conversation is in GSI4 `REPLY_JOBS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_log_id: Option<LogId>,
+    /// When the pending job was requested or last re-enqueued by the sweep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_requested_at: Option<String>,
+    /// Times the sweep re-enqueued the pending job.
+    #[serde(default)]
+    pub reply_attempts: i64,
+    /// The inbound message whose suggestion is pending (at most one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_suggestion_log_id: Option<LogId>,
+    /// The open escalation ticket (`TKT-YYYY-NNNNNN`), when escalated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation_ticket: Option<String>,
 }
 
 impl Entity for ConversationRecord {
@@ -71,7 +92,7 @@ impl Entity for ConversationRecord {
 
     fn index_entries(&self) -> Vec<IndexEntry> {
         let by_time = format!("{}#{}", self.created_at, self.context_id);
-        vec![
+        let mut entries = vec![
             IndexEntry::new(Index::Gsi1, COLLECTION, by_time.clone()),
             IndexEntry::new(
                 Index::Gsi2,
@@ -79,7 +100,11 @@ impl Entity for ConversationRecord {
                 format!("{UNDER_CUSTOMER}{by_time}"),
             ),
             IndexEntry::new(Index::Gsi3, Self::status_partition(self.status), by_time),
-        ]
+        ];
+        if let (Some(_), Some(at)) = (self.reply_log_id, &self.reply_requested_at) {
+            entries.push(Self::reply_job_entry(at, &self.context_id));
+        }
+        entries
     }
 }
 
@@ -107,7 +132,75 @@ impl ConversationRecord {
             created_at: now.clone(),
             updated_at: now,
             closed_at: None,
+            reply_log_id: None,
+            reply_requested_at: None,
+            reply_attempts: 0,
+            pending_suggestion_log_id: None,
+            escalation_ticket: None,
         }
+    }
+
+    /// Its GSI4 entry while a reply job requested at `at` is pending.
+    fn reply_job_entry(at: &str, id: &ContextId) -> IndexEntry {
+        IndexEntry::new(Index::Gsi4, REPLY_JOBS, format!("{at}#{id}"))
+    }
+
+    /// Records in this (in-memory, not yet stored) record that an inbound
+    /// message `log_id` logged at `at` wants a reply draft.
+    pub(crate) fn request_reply(&mut self, log_id: LogId, at: &str) {
+        self.reply_log_id = Some(log_id);
+        self.reply_requested_at = Some(at.to_string());
+        self.reply_attempts = 0;
+    }
+
+    /// The same as [`Self::request_reply`] on the stored item: a newer
+    /// inbound message replaces the pending job (coalescing, issue 9).
+    pub(crate) fn request_reply_actions(
+        self_id: &ContextId,
+        log_id: LogId,
+        at: &str,
+    ) -> Vec<UpdateAction> {
+        let mut actions = vec![
+            UpdateAction::Set("reply_log_id".into(), crate::store::n(log_id.get())),
+            UpdateAction::Set("reply_requested_at".into(), s(at)),
+            UpdateAction::Set("reply_attempts".into(), crate::store::n(0)),
+        ];
+        actions.extend(Self::reply_job_entry(at, self_id).set_actions());
+        actions
+    }
+
+    /// Ends the pending reply job on the stored item (drafted, dropped or given up).
+    pub(crate) fn end_reply_actions() -> Vec<UpdateAction> {
+        let mut actions = vec![
+            UpdateAction::Remove("reply_log_id".into()),
+            UpdateAction::Remove("reply_requested_at".into()),
+            UpdateAction::Remove("reply_attempts".into()),
+        ];
+        actions.extend(Index::Gsi4.remove_actions());
+        actions
+    }
+
+    /// Moves the pending job's time to `at` and counts one more attempt
+    /// (the sweep re-enqueued it).
+    pub(crate) fn retry_reply_actions(id: &ContextId, at: &str) -> Vec<UpdateAction> {
+        vec![
+            UpdateAction::Set("reply_requested_at".into(), s(at)),
+            UpdateAction::Add("reply_attempts".into(), 1),
+            UpdateAction::Set(Index::Gsi4.sk_attr().into(), s(format!("{at}#{id}"))),
+        ]
+    }
+
+    /// The condition "the pending reply job is still the one for `log_id`".
+    pub(crate) fn reply_pending_for(log_id: LogId) -> Condition {
+        Condition::eq("reply_log_id", crate::store::n(log_id.get()))
+    }
+
+    /// Conversations whose reply job was requested before `before`, oldest
+    /// first (GSI4, eventually consistent: the sweep re-checks each one).
+    pub(crate) fn reply_jobs_before(before: &str) -> Query {
+        let mut q = Query::new(Some(Index::Gsi4), REPLY_JOBS);
+        q.sort = Some(SortCondition::Lt(before.to_string()));
+        q
     }
 
     /// Key of conversation `id`.
@@ -223,6 +316,8 @@ impl ConversationRecord {
             created_at: self.created_at.clone(),
             updated_at: self.updated_at.clone(),
             closed_at: self.closed_at.clone(),
+            escalation_ticket: self.escalation_ticket.clone(),
+            pending_suggestions: None,
         }
     }
 }

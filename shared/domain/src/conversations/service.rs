@@ -32,9 +32,14 @@ impl Crm {
             .ok_or_else(|| DomainError::not_found(Missing::Conversation, id))
     }
 
-    /// `GET /conversations/{context_id}` (guide §21). Store calls: 1.
+    /// `GET /conversations/{context_id}` (guide §21), with its
+    /// `pending_suggestions` (seed 001). Store calls: 1, 2 with a pending suggestion.
     pub async fn get_conversation(&self, id: &ContextId) -> DomainResult<Conversation> {
-        Ok(self.existing_conversation(id).await?.to_api())
+        let record = self.existing_conversation(id).await?;
+        let pending = self.pending_suggestion(&record).await?;
+        let mut conversation = record.to_api();
+        conversation.pending_suggestions = Some(pending.into_iter().collect());
+        Ok(conversation)
     }
 
     /// `GET /conversations` (guide §20), newest first: by customer (GSI2),

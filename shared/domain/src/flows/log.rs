@@ -8,7 +8,12 @@
 //! - every log bumps its conversation's `message_count`, `last_interaction_at`,
 //!   `last_channel` and `last_message_preview` in the same transaction;
 //! - a `context_id` of another customer is a 400; a closed conversation named
-//!   by `context_id` still takes the message (it stays closed).
+//!   by `context_id` still takes the message (it stays closed);
+//! - an inbound message asks for a reply draft (issue 9): the same
+//!   transaction sets the conversation's pending reply job to it (the
+//!   outbox, `flows/reply.rs`), replacing an older pending one; after the
+//!   commit the job is enqueued (a queue failure is logged, not returned).
+//!   An outbound message ends a pending job: it is the answer.
 
 use super::open::Opened;
 use crate::conversations::record::ConversationRecord;
@@ -17,7 +22,8 @@ use crate::error::{DomainError, DomainResult, Missing};
 use crate::keys::Entity;
 use crate::messages::{LogMessage, Logged};
 use crate::store::{CancelReason, Condition, Put, ReturnValues, StoreError, Update, WriteAction};
-use crate::types::{now_rfc3339, ContextId, CustomerId, LogId};
+use crate::suggestions::ReplyJob;
+use crate::types::{now_rfc3339, ContextId, CustomerId, Direction, LogId};
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
 
 impl Crm {
@@ -26,9 +32,25 @@ impl Crm {
     ///
     /// Store calls: 3 (customer `GetItem`, log id `UpdateItem`, one
     /// `TransactWriteItems`), +1 with an explicit `context_id`, +1 when the
-    /// open conversation's pointer must be followed, +2 per lost race.
+    /// open conversation's pointer must be followed, +2 per lost race; an
+    /// inbound message then enqueues its reply job (one queue call).
     pub async fn log_message(&self, input: &LogMessage) -> DomainResult<Logged> {
+        let (context_id, log_id, direction) = self.write_log(input).await?;
+        let logged = Logged {
+            success: true,
+            log_id: log_id.get(),
+            context_id: context_id.to_string(),
+        };
+        if direction == Direction::Inbound {
+            self.enqueue_reply(ReplyJob { context_id, log_id }).await;
+        }
+        Ok(logged)
+    }
+
+    /// The log's writes; answers where the message went and its id.
+    async fn write_log(&self, input: &LogMessage) -> DomainResult<(ContextId, LogId, Direction)> {
         let valid = input.validate()?;
+        let inbound = valid.direction == Direction::Inbound;
         let mut log_id = None;
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let customer = self.existing_customer(valid.customer_id).await?;
@@ -37,11 +59,7 @@ impl Crm {
                 None => *log_id.insert(LogId::allocated(self.next_id("log_id").await?)),
             };
             let now = now_rfc3339();
-            let logged = |context_id: ContextId| Logged {
-                success: true,
-                log_id: id.get(),
-                context_id: context_id.to_string(),
-            };
+            let logged = |context_id: ContextId| (context_id, id, valid.direction);
             // Where it goes: the named conversation, the open one, or a new one.
             let (context_id, condition) = match (&valid.context_id, &customer.open_context_id) {
                 (Some(named), _) => {
@@ -68,6 +86,9 @@ impl Crm {
                     let mut opened = ConversationRecord::new(valid.customer_id, now.clone());
                     let message = valid.record(id, &opened.context_id, &now);
                     opened.note_message(&now, valid.channel, &valid.message_body);
+                    if inbound {
+                        opened.request_reply(id, &now);
+                    }
                     let put = WriteAction::Put(Put {
                         item: message.to_item()?,
                         condition: Some(Condition::item_not_exists()),
@@ -79,6 +100,12 @@ impl Crm {
                 }
             };
             let message = valid.record(id, &context_id, &now);
+            let mut conversation_actions =
+                ConversationRecord::message_actions(&now, valid.channel, &valid.message_body)?;
+            conversation_actions.extend(match inbound {
+                true => ConversationRecord::request_reply_actions(&context_id, id, &now),
+                false => ConversationRecord::end_reply_actions(),
+            });
             let actions = vec![
                 WriteAction::Put(Put {
                     item: message.to_item()?,
@@ -86,11 +113,7 @@ impl Crm {
                 }),
                 WriteAction::Update(Update {
                     key: ConversationRecord::key(&context_id),
-                    actions: ConversationRecord::message_actions(
-                        &now,
-                        valid.channel,
-                        &valid.message_body,
-                    )?,
+                    actions: conversation_actions,
                     condition: Some(condition),
                 }),
             ];

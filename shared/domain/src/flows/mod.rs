@@ -10,6 +10,7 @@
 //! | `update_conversation.rs`: update, close, reopen | 9, 24, 25 | conversation, customer (pointer) |
 //! | `delete_customer.rs` | 5 | customer, reservations, conversation |
 //! | `context_messages.rs`: a conversation's messages | 13, 17 | conversation, messages |
+//! | `reply.rs`: draft a reply suggestion (the worker), the sweep | issue 9 | conversation, customer, messages, suggestion, escalation |
 
 pub mod context;
 mod context_messages;
@@ -17,6 +18,8 @@ mod delete_customer;
 pub mod ingest;
 mod log;
 pub(crate) mod open;
+pub mod reply;
 mod update_conversation;
 
 pub use context::{ContextLookup, ContextView, PREVIOUS_CONVERSATIONS};
+pub use reply::{ReplyError, ReplyOutcome, Skip, SweepOutcome};

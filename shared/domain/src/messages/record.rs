@@ -131,6 +131,17 @@ impl MessageRecord {
         q
     }
 
+    /// A conversation's messages logged before `log_id`, oldest first (GSI2):
+    /// the history of a reply prompt.
+    pub(crate) fn of_context_before(id: &ContextId, log_id: LogId) -> Query {
+        let mut q = Query::new(Some(Index::Gsi2), context_partition(id));
+        q.sort = Some(SortCondition::Lt(format!(
+            "{UNDER_PARENT}{}",
+            padded(log_id.get())
+        )));
+        q
+    }
+
     /// A customer's messages across conversations, oldest first (GSI3).
     pub(crate) fn of_customer(id: CustomerId) -> Query {
         let mut q = Query::new(Some(Index::Gsi3), customer_partition(id));

@@ -10,9 +10,11 @@ use crate::connections::record::ConnectionRecord;
 use crate::conversations::record::ConversationRecord;
 use crate::counter::Counter;
 use crate::customers::record::{CustomerRecord, Reservation, Unique};
+use crate::escalations::record::EscalationRecord;
 use crate::flows::ingest::record::{ExternalConversation, IngestedMarker};
 use crate::messages::record::MessageRecord;
 use crate::store::{string_attr, Item, PK, SK};
+use crate::suggestions::record::SuggestionRecord;
 use crate::types::{Channel, ContextId, CustomerId, Direction, LogId, Platform, SendStatus};
 
 const DOC: &str = include_str!("../../../../docs/data-model.md");
@@ -128,6 +130,8 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
         ("platform", "telegram".to_string()),
         ("handle", "@johndoe".to_string()),
         ("last 10 digits", "4165551234".to_string()),
+        ("reply_requested_at", "2026-02-20T10:31:00.456Z".to_string()),
+        ("ticket_id", "TKT-2026-000042".to_string()),
     ]);
     let mut customer = CustomerRecord::new(customer_id, CREATED_AT.into());
     customer.phone_normalized = Some("+14165551234".into());
@@ -138,6 +142,7 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
     };
     let mut conversation = ConversationRecord::new(customer_id, CREATED_AT.into());
     conversation.context_id = context_id.clone();
+    conversation.request_reply(LogId::allocated(LOG_ID), "2026-02-20T10:31:00.456Z");
     let mut out = vec![
         ("customer", customer.to_item().unwrap(), values.clone()),
         (
@@ -217,11 +222,69 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
             values.clone(),
         ),
     ];
-    for name in ["customer_id", "log_id"] {
+    let draft = crate::suggestions::RawDraft {
+        suggested_body: Some("Hello".into()),
+        ..Default::default()
+    }
+    .validate(crate::suggestions::ModelInfo {
+        provider: "rules".into(),
+        model: None,
+        tokens_used: None,
+        cost: None,
+    })
+    .unwrap();
+    out.push((
+        "reply suggestion",
+        SuggestionRecord {
+            suggestion_id: SuggestionRecord::id_for(&context_id, LogId::allocated(LOG_ID)),
+            context_id: context_id.clone(),
+            customer_id,
+            reply_to_log_id: LogId::allocated(LOG_ID),
+            status: crate::suggestions::SuggestionStatus::Pending,
+            suggested_subject: None,
+            draft,
+            context_used: Vec::new(),
+            escalation_ticket: None,
+            superseded_at: None,
+            created_at: CREATED_AT.into(),
+            updated_at: CREATED_AT.into(),
+            expires_at: 0,
+        }
+        .to_item()
+        .unwrap(),
+        values.clone(),
+    ));
+    values.insert("status", "open".to_string());
+    out.push((
+        "escalation ticket",
+        EscalationRecord {
+            ticket_id: "TKT-2026-000042".into(),
+            context_id: context_id.clone(),
+            customer_id,
+            reason: crate::suggestions::EscalationReason::ManualRequest,
+            priority: crate::suggestions::Priority::High,
+            status: crate::escalations::EscalationStatus::Open,
+            source: "reply_worker".into(),
+            log_id: None,
+            customer_sentiment: None,
+            query_complexity: None,
+            created_at: CREATED_AT.into(),
+            updated_at: CREATED_AT.into(),
+        }
+        .to_item()
+        .unwrap(),
+        values.clone(),
+    ));
+    for name in ["customer_id", "log_id", "ticket_2026"] {
         values.insert("name", name.to_string());
         out.push((
             "id counter",
-            Counter { name, value: 1 }.to_item().unwrap(),
+            Counter {
+                name: name.to_string(),
+                value: 1,
+            }
+            .to_item()
+            .unwrap(),
             values.clone(),
         ));
     }

@@ -9,7 +9,12 @@ const TIMESTAMP: &[FormatItem<'static>] =
 
 /// Now, as fixed-width RFC 3339 UTC with milliseconds (`2026-02-20T10:30:00.123Z`).
 pub fn now_rfc3339() -> String {
-    OffsetDateTime::now_utc()
+    rfc3339(OffsetDateTime::now_utc())
+}
+
+/// `at` as fixed-width RFC 3339 UTC with milliseconds, as [`now_rfc3339`].
+pub fn rfc3339(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
         .format(TIMESTAMP)
         .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_string())
 }

@@ -7,6 +7,7 @@
 //! reply text for a `reply` action).
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Longest suggested reply, in characters.
 pub const MAX_REPLY_CHARS: usize = 4000;
@@ -18,7 +19,7 @@ pub const MAX_ITEMS: usize = 10;
 pub const MAX_ITEM_CHARS: usize = 200;
 
 /// What the draft proposes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Send (after approval) the suggested reply.
@@ -28,7 +29,7 @@ pub enum Action {
 }
 
 /// Seed 001's sentiment labels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Sentiment {
     /// Score above 0.05.
@@ -53,7 +54,7 @@ impl Sentiment {
 }
 
 /// What the customer wants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Intent {
     /// Asks something.
@@ -71,7 +72,7 @@ pub enum Intent {
 }
 
 /// How soon a person should look (seed 001 `urgency_level`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     /// Whenever.
@@ -83,7 +84,7 @@ pub enum Urgency {
 }
 
 /// Who drafted it (seed 001 `ai_metadata`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ModelInfo {
     /// `rules`, `openai` or `bedrock`.
     pub provider: String,

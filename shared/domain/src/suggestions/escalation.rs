@@ -4,11 +4,12 @@
 //! settings.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use crate::draft::{Draft, Urgency};
+use super::draft::{Draft, Urgency};
 
 /// Seed 003's escalation reasons.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EscalationReason {
     /// `sentiment_score` at or below the threshold.
@@ -25,7 +26,7 @@ pub enum EscalationReason {
 }
 
 /// Escalation priority (seed 003).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     /// Low.

@@ -1,0 +1,480 @@
+//! Drafting a reply (issue 9): what the worker does with one reply job, and
+//! the sweep that re-enqueues jobs whose queue message was lost.
+//!
+//! The outbox: `POST /log` (and a live ingested inbound message) sets the
+//! conversation's `reply_log_id` in the same transaction that writes the
+//! message, which puts the conversation in GSI4 `REPLY_JOBS`; then it
+//! enqueues a [`ReplyJob`] (SQS `DelaySeconds` = the debounce). If the
+//! enqueue fails the log still succeeds, and the sweep finds the job in
+//! GSI4 after the grace period. A newer inbound message overwrites
+//! `reply_log_id`, so jobs coalesce; an outbound message clears it (a
+//! person or automation answered).
+//!
+//! Rules of [`Crm::draft_reply`], in order:
+//! - a job whose message is no longer the conversation's `reply_log_id`
+//!   (superseded, already drafted, answered) is dropped without a model call;
+//! - a conversation that is not `active` (paused: a person took over;
+//!   resolved/archived) gets no draft, and the job ends;
+//! - the model drafts from the message and up to 20 earlier messages
+//!   (≤ 16 KiB of text), then one transaction stores the suggestion
+//!   (`attribute_not_exists`), supersedes the previous pending one, sets the
+//!   conversation's `intent`, `sentiment` and `pending_suggestion_log_id`,
+//!   ends the job, and — when the draft escalates and no ticket is open —
+//!   opens an escalation ticket; all on condition that `reply_log_id` is
+//!   still this job's. A draft for a message that stopped being the latest
+//!   while the model ran is thrown away.
+//!
+//! Store calls per job: 5, +1 with an escalation (conversation, customer
+//! and message `GetItem`s, history `Query`, ticket counter `UpdateItem`, one
+//! `TransactWriteItems`); 1 for a dropped job; +2 per lost race.
+
+use serde_dynamo::AttributeValue;
+use time::OffsetDateTime;
+
+use crate::codec::{from_item, to_value};
+use crate::conversations::record::ConversationRecord;
+use crate::error::{DomainError, DomainResult};
+use crate::escalations::record::EscalationRecord;
+use crate::escalations::EscalationStatus;
+use crate::keys::Entity;
+use crate::messages::record::MessageRecord;
+use crate::store::{
+    CancelReason, Condition, Put, ReturnValues, StoreError, Update, UpdateAction, WriteAction,
+};
+use crate::suggestions::record::SuggestionRecord;
+use crate::suggestions::{
+    Draft, DraftError, Escalation, EscalationReason, Priority, Prompt, ReplyJob, ReplyModel,
+    SuggestionStatus, Turn, MAX_HISTORY_BYTES, MAX_HISTORY_TURNS,
+};
+use crate::types::{rfc3339, ConversationStatus, Direction, LogId};
+use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+
+/// Jobs the sweep looks at per run (one GSI4 page).
+pub const SWEEP_PAGE: u32 = 100;
+
+/// What became of a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplyOutcome {
+    /// A suggestion was stored.
+    Drafted {
+        /// Its id.
+        suggestion_id: String,
+        /// The ticket it opened, if it escalated.
+        escalation_ticket: Option<String>,
+    },
+    /// Nothing to do; no model call unless said otherwise.
+    Skipped(Skip),
+}
+
+/// Why a job stored nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// The conversation no longer exists.
+    NoConversation,
+    /// Its message is no longer the one awaiting a reply: a newer inbound
+    /// message superseded it, it was drafted already (a redelivery), or an
+    /// outbound message answered it. When the model had already run, its
+    /// draft was thrown away.
+    NotLatest,
+    /// The conversation is paused (a person took over) or closed.
+    NotActive,
+    /// The message itself is gone.
+    NoMessage,
+}
+
+/// Why a job failed: reported to the queue as a failed record, retried,
+/// then dead-lettered. Nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplyError {
+    /// The provider failed or answered something unusable.
+    #[error(transparent)]
+    Model(#[from] DraftError),
+    /// The store failed.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+}
+
+/// What one sweep did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SweepOutcome {
+    /// Jobs found pending past the grace period and enqueued again.
+    pub requeued: Vec<ReplyJob>,
+    /// Jobs given up after `CRM_REPLY_MAX_SWEEPS` re-enqueues (each opened a
+    /// `repeated_failures` ticket unless one was open).
+    pub given_up: usize,
+}
+
+impl Crm {
+    /// Asks for a reply draft to inbound message `job.log_id`: enqueues the
+    /// job with the debounce delay. The outbox (`reply_log_id`) was written
+    /// with the message, so a queue failure is logged and left to the sweep.
+    pub(crate) async fn enqueue_reply(&self, job: ReplyJob) {
+        let Some(queue) = &self.queue else { return };
+        if let Err(e) = queue
+            .enqueue(std::slice::from_ref(&job), self.settings.reply.debounce)
+            .await
+        {
+            tracing::warn!(error = %e, log_id = job.log_id.get(), "reply job not enqueued; the sweep will");
+        }
+    }
+
+    /// Works one reply job (see the module docs). Idempotent: a job
+    /// delivered twice, or after a newer message, stores nothing more.
+    ///
+    /// Errors: the provider's ([`ReplyError::Model`]) or the store's; either
+    /// way nothing was written and the job may be retried.
+    pub async fn draft_reply(
+        &self,
+        job: &ReplyJob,
+        model: &dyn ReplyModel,
+    ) -> Result<ReplyOutcome, ReplyError> {
+        let Some(mut conversation) = self.conversation_record(&job.context_id).await? else {
+            return Ok(ReplyOutcome::Skipped(Skip::NoConversation));
+        };
+        if conversation.reply_log_id != Some(job.log_id) {
+            return Ok(ReplyOutcome::Skipped(Skip::NotLatest));
+        }
+        if conversation.status != ConversationStatus::Active {
+            self.end_reply_job(job).await?;
+            return Ok(ReplyOutcome::Skipped(Skip::NotActive));
+        }
+        let customer = self.customer_record(conversation.customer_id).await?;
+        let Some((prompt, subject, used)) = self.prompt_for(job).await? else {
+            self.end_reply_job(job).await?;
+            return Ok(ReplyOutcome::Skipped(Skip::NoMessage));
+        };
+        let prompt = Prompt {
+            customer_name: customer.and_then(|c| c.name),
+            ..prompt
+        };
+        let draft = model.draft(&prompt).await?;
+
+        let now = OffsetDateTime::now_utc();
+        let at = rfc3339(now);
+        let mut ticket: Option<(String, Escalation)> = None;
+        let mut supersede_old = true;
+        for _ in 0..OPTIMISTIC_ATTEMPTS {
+            let escalation = match conversation.escalation_ticket {
+                Some(_) => None,
+                None => Escalation::decide(&draft, &self.settings.reply.thresholds),
+            };
+            if let (Some(e), None) = (escalation, &ticket) {
+                ticket = Some((self.next_ticket(now.year()).await?, e));
+            }
+            let opened = escalation.and(ticket.as_ref());
+            let suggestion = SuggestionRecord {
+                suggestion_id: SuggestionRecord::id_for(&job.context_id, job.log_id),
+                context_id: job.context_id.clone(),
+                customer_id: conversation.customer_id,
+                reply_to_log_id: job.log_id,
+                status: SuggestionStatus::Pending,
+                suggested_subject: subject.clone(),
+                draft: draft.clone(),
+                context_used: used.clone(),
+                escalation_ticket: opened.map(|(t, _)| t.clone()),
+                superseded_at: None,
+                created_at: at.clone(),
+                updated_at: at.clone(),
+                expires_at: (now + self.settings.reply.suggestion_ttl).unix_timestamp(),
+            };
+            let mut actions = vec![
+                WriteAction::Put(Put {
+                    item: suggestion.to_item()?,
+                    condition: Some(Condition::item_not_exists()),
+                }),
+                WriteAction::Update(drafted_update(
+                    &conversation,
+                    job.log_id,
+                    &draft,
+                    opened,
+                    &at,
+                )?),
+            ];
+            let old = conversation
+                .pending_suggestion_log_id
+                .filter(|old| *old != job.log_id && supersede_old);
+            if let Some(old) = old {
+                actions.push(WriteAction::Update(SuggestionRecord::supersede(
+                    &job.context_id,
+                    old,
+                    &at,
+                )));
+            }
+            if let Some((ticket_id, e)) = opened {
+                let record = EscalationRecord {
+                    ticket_id: ticket_id.clone(),
+                    context_id: job.context_id.clone(),
+                    customer_id: conversation.customer_id,
+                    reason: e.reason,
+                    priority: e.priority,
+                    status: EscalationStatus::Open,
+                    source: "reply_worker".into(),
+                    log_id: Some(job.log_id),
+                    customer_sentiment: Some(draft.sentiment_score),
+                    query_complexity: Some(draft.complexity_score),
+                    created_at: at.clone(),
+                    updated_at: at.clone(),
+                };
+                actions.push(WriteAction::Put(Put {
+                    item: record.to_item()?,
+                    condition: Some(Condition::item_not_exists()),
+                }));
+            }
+            match self.store.transact_write(actions).await {
+                Ok(()) => {
+                    return Ok(ReplyOutcome::Drafted {
+                        suggestion_id: suggestion.suggestion_id,
+                        escalation_ticket: opened.map(|(t, _)| t.clone()),
+                    })
+                }
+                Err(StoreError::TransactionCanceled(reasons)) => {
+                    if old.is_some() && reasons.get(2) == Some(&CancelReason::ConditionFailed) {
+                        supersede_old = false; // the TTL removed it: nothing to supersede
+                    }
+                    match self.conversation_record(&job.context_id).await? {
+                        Some(c) if c.reply_log_id == Some(job.log_id) => {
+                            if c.status != ConversationStatus::Active {
+                                self.end_reply_job(job).await?;
+                                return Ok(ReplyOutcome::Skipped(Skip::NotActive));
+                            }
+                            conversation = c;
+                        }
+                        Some(_) => return Ok(ReplyOutcome::Skipped(Skip::NotLatest)),
+                        None => return Ok(ReplyOutcome::Skipped(Skip::NoConversation)),
+                    }
+                }
+                Err(e) => return Err(DomainError::from(e).into()),
+            }
+        }
+        Err(DomainError::Contended.into())
+    }
+
+    /// The prompt for `job`: its message (a strongly consistent `GetItem`:
+    /// it was just written) and up to [`MAX_HISTORY_TURNS`] earlier ones
+    /// (≤ [`MAX_HISTORY_BYTES`] of text; one GSI2 `Query`, descending — the
+    /// history may lag a write by a moment, the message itself cannot), the
+    /// reply subject (`Re: …` when the message had one) and what was used.
+    /// `None` when the message is gone or belongs elsewhere.
+    async fn prompt_for(
+        &self,
+        job: &ReplyJob,
+    ) -> DomainResult<Option<(Prompt, Option<String>, Vec<String>)>> {
+        let Some(item) = self.store.get_item(&MessageRecord::key(job.log_id)).await? else {
+            return Ok(None);
+        };
+        let message = from_item::<MessageRecord>(item)?;
+        if message.context_id != job.context_id {
+            return Ok(None);
+        }
+        let mut q = MessageRecord::of_context_before(&job.context_id, job.log_id);
+        q.forward = false;
+        q.limit = MAX_HISTORY_TURNS as u32;
+        let mut history = Vec::new();
+        let mut bytes = 0usize;
+        for item in self.store.query(q).await?.items {
+            let m = from_item::<MessageRecord>(item)?;
+            bytes += m.message_body.len();
+            if bytes > MAX_HISTORY_BYTES {
+                break;
+            }
+            history.push(Turn {
+                inbound: m.direction == Direction::Inbound,
+                text: m.message_body,
+            });
+        }
+        history.reverse();
+        let subject = message.message_subject.as_deref().map(|s| {
+            if s.to_ascii_lowercase().starts_with("re:") {
+                s.to_string()
+            } else {
+                format!("Re: {s}")
+            }
+        });
+        let used = vec![
+            format!("message {}", job.log_id.get()),
+            format!("conversation_history: {} earlier messages", history.len()),
+            "customer_profile".to_string(),
+        ];
+        Ok(Some((
+            Prompt {
+                customer_name: None,
+                history,
+                message: message.message_body,
+            },
+            subject,
+            used,
+        )))
+    }
+
+    /// Ends `job` without a draft, if it is still the pending one.
+    async fn end_reply_job(&self, job: &ReplyJob) -> DomainResult<()> {
+        let update = Update {
+            key: ConversationRecord::key(&job.context_id),
+            actions: ConversationRecord::end_reply_actions(),
+            condition: Some(ConversationRecord::reply_pending_for(job.log_id)),
+        };
+        match self.store.update_item(update, ReturnValues::None).await {
+            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The next ticket id of `year` (`TKT-2026-000001` …): one counter `UpdateItem`.
+    async fn next_ticket(&self, year: i32) -> DomainResult<String> {
+        let n = self.next_id(&EscalationRecord::counter(year)).await?;
+        Ok(EscalationRecord::ticket_id(year, n))
+    }
+
+    /// The sweep (an EventBridge schedule on AWS, a timer in local-api):
+    /// re-enqueues the reply jobs pending for longer than the grace period
+    /// (`CRM_REPLY_SWEEP_GRACE_SECONDS`) — their queue message was lost, or
+    /// went to the DLQ — at most [`SWEEP_PAGE`] per run, and gives up on a
+    /// job after `CRM_REPLY_MAX_SWEEPS` re-enqueues: the job ends and a
+    /// `repeated_failures` ticket opens (unless one is open).
+    ///
+    /// Store calls: 1 `Query` (GSI4, eventually consistent: every job found
+    /// is re-checked by a conditional write) + 1 `UpdateItem` per job found
+    /// (+1 counter `UpdateItem` per ticket), then the queue's enqueue.
+    pub async fn sweep_reply_jobs(&self, now: OffsetDateTime) -> DomainResult<SweepOutcome> {
+        let before = rfc3339(now - self.settings.reply.sweep_grace);
+        let at = rfc3339(now);
+        let mut q = ConversationRecord::reply_jobs_before(&before);
+        q.limit = SWEEP_PAGE;
+        let mut outcome = SweepOutcome::default();
+        for item in self.store.query(q).await?.items {
+            let c = from_item::<ConversationRecord>(item)?;
+            let Some(log_id) = c.reply_log_id else {
+                continue;
+            };
+            let job = ReplyJob {
+                context_id: c.context_id.clone(),
+                log_id,
+            };
+            let written = if c.reply_attempts >= self.settings.reply.max_sweeps {
+                outcome.given_up += 1;
+                self.give_up(&c, log_id, now, &at).await
+            } else {
+                let update = Update {
+                    key: ConversationRecord::key(&c.context_id),
+                    actions: ConversationRecord::retry_reply_actions(&c.context_id, &at),
+                    condition: Some(ConversationRecord::reply_pending_for(log_id)),
+                };
+                match self.store.update_item(update, ReturnValues::None).await {
+                    Ok(_) => {
+                        outcome.requeued.push(job);
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                }
+            };
+            match written {
+                // Moved on meanwhile (drafted, superseded): nothing to do.
+                Ok(())
+                | Err(StoreError::ConditionFailed)
+                | Err(StoreError::TransactionCanceled(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if let (Some(queue), false) = (&self.queue, outcome.requeued.is_empty()) {
+            queue
+                .enqueue(&outcome.requeued, std::time::Duration::ZERO)
+                .await
+                .map_err(|e| DomainError::Store(StoreError::Unavailable(e.to_string())))?;
+        }
+        Ok(outcome)
+    }
+
+    /// Ends the job of `c` and opens a `repeated_failures` ticket, in one
+    /// transaction conditional on the job still pending.
+    async fn give_up(
+        &self,
+        c: &ConversationRecord,
+        log_id: LogId,
+        now: OffsetDateTime,
+        at: &str,
+    ) -> Result<(), StoreError> {
+        let mut actions = ConversationRecord::end_reply_actions();
+        let mut writes = Vec::new();
+        if c.escalation_ticket.is_none() {
+            let ticket = self
+                .next_ticket(now.year())
+                .await
+                .map_err(|e| StoreError::Internal(e.to_string()))?;
+            let record = EscalationRecord {
+                ticket_id: ticket.clone(),
+                context_id: c.context_id.clone(),
+                customer_id: c.customer_id,
+                reason: EscalationReason::RepeatedFailures,
+                priority: Priority::Medium,
+                status: EscalationStatus::Open,
+                source: "reply_sweep".into(),
+                log_id: Some(log_id),
+                customer_sentiment: None,
+                query_complexity: None,
+                created_at: at.to_string(),
+                updated_at: at.to_string(),
+            };
+            writes.push(WriteAction::Put(Put {
+                item: record
+                    .to_item()
+                    .map_err(|e| StoreError::Internal(e.to_string()))?,
+                condition: Some(Condition::item_not_exists()),
+            }));
+            actions.push(UpdateAction::Set(
+                "escalation_ticket".into(),
+                AttributeValue::S(ticket),
+            ));
+        }
+        writes.push(WriteAction::Update(Update {
+            key: ConversationRecord::key(&c.context_id),
+            actions,
+            condition: Some(ConversationRecord::reply_pending_for(log_id)),
+        }));
+        self.store.transact_write(writes).await
+    }
+}
+
+/// The conversation's side of a stored draft: `intent`, `sentiment`, the
+/// pending suggestion, the job ended, the ticket — if `reply_log_id` is still
+/// `log_id` and the pending suggestion is still the one read.
+fn drafted_update(
+    conversation: &ConversationRecord,
+    log_id: LogId,
+    draft: &Draft,
+    ticket: Option<&(String, Escalation)>,
+    at: &str,
+) -> DomainResult<Update> {
+    let mut actions = ConversationRecord::end_reply_actions();
+    actions.extend([
+        UpdateAction::Set("intent".into(), to_value(&draft.intent)?),
+        UpdateAction::Set("sentiment".into(), to_value(&draft.sentiment)?),
+        UpdateAction::Set(
+            "pending_suggestion_log_id".into(),
+            crate::store::n(log_id.get()),
+        ),
+        UpdateAction::Set("updated_at".into(), AttributeValue::S(at.to_string())),
+    ]);
+    if let Some((t, _)) = ticket {
+        actions.push(UpdateAction::Set(
+            "escalation_ticket".into(),
+            AttributeValue::S(t.clone()),
+        ));
+    }
+    let pointer = match conversation.pending_suggestion_log_id {
+        Some(old) => Condition::eq("pending_suggestion_log_id", crate::store::n(old.get())),
+        None => Condition::NotExists("pending_suggestion_log_id".into()),
+    };
+    let open_ticket = match &conversation.escalation_ticket {
+        Some(t) => Condition::eq("escalation_ticket", AttributeValue::S(t.clone())),
+        None => Condition::NotExists("escalation_ticket".into()),
+    };
+    Ok(Update {
+        key: ConversationRecord::key(&conversation.context_id),
+        actions,
+        condition: Some(Condition::And(vec![
+            ConversationRecord::reply_pending_for(log_id),
+            pointer,
+            open_ticket,
+        ])),
+    })
+}
