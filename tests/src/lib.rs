@@ -2,9 +2,15 @@
 //! router with the common layers) on a random loopback port over a store
 //! wrapped in a [`CountingStore`], and [`TestApp`] calls it over real HTTP.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use crm_domain::store::Store;
+use crm_domain::suggestions::{
+    Draft, DraftError, JobQueue, Prompt, QueueError, ReplyJob, ReplyModel,
+};
+use crm_domain::Crm;
 use crm_http::{ApiKeys, Auth};
 use crm_store_tests::CountingStore;
 use serde_json::Value;
@@ -30,6 +36,9 @@ pub struct TestApp {
     pub base: String,
     /// Counts the store calls the app makes.
     pub store: Arc<CountingStore>,
+    /// The app's service (same store, same queue), for driving the reply
+    /// worker's flow as the worker Lambda does.
+    pub crm: Crm,
     client: reqwest::Client,
 }
 
@@ -40,8 +49,23 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the whole API on a random port over `store`.
 pub async fn spawn_app_on(store: Arc<dyn Store>) -> TestApp {
+    spawn_app_with(store, None).await
+}
+
+/// Starts the whole API on a random port over a fresh store, sending reply
+/// jobs to `queue`.
+pub async fn spawn_app_with_queue(queue: Arc<dyn JobQueue>) -> TestApp {
+    spawn_app_with(test_store().await, Some(queue)).await
+}
+
+/// Starts the whole API on a random port over `store`, with `queue` for reply jobs.
+pub async fn spawn_app_with(store: Arc<dyn Store>, queue: Option<Arc<dyn JobQueue>>) -> TestApp {
     let counting = Arc::new(CountingStore::new(store));
-    let state = crm_http::bootstrap::state_with(counting.clone()).expect("state");
+    let mut state = crm_http::bootstrap::state_with(counting.clone()).expect("state");
+    if let Some(q) = queue {
+        state.crm = state.crm.with_queue(q);
+    }
+    let crm = state.crm.clone();
     let app = local_api::app(state, Auth::Keys(ApiKeys::from_plaintext([TEST_KEY])));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -53,7 +77,52 @@ pub async fn spawn_app_on(store: Arc<dyn Store>) -> TestApp {
     TestApp {
         base,
         store: counting,
+        crm,
         client: reqwest::Client::new(),
+    }
+}
+
+/// A queue that keeps what it is given, for tests to hand to the worker.
+#[derive(Default)]
+pub struct RecordingQueue {
+    jobs: Mutex<Vec<(ReplyJob, Duration)>>,
+}
+
+impl RecordingQueue {
+    /// The jobs enqueued since the last call, with their delays.
+    pub fn take(&self) -> Vec<(ReplyJob, Duration)> {
+        std::mem::take(&mut *self.jobs.lock().expect("lock"))
+    }
+}
+
+#[async_trait::async_trait]
+impl JobQueue for RecordingQueue {
+    async fn enqueue(&self, jobs: &[ReplyJob], delay: Duration) -> Result<(), QueueError> {
+        let mut held = self.jobs.lock().expect("lock");
+        held.extend(jobs.iter().map(|j| (j.clone(), delay)));
+        Ok(())
+    }
+}
+
+/// A model that counts its calls and answers with the offline rules provider.
+#[derive(Default)]
+pub struct CountingModel {
+    calls: AtomicUsize,
+    rules: crm_reply::RulesModel,
+}
+
+impl CountingModel {
+    /// Calls so far.
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl ReplyModel for CountingModel {
+    async fn draft(&self, prompt: &Prompt) -> Result<Draft, DraftError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.rules.draft(prompt).await
     }
 }
 

@@ -12,6 +12,7 @@ use crm_http::{AppState, Auth};
 
 pub mod keys;
 mod openapi;
+pub mod reply;
 pub mod store;
 
 pub use openapi::{openapi, openapi_json, LINKS};
@@ -48,6 +49,10 @@ pub const GUIDE_ROUTES: [(&str, &str); 26] = [
     ("post", "/conversations/get-or-create"),
 ];
 
+/// The AI reply suggestion routes (seed 001, issue 9), in the conversations group.
+pub const SUGGESTION_ROUTES: [(&str, &str); 1] =
+    [("get", "/conversations/{context_id}/ai-suggestion")];
+
 /// The ingest group's routes (seed 002, issue 8): the ingest endpoint and
 /// the messaging connections.
 pub const INGEST_ROUTES: [(&str, &str); 7] = [
@@ -60,10 +65,13 @@ pub const INGEST_ROUTES: [(&str, &str); 7] = [
     ("post", "/ingest/connections/{connection_id}/rotate-secret"),
 ];
 
-/// Every route of the API beside `/health` and `/openapi.json`: the guide's
-/// and the ingest group's.
+/// Every route of the API beside `/health` and `/openapi.json`: the guide's,
+/// the ingest group's and the suggestions'.
 pub fn api_routes() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
-    GUIDE_ROUTES.iter().chain(INGEST_ROUTES.iter())
+    GUIDE_ROUTES
+        .iter()
+        .chain(INGEST_ROUTES.iter())
+        .chain(SUGGESTION_ROUTES.iter())
 }
 
 /// Every group's routes plus `/openapi.json` (not yet wrapped by [`crm_http::app`]).

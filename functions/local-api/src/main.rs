@@ -39,6 +39,9 @@ async fn run() -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let state = crm_http::bootstrap::state_with(store).map_err(|e| e.to_string())?;
+    let (state, provider) = local_api::reply::with_embedded_worker(state)
+        .await
+        .map_err(|e| e.to_string())?;
     let data_dir = local_api::store::data_dir();
     let configured = std::env::var("CRM_API_KEYS").ok();
     let (keys, fresh) =
@@ -59,7 +62,7 @@ async fn run() -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!(addr = %bound, keys = keys.len(), data_dir = %data_dir.display(), "local-api listening");
+    tracing::info!(addr = %bound, keys = keys.len(), data_dir = %data_dir.display(), reply_provider = provider, "local-api listening");
     eprintln!("local-api: serving http://{bound}");
     axum::serve(listener, local_api::app(state, crm_http::Auth::Keys(keys)))
         .with_graceful_shutdown(shutdown())

@@ -19,7 +19,8 @@
 //! | `TABLE_NAME` | the DynamoDB table (required) |
 //! | `AWS_ENDPOINT_URL_DYNAMODB` | an emulator instead of DynamoDB (read by the AWS SDK) |
 //! | `CRM_API_KEYS` | comma-separated keys checked by the function itself; unset on AWS, where API Gateway checks the key |
-//! | `CRM_DEFAULT_REGION`, `CRM_HISTORY_LIMIT`, `RUST_LOG` | as for local-api (README) |
+//! | `REPLY_QUEUE_URL` | the SQS reply queue: an inbound message logged here enqueues its reply job (issue 9); unset, jobs wait in the outbox for the sweep |
+//! | `CRM_DEFAULT_REGION`, `CRM_HISTORY_LIMIT`, `CRM_REPLY_DEBOUNCE_SECONDS`, `RUST_LOG` | as for local-api (README) |
 
 use std::sync::Arc;
 
@@ -35,7 +36,12 @@ pub async fn state_from_env() -> Result<AppState, StartupError> {
     let table = bootstrap::var("TABLE_NAME")
         .ok_or_else(|| StartupError("TABLE_NAME must name the DynamoDB table".into()))?;
     let store = crm_store_dynamodb::DynamoStore::for_lambda(table).await;
-    bootstrap::state_with(Arc::new(store))
+    let mut state = bootstrap::state_with(Arc::new(store))?;
+    if let Some(url) = bootstrap::var("REPLY_QUEUE_URL") {
+        let queue = crm_queue_sqs::SqsQueue::from_env(url);
+        state.crm = state.crm.with_queue(Arc::new(queue));
+    }
+    Ok(state)
 }
 
 /// Serves `routes` (one endpoint group) as this Lambda's handler: JSON logs,

@@ -18,6 +18,7 @@
 //! - [`escalation`]: when a draft hands the conversation to a person.
 
 pub mod bedrock;
+pub mod config;
 pub mod openai;
 pub mod rules;
 
