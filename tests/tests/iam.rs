@@ -60,12 +60,19 @@ fn functions() -> Vec<Function> {
             .as_mapping()
             .expect("Events")
             .iter()
-            .map(|(_, e)| {
+            .map(|(name, e)| {
                 let p = &e["Properties"];
-                (
-                    p["Method"].as_str().expect("Method").to_lowercase(),
-                    p["Path"].as_str().expect("Path").to_string(),
-                )
+                match e["Type"].as_str() {
+                    // The reply worker's event sources, recorded under these names.
+                    Some("SQS") => ("sqs".into(), name.as_str().unwrap_or("").to_string()),
+                    Some("Schedule") => {
+                        ("schedule".into(), name.as_str().unwrap_or("").to_string())
+                    }
+                    _ => (
+                        p["Method"].as_str().expect("Method").to_lowercase(),
+                        p["Path"].as_str().expect("Path").to_string(),
+                    ),
+                }
             })
             .collect();
         out.push((binary, granted, routes));
@@ -130,6 +137,64 @@ impl Recorder<'_> {
             .or_default()
             .extend(self.app.store.iam_actions().into_iter().map(str::to_string));
         reply.body
+    }
+}
+
+impl Recorder<'_> {
+    /// Logs an inbound message of `customer` and works its reply job as the
+    /// worker does, recording the calls under the SQS event `ReplyJobs`;
+    /// then the sweep twice (re-enqueue, then give up) under `Sweep`.
+    async fn worker(&mut self, customer: i64, text: &str) {
+        let logged = self
+            .app
+            .post(
+                "/log",
+                json!({"customer_id": customer, "channel": "sms", "channel_identifier": "+14165550001",
+                    "direction": "inbound", "message_body": text}),
+            )
+            .await;
+        assert_eq!(logged.status, 200, "{:?}", logged.body);
+        let job = crm_domain::suggestions::ReplyJob {
+            context_id: crm_domain::types::ContextId::parse(
+                "context_id",
+                logged.get("context_id").as_str().expect("context_id"),
+            )
+            .expect("uuid"),
+            log_id: crm_domain::types::LogId::parse(&logged.get("log_id").to_string()).expect("id"),
+        };
+        let model = crm_tests::CountingModel::default();
+        self.app.store.reset();
+        self.app
+            .crm
+            .draft_reply(&job, &model)
+            .await
+            .expect("drafted");
+        self.app.crm.draft_reply(&job, &model).await.expect("stale");
+        self.seen
+            .entry(("sqs".into(), "ReplyJobs".into()))
+            .or_default()
+            .extend(self.app.store.iam_actions().into_iter().map(str::to_string));
+        let mut settings = self.app.crm.settings().clone();
+        settings.reply.sweep_grace = time::Duration::ZERO;
+        settings.reply.max_sweeps = 1;
+        let crm = crm_domain::Crm::new(self.app.store.clone(), settings);
+        self.app
+            .post(
+                "/log",
+                json!({"customer_id": customer, "channel": "sms",
+            "channel_identifier": "+14165550001", "direction": "inbound", "message_body": "again"}),
+            )
+            .await;
+        self.app.store.reset();
+        let mut at = time::OffsetDateTime::now_utc();
+        for _ in 0..2 {
+            at += time::Duration::seconds(1);
+            crm.sweep_reply_jobs(at).await.expect("sweep");
+        }
+        self.seen
+            .entry(("schedule".into(), "Sweep".into()))
+            .or_default()
+            .extend(self.app.store.iam_actions().into_iter().map(str::to_string));
     }
 }
 
@@ -223,6 +288,7 @@ async fn each_function_policy_grants_exactly_the_dynamodb_actions_its_routes_mak
         // conversations (guide §20–26): pause, close, reopen, close through context, create, get-or-create
         ("GET", "/conversations", "/conversations?status=active".into(), None, &[200]),
         ("GET", "/conversations/{context_id}", format!("/conversations/{context}"), None, &[200]),
+        ("GET", "/conversations/{context_id}/ai-suggestion", format!("/conversations/{context}/ai-suggestion"), None, &[202]),
         ("GET", "/conversations/customer/{customer_id}", format!("/conversations/customer/{ann}"), None, &[200]),
         ("PUT", "/conversations/{context_id}", format!("/conversations/{context}"), Some(json!({"status": "paused"})), &[200]),
         ("POST", "/conversations/{context_id}/close", format!("/conversations/{context}/close"), None, &[200]),
@@ -267,6 +333,12 @@ async fn each_function_policy_grants_exactly_the_dynamodb_actions_its_routes_mak
     r.ingest(&secret, batch("m1"), &[200]).await;
     r.ingest(&secret, batch("m2"), &[200]).await;
     r.ingest(&secret, batch("m2"), &[200]).await;
+
+    // The reply worker (issue 9): a job drafted with an escalation and a
+    // supersede, a stale job, a paused conversation's job; the sweep
+    // re-enqueueing and giving up.
+    r.worker(ann, "I want to talk to a human").await;
+    r.worker(ann, "Thanks, what does it cost?").await;
 
     let seen = r.seen;
     let mut problems = Vec::new();
