@@ -2,7 +2,8 @@
 # The test command (`make test`). Installs and starts what the tests need, by itself:
 #   - DynamoDB Local (npm package amplify-dynamodb-simulator, Java 17) on a free port;
 #   - cfn-lint and aws-sam-cli (PyPI) in .tools/venv for the template checks;
-#   - schemathesis (PyPI, pinned) in .tools/venv for the contract run against docs/openapi.json.
+#   - schemathesis (PyPI, pinned) in .tools/venv for the contract run against docs/openapi.json;
+#   - an SQS emulator (PyPI moto[server], pinned, in .tools/venv) on a free port for the reply queue tests.
 # Then: formatting and clippy, every test on the embedded store (and the DynamoDB contract
 # suite), the HTTP and end-to-end tests again on DynamoDB, the template linters,
 # and schemathesis against local-api on the embedded store.
@@ -19,7 +20,7 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "each Lambda links only the DynamoDB adapter"
-for fn in crm-customers crm-context crm-log crm-messages crm-conversations crm-ingest; do
+for fn in crm-customers crm-context crm-log crm-messages crm-conversations crm-ingest crm-reply-worker; do
   if cargo tree -q -p "$fn" -e normal,build | grep -qE '^.*(rusqlite|crm-store-sqlite) '; then
     echo "$fn links the embedded SQLite store; a Lambda must link only crm-store-dynamodb" >&2
     exit 1
@@ -29,8 +30,12 @@ echo "ok: no Lambda function depends on rusqlite or crm-store-sqlite"
 
 step "DynamoDB Local"
 eval "$(bash .ci/dynamodb-local.sh start)"
-trap 'bash .ci/dynamodb-local.sh stop' EXIT
+trap 'bash .ci/dynamodb-local.sh stop; bash .ci/sqs-emulator.sh stop' EXIT
 echo "emulator at $AWS_ENDPOINT_URL_DYNAMODB"
+
+step "SQS emulator (moto server mode)"
+eval "$(bash .ci/sqs-emulator.sh start)"
+echo "emulator at $AWS_ENDPOINT_URL_SQS"
 
 step "template linters (cfn-lint, sam validate --lint)"
 if [ ! -x .tools/venv/bin/sam ] || [ ! -x .tools/venv/bin/cfn-lint ]; then

@@ -246,3 +246,51 @@ async fn data_survives_a_restart_and_keys_are_enforced() {
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
 }
+
+/// Issue 9 on the binary: an inbound `POST /log` shows a rules suggestion
+/// within the debounce (3 s) + 1 s; a burst of three inbound messages leaves
+/// one pending suggestion, for the last.
+#[tokio::test]
+async fn an_inbound_log_shows_a_suggestion_within_the_debounce() {
+    let s = start(&[]).await;
+    let (status, customer) = s
+        .post(
+            "/customers",
+            json!({"name": "Ann", "email": "ann@example.com"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{customer}");
+    let id = customer["customer_id"].as_i64().unwrap();
+    let log = |text: &str| {
+        json!({"customer_id": id, "channel": "sms", "channel_identifier": "+14165551234",
+            "direction": "inbound", "message_body": text})
+    };
+    let sent = Instant::now();
+    let (status, first) = s.post("/log", log("Hello")).await;
+    assert_eq!(status, 200, "{first}");
+    s.post("/log", log("Quick question")).await;
+    let (_, last) = s.post("/log", log("When do you open on Sunday?")).await;
+    let context = last["context_id"].as_str().unwrap().to_string();
+    let path = format!("/conversations/{context}/ai-suggestion");
+    let (status, body) = s.get(&path).await;
+    assert_eq!(status, 202, "{body}");
+    let suggestion = loop {
+        let (status, body) = s.get(&path).await;
+        if status == 200 {
+            break body;
+        }
+        assert_eq!(status, 202, "{body}");
+        assert!(
+            sent.elapsed() < Duration::from_secs(4),
+            "no suggestion within the debounce + 1 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(suggestion["reply_to_message_id"], last["log_id"]);
+    assert_eq!(suggestion["ai_metadata"]["provider"], "rules");
+    let (_, conversation) = s.get(&format!("/conversations/{context}")).await;
+    assert_eq!(
+        conversation["pending_suggestions"].as_array().map(Vec::len),
+        Some(1)
+    );
+}
