@@ -48,6 +48,10 @@ echo "Seed 002 ingest: one request of 500 messages over 5 conversations, cold an
 cargo run --release -q -p local-api --example ingest_bench
 
 echo
+echo "Reply worker overhead per job (issue 9):"
+cargo run --release -q -p local-api --example reply_bench
+
+echo
 echo "DynamoDB consumed capacity per request, guide workflows (DynamoDB Local, ReturnConsumedCapacity=TOTAL):"
 eval "$(bash .ci/dynamodb-local.sh start)"
 trap 'bash .ci/dynamodb-local.sh stop; kill $(jobs -p) 2>/dev/null || true; rm -rf "$DATA"' EXIT
