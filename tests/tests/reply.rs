@@ -352,3 +352,64 @@ async fn a_job_that_keeps_failing_is_given_up_with_a_ticket() {
         .await;
     assert_eq!(r.status, 404, "given up: not generating any more");
 }
+
+#[tokio::test]
+async fn a_live_ingested_message_asks_for_a_draft_and_history_does_not() {
+    let queue = Arc::new(RecordingQueue::default());
+    let app = spawn_app_with_queue(queue.clone()).await;
+    let created = app
+        .post(
+            "/ingest/connections",
+            json!({"platform": "telegram", "name": "TG", "connection_id": "tg_1"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let secret = created
+        .get("api_secret")
+        .as_str()
+        .expect("secret")
+        .to_string();
+    let ingest = |id: &str, sent_at: String| {
+        json!({"platform": "telegram", "connection_id": "tg_1", "conversations": [
+            {"external_conversation_id": "chat_1", "participant_identifier": "@ann", "participant_name": "Ann",
+             "messages": [{"id": id, "direction": "inbound", "type": "text", "content": "Do you have it in blue?", "sent_at": sent_at}]}]})
+    };
+    let old = "2020-01-01T10:00:00Z".to_string();
+    let r = app
+        .raw(
+            "POST",
+            "/functions/v1/messaging-ingest",
+            ingest("m1", old).to_string().as_bytes(),
+            Some("application/json"),
+            Some(&secret),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert!(queue.take().is_empty(), "history asks for no draft");
+    let now = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("time");
+    let r = app
+        .raw(
+            "POST",
+            "/functions/v1/messaging-ingest",
+            ingest("m2", now).to_string().as_bytes(),
+            Some("application/json"),
+            Some(&secret),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let context = r.get("results")[0]["conversation_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let jobs = queue.take();
+    assert_eq!(jobs.len(), 1);
+    let model = CountingModel::default();
+    crm_reply_worker::handle_batch(&app.crm, &model, sqs_event(&bodies(&jobs))).await;
+    let s = app
+        .get(&format!("/conversations/{context}/ai-suggestion"))
+        .await;
+    assert_eq!(s.status, 200, "{:?}", s.body);
+    assert_eq!(s.get("sentiment_analysis")["intent"], "question");
+}

@@ -21,6 +21,10 @@
 //! Inbound messages sent more than `Settings::ingest_history_window` ago
 //! are history: stored `processed: true`, so an import does not flood
 //! `GET /messages/unprocessed`; newer ones are unprocessed like `POST /log`'s.
+//! When the newest message of a request is a live inbound one it asks for
+//! a reply draft (issue 9) in the same transaction, and its job is enqueued
+//! after the commit, as `POST /log` does; a newest outbound one ends a
+//! pending job.
 
 pub mod api;
 mod contact;
@@ -46,6 +50,7 @@ use crate::messages::record::{IngestedFields, MessageRecord};
 use crate::store::{
     CancelReason, Condition, Key, Put, StoreError, Update, WriteAction, MAX_BATCH_GET_KEYS,
 };
+use crate::suggestions::ReplyJob;
 use crate::types::{now_rfc3339, ContextId, Direction, LogId, SendStatus};
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
 
@@ -144,9 +149,13 @@ impl Crm {
             }
         };
         let (conversation, created) = self.open_conversation_for_ingest(customer).await?;
-        let added = self
+        let (added, reply) = self
             .write_messages(auth, &conv, &conversation, fresh)
             .await?;
+        if let Some(log_id) = reply {
+            let context_id = conversation.context_id.clone();
+            self.enqueue_reply(ReplyJob { context_id, log_id }).await;
+        }
         let status = if created { "created" } else { "updated" };
         Ok(result(
             Some(conversation.context_id.to_string()),
@@ -215,7 +224,7 @@ impl Crm {
         conv: &ValidConversation,
         conversation: &ConversationRecord,
         fresh: Vec<&ValidMessage>,
-    ) -> DomainResult<usize> {
+    ) -> DomainResult<(usize, Option<LogId>)> {
         let count = fresh.len() as i64;
         let last = self.next_ids("log_id", count).await?;
         let first = last - count + 1;
@@ -228,6 +237,8 @@ impl Crm {
         let history_before = OffsetDateTime::now_utc() - self.settings.ingest_history_window;
         let mut newest_seen = conversation.last_interaction_at.clone();
         let mut added = 0;
+        // The reply job the newest live inbound message asks for (issue 9).
+        let mut reply = None;
         for chunk in numbered.chunks(MESSAGES_PER_TRANSACTION) {
             let mut pending: Vec<&(LogId, &ValidMessage)> = chunk.iter().collect();
             let mut attempts = 0;
@@ -236,11 +247,12 @@ impl Crm {
                 if attempts > OPTIMISTIC_ATTEMPTS {
                     return Err(DomainError::Contended);
                 }
-                let newest = pending.last().map(|(_, m)| *m).filter(|m| {
+                let newest_entry = pending.last().copied().filter(|(_, m)| {
                     newest_seen
                         .as_deref()
                         .is_none_or(|seen| m.sent_at.as_str() >= seen)
                 });
+                let newest = newest_entry.map(|(_, m)| *m);
                 let mut actions = Vec::with_capacity(2 * pending.len() + 2);
                 for (log_id, m) in &pending {
                     let record =
@@ -260,19 +272,41 @@ impl Crm {
                         condition: Some(Condition::item_not_exists()),
                     }));
                 }
+                let mut conversation_actions = ConversationRecord::messages_actions(
+                    pending.len() as i64,
+                    newest.map(|m| {
+                        (
+                            m.sent_at.as_str(),
+                            auth.platform.channel(),
+                            m.content.as_str(),
+                        )
+                    }),
+                    &now,
+                )?;
+                // The newest message decides the reply job, as in `POST /log`:
+                // a live inbound one asks for a draft, an outbound one answers.
+                let requested = match newest_entry {
+                    Some((log_id, m)) if m.direction == Direction::Inbound => {
+                        (m.sent >= history_before).then_some(*log_id)
+                    }
+                    _ => None,
+                };
+                match (newest_entry, requested) {
+                    (_, Some(log_id)) => {
+                        conversation_actions.extend(ConversationRecord::request_reply_actions(
+                            &conversation.context_id,
+                            log_id,
+                            &now,
+                        ))
+                    }
+                    (Some((_, m)), None) if m.direction == Direction::Outbound => {
+                        conversation_actions.extend(ConversationRecord::end_reply_actions())
+                    }
+                    _ => {}
+                }
                 actions.push(WriteAction::Update(Update {
                     key: ConversationRecord::key(&conversation.context_id),
-                    actions: ConversationRecord::messages_actions(
-                        pending.len() as i64,
-                        newest.map(|m| {
-                            (
-                                m.sent_at.as_str(),
-                                auth.platform.channel(),
-                                m.content.as_str(),
-                            )
-                        }),
-                        &now,
-                    )?,
+                    actions: conversation_actions,
                     condition: Some(Condition::item_exists()),
                 }));
                 let thread = ExternalConversation {
@@ -291,6 +325,7 @@ impl Crm {
                         added += pending.len();
                         if let Some(m) = newest {
                             newest_seen = Some(m.sent_at.clone());
+                            reply = requested;
                         }
                         pending.clear();
                     }
@@ -318,7 +353,7 @@ impl Crm {
                 }
             }
         }
-        Ok(added)
+        Ok((added, reply))
     }
 }
 
