@@ -256,3 +256,59 @@ async fn store_calls_per_endpoint_are_bounded_and_independent_of_data_size() {
         );
     }
 }
+
+/// The reply worker's bounds (issue 9, `docs/data-model.md`): a job 5 store
+/// calls (6 escalating), a stale one 1; `GET …/ai-suggestion` 1 while
+/// generating, 2 with a suggestion; `GET /conversations/{id}` 2 with one —
+/// the same on a small and a large data set.
+#[tokio::test]
+async fn the_reply_worker_and_the_suggestion_reads_are_bounded() {
+    let small = spawn_app().await;
+    seed(&small, 3, 2, 0).await;
+    let big = spawn_app().await;
+    seed(&big, 3, 2, 0).await;
+    seed(&big, 40, 25, 1000).await;
+    let model = crm_tests::CountingModel::default();
+    let mut runs = Vec::new();
+    for app in [&small, &big] {
+        let mut calls = Vec::new();
+        for (text, bound) in [("What does it cost?", 5), ("Get me a human agent", 6)] {
+            let (log_id, context) = app.log(1, "inbound", text).await;
+            app.store.reset();
+            let r = app
+                .get(&format!("/conversations/{context}/ai-suggestion"))
+                .await;
+            assert_eq!(r.status, 202);
+            calls.push(("ai-suggestion generating", app.store.total(), 1));
+            let job = crm_domain::suggestions::ReplyJob {
+                context_id: crm_domain::types::ContextId::parse("context_id", &context)
+                    .expect("uuid"),
+                log_id: crm_domain::types::LogId::parse(&log_id.to_string()).expect("id"),
+            };
+            app.store.reset();
+            app.crm.draft_reply(&job, &model).await.expect("drafted");
+            calls.push(("reply job", app.store.total(), bound));
+            app.store.reset();
+            app.crm.draft_reply(&job, &model).await.expect("stale");
+            calls.push(("stale reply job", app.store.total(), 1));
+            app.store.reset();
+            let r = app
+                .get(&format!("/conversations/{context}/ai-suggestion"))
+                .await;
+            assert_eq!(r.status, 200);
+            calls.push(("ai-suggestion", app.store.total(), 2));
+            app.store.reset();
+            app.get(&format!("/conversations/{context}")).await;
+            calls.push((
+                "conversation with a pending suggestion",
+                app.store.total(),
+                2,
+            ));
+        }
+        for (what, got, bound) in &calls {
+            assert!(got <= bound, "{what}: {got} store calls, bound {bound}");
+        }
+        runs.push(calls);
+    }
+    assert_eq!(runs[0], runs[1], "store calls changed with the data");
+}
