@@ -294,3 +294,63 @@ async fn an_inbound_log_shows_a_suggestion_within_the_debounce() {
         Some(1)
     );
 }
+
+/// The embedded queue survives a restart (issue 9): a job still waiting in
+/// memory when the process stops is in the store's outbox, and the next
+/// start drafts it.
+#[tokio::test]
+async fn a_reply_job_survives_a_restart() {
+    let dir = std::env::temp_dir().join(format!(
+        "crm-e2e-reply-restart-{}-{}",
+        std::process::id(),
+        uuid_like()
+    ));
+    let dir_s = dir.to_string_lossy().to_string();
+    let table = crm_store_dynamodb::testing::fresh_table_name();
+    if std::env::var("CRM_TEST_STORE").as_deref() == Ok("dynamodb") {
+        crm_store_dynamodb::testing::create_table(&table).await;
+    }
+    let env = [
+        ("CRM_DATA_DIR", dir_s.as_str()),
+        ("TABLE_NAME", table.as_str()),
+    ];
+    let context = {
+        // A debounce of 15 minutes: the job cannot run before the stop.
+        let mut slow = env.to_vec();
+        slow.push(("CRM_REPLY_DEBOUNCE_SECONDS", "900"));
+        let s = start(&slow).await;
+        let (_, c) = s
+            .post("/customers", json!({"email": "r@example.com"}))
+            .await;
+        let (status, logged) = s
+            .post(
+                "/log",
+                json!({"customer_id": c["customer_id"], "channel": "sms", "channel_identifier": "+14165551234",
+                    "direction": "inbound", "message_body": "Are you open today?"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{logged}");
+        let context = logged["context_id"].as_str().unwrap().to_string();
+        let (status, _) = s
+            .get(&format!("/conversations/{context}/ai-suggestion"))
+            .await;
+        assert_eq!(status, 202);
+        context
+    };
+    let s = start(&env).await;
+    let path = format!("/conversations/{context}/ai-suggestion");
+    let started = Instant::now();
+    loop {
+        let (status, body) = s.get(&path).await;
+        if status == 200 {
+            assert_eq!(body["ai_metadata"]["provider"], "rules");
+            break;
+        }
+        assert_eq!(status, 202, "{body}");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the pending job was not drafted after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
