@@ -82,6 +82,34 @@ async fn start(extra_env: &[(&str, &str)]) -> Server {
     }
 }
 
+/// A data folder and a table that outlive one server, for restart tests.
+struct Durable {
+    dir: String,
+    table: String,
+}
+
+impl Durable {
+    /// A fresh folder under the temp dir named after `label`, and a fresh
+    /// table (created on the emulator when `CRM_TEST_STORE=dynamodb`).
+    async fn new(label: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("{label}-{}-{}", std::process::id(), uuid_like()));
+        let table = crm_store_dynamodb::testing::fresh_table_name();
+        if std::env::var("CRM_TEST_STORE").as_deref() == Ok("dynamodb") {
+            crm_store_dynamodb::testing::create_table(&table).await;
+        }
+        Self {
+            dir: dir.to_string_lossy().to_string(),
+            table,
+        }
+    }
+
+    /// The environment that points a server at them.
+    fn env(&self) -> [(&str, &str); 2] {
+        [("CRM_DATA_DIR", &self.dir), ("TABLE_NAME", &self.table)]
+    }
+}
+
 fn uuid_like() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -209,20 +237,8 @@ async fn workflows_1_and_2_over_real_http() {
 
 #[tokio::test]
 async fn data_survives_a_restart_and_keys_are_enforced() {
-    let dir = std::env::temp_dir().join(format!(
-        "crm-e2e-restart-{}-{}",
-        std::process::id(),
-        uuid_like()
-    ));
-    let dir_s = dir.to_string_lossy().to_string();
-    let table = crm_store_dynamodb::testing::fresh_table_name();
-    if std::env::var("CRM_TEST_STORE").as_deref() == Ok("dynamodb") {
-        crm_store_dynamodb::testing::create_table(&table).await;
-    }
-    let env = [
-        ("CRM_DATA_DIR", dir_s.as_str()),
-        ("TABLE_NAME", table.as_str()),
-    ];
+    let durable = Durable::new("crm-e2e-restart").await;
+    let env = durable.env();
     let id = {
         let s = start(&env).await;
         let (status, c) = s
@@ -300,20 +316,8 @@ async fn an_inbound_log_shows_a_suggestion_within_the_debounce() {
 /// start drafts it.
 #[tokio::test]
 async fn a_reply_job_survives_a_restart() {
-    let dir = std::env::temp_dir().join(format!(
-        "crm-e2e-reply-restart-{}-{}",
-        std::process::id(),
-        uuid_like()
-    ));
-    let dir_s = dir.to_string_lossy().to_string();
-    let table = crm_store_dynamodb::testing::fresh_table_name();
-    if std::env::var("CRM_TEST_STORE").as_deref() == Ok("dynamodb") {
-        crm_store_dynamodb::testing::create_table(&table).await;
-    }
-    let env = [
-        ("CRM_DATA_DIR", dir_s.as_str()),
-        ("TABLE_NAME", table.as_str()),
-    ];
+    let durable = Durable::new("crm-e2e-reply-restart").await;
+    let env = durable.env();
     let context = {
         // A debounce of 15 minutes: the job cannot run before the stop.
         let mut slow = env.to_vec();
