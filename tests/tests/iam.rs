@@ -161,6 +161,7 @@ impl Recorder<'_> {
             )
             .expect("uuid"),
             log_id: crm_domain::types::LogId::parse(&logged.get("log_id").to_string()).expect("id"),
+            revision: 0,
         };
         let model = crm_tests::CountingModel::default();
         self.app.store.reset();

@@ -199,6 +199,7 @@ async fn no_draft_once_someone_answered_or_took_over() {
     let job = ReplyJob {
         context_id: jobs[0].0.context_id.clone(),
         log_id: jobs[0].0.log_id,
+        revision: 0,
     };
     assert_eq!(job.log_id.get(), log_id);
     let outcome = app.crm.draft_reply(&job, &model).await.expect("outcome");

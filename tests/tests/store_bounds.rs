@@ -284,6 +284,7 @@ async fn the_reply_worker_and_the_suggestion_reads_are_bounded() {
                 context_id: crm_domain::types::ContextId::parse("context_id", &context)
                     .expect("uuid"),
                 log_id: crm_domain::types::LogId::parse(&log_id.to_string()).expect("id"),
+                revision: 0,
             };
             app.store.reset();
             app.crm.draft_reply(&job, &model).await.expect("drafted");

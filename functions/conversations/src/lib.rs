@@ -1,24 +1,28 @@
 //! # crm-conversations
 //!
-//! The conversations endpoint group (guide §20–26). Rules in
-//! `crm_domain::conversations` (get, list) and `crm_domain::flows` (open:
-//! `open.rs`; update, close: `update_conversation.rs`); a conversation's AI
-//! reply suggestion in `crm_domain::suggestions` (issue 9).
+//! The conversations endpoint group (guide §20–26) with a conversation's AI
+//! reply suggestions (issues 9–10, seed 001) and the escalation tickets
+//! (issue 10, seed 003) — one Lambda: they share the conversation item and
+//! their handlers are thin.
+//!
+//! | file | routes | rules |
+//! |---|---|---|
+//! | `conversations.rs` | `/conversations`, `…/{context_id}`, `…/close`, `…/customer/{id}`, `…/get-or-create` | `crm_domain::conversations`, `flows/{open,update_conversation}.rs` |
+//! | `escalations.rs` | `/escalations`, `/escalations/{ticket_id}` | `crm_domain::escalations`, `flows/escalate.rs` |
+//! | `suggestions.rs` | `…/ai-suggestion`, `…/approve`, `…/reject`, `…/reply`, `…/regenerate`, `…/archive`, `…/suggestions/{id}/feedback` | `crm_domain::suggestions`, `flows/review/` |
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use crm_domain::conversations::{
-    Conversation, ConversationFilter, ConversationPatch, NewConversation,
-};
-use crm_domain::suggestions::{AiSuggestion, Suggestion};
-use crm_domain::types::{ContextId, ConversationStatus, CustomerId};
-use crm_http::openapi::Paging;
-use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, OptionalJsonBody, PathParam, QueryMap};
-use serde::{Deserialize, Serialize};
-use utoipa::{OpenApi, ToSchema};
+use axum::routing::{get, patch, post, put};
+use axum::Router;
+use crm_http::AppState;
+use utoipa::OpenApi;
+
+mod conversations;
+mod escalations;
+mod suggestions;
+
+pub use conversations::*;
+pub use escalations::*;
+pub use suggestions::*;
 
 /// The group's routes.
 pub fn router() -> Router<AppState> {
@@ -47,241 +51,45 @@ pub fn router() -> Router<AppState> {
             "/conversations/{context_id}/ai-suggestion",
             get(get_ai_suggestion),
         )
+        .route("/conversations/{context_id}/approve", post(approve))
+        .route("/conversations/{context_id}/reject", post(reject))
+        .route("/conversations/{context_id}/reply", post(reply))
+        .route("/conversations/{context_id}/regenerate", post(regenerate))
+        .route("/conversations/{context_id}/archive", patch(archive))
+        .route(
+            "/conversations/{context_id}/suggestions/{suggestion_id}/feedback",
+            put(feedback),
+        )
+        .route(
+            "/escalations",
+            get(list_escalations).post(create_escalation),
+        )
+        .route(
+            "/escalations/{ticket_id}",
+            get(get_escalation).put(update_escalation),
+        )
 }
 
 /// The group's OpenAPI paths.
 #[derive(OpenApi)]
 #[openapi(paths(
-    list_conversations,
-    get_conversation,
-    open_conversation_for_customer,
-    create_conversation,
-    update_conversation,
-    close_conversation,
-    get_or_create_conversation,
-    get_ai_suggestion
+    conversations::list_conversations,
+    conversations::get_conversation,
+    conversations::open_conversation_for_customer,
+    conversations::create_conversation,
+    conversations::update_conversation,
+    conversations::close_conversation,
+    conversations::get_or_create_conversation,
+    suggestions::get_ai_suggestion,
+    suggestions::approve,
+    suggestions::reject,
+    suggestions::reply,
+    suggestions::regenerate,
+    suggestions::archive,
+    suggestions::feedback,
+    escalations::create_escalation,
+    escalations::list_escalations,
+    escalations::get_escalation,
+    escalations::update_escalation
 ))]
 pub struct ConversationsApi;
-
-/// Answer of `GET /conversations`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ConversationList {
-    /// The page of conversations, newest first.
-    pub conversations: Vec<Conversation>,
-    /// Items in this response.
-    pub count: usize,
-    /// Pass as `cursor` for the next page; `null` at the end.
-    pub next_cursor: Option<String>,
-}
-
-/// How a conversation is closed (guide §25).
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum CloseStatus {
-    /// Successfully converted (the default).
-    #[default]
-    Resolved,
-    /// Dead lead.
-    Archived,
-    /// Follow up later (stays the customer's open conversation).
-    Paused,
-}
-
-/// Body of `POST /conversations/{context_id}/close`; empty means `resolved`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct CloseRequest {
-    /// `resolved`, `archived` or `paused`.
-    #[serde(default)]
-    pub status: CloseStatus,
-}
-
-/// A conversation with a `success` flag (close) or a `created` flag (get-or-create).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ConversationOutcome {
-    /// The conversation after the call.
-    #[serde(flatten)]
-    pub conversation: Conversation,
-    /// Always true (close).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub success: Option<bool>,
-    /// True when this call created it (get-or-create).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created: Option<bool>,
-}
-
-/// `GET /conversations` (guide §20): newest first.
-#[utoipa::path(get, path = "/conversations", tag = "conversations",
-    params(
-        ("status" = Option<ConversationStatus>, Query, description = "active | paused | resolved | archived"),
-        ("customer_id" = Option<CustomerId>, Query, description = "Only this customer's"),
-        Paging),
-    responses((status = 200, body = ConversationList), (status = 400, body = ErrorBody)))]
-pub async fn list_conversations(
-    State(s): State<AppState>,
-    q: QueryMap,
-) -> ApiResult<Json<ConversationList>> {
-    let filter = ConversationFilter {
-        status: q.enum_param("status", "active, paused, resolved, archived")?,
-        customer_id: q
-            .get("customer_id")
-            .map(|c| CustomerId::parse("customer_id", c))
-            .transpose()?,
-    };
-    let page = s
-        .crm
-        .list_conversations(&filter, &q.list_params(&["status", "customer_id"])?)
-        .await?;
-    Ok(Json(ConversationList {
-        count: page.items.len(),
-        conversations: page.items,
-        next_cursor: page.next_cursor,
-    }))
-}
-
-/// `GET /conversations/{context_id}` (guide §21).
-#[utoipa::path(get, path = "/conversations/{context_id}", tag = "conversations",
-    params(("context_id" = ContextId, Path, description = "Conversation id (UUID)")),
-    responses((status = 200, body = Conversation), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_conversation(
-    State(s): State<AppState>,
-    PathParam(id): PathParam,
-) -> ApiResult<Json<Conversation>> {
-    Ok(Json(
-        s.crm
-            .get_conversation(&ContextId::parse("context_id", &id)?)
-            .await?,
-    ))
-}
-
-/// Answer of `GET /conversations/{context_id}/ai-suggestion` while the
-/// draft is being made (202).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Generating {
-    /// `generating`: poll again shortly.
-    pub status: String,
-    /// The inbound message being answered (`log_id`).
-    pub reply_to_message_id: i64,
-}
-
-/// `GET /conversations/{context_id}/ai-suggestion` (seed 001 §3, issue 9):
-/// the conversation's pending reply suggestion; 202 `{"status": "generating"}`
-/// while a job for its latest inbound message is queued or running; 404
-/// when there is none.
-#[utoipa::path(get, path = "/conversations/{context_id}/ai-suggestion", tag = "suggestions",
-    params(("context_id" = ContextId, Path, description = "Conversation id (UUID)")),
-    responses(
-        (status = 200, description = "The pending suggestion", body = Suggestion),
-        (status = 202, description = "A draft is being made; poll again", body = Generating),
-        (status = 400, body = ErrorBody),
-        (status = 404, description = "Unknown conversation, or no pending suggestion", body = ErrorBody)))]
-pub async fn get_ai_suggestion(
-    State(s): State<AppState>,
-    PathParam(id): PathParam,
-) -> ApiResult<Response> {
-    let id = ContextId::parse("context_id", &id)?;
-    Ok(match s.crm.ai_suggestion(&id).await? {
-        AiSuggestion::Ready(suggestion) => Json(suggestion).into_response(),
-        AiSuggestion::Generating {
-            reply_to_message_id,
-        } => (
-            StatusCode::ACCEPTED,
-            Json(Generating {
-                status: "generating".into(),
-                reply_to_message_id,
-            }),
-        )
-            .into_response(),
-    })
-}
-
-/// `GET /conversations/customer/{customer_id}` (guide §22): the open (active or paused) conversation.
-#[utoipa::path(get, path = "/conversations/customer/{customer_id}", tag = "conversations",
-    params(("customer_id" = CustomerId, Path, description = "Customer id")),
-    responses((status = 200, body = Conversation), (status = 400, body = ErrorBody), (status = 404, description = "No active conversation found", body = ErrorBody)))]
-pub async fn open_conversation_for_customer(
-    State(s): State<AppState>,
-    PathParam(id): PathParam,
-) -> ApiResult<Json<Conversation>> {
-    Ok(Json(
-        s.crm
-            .open_conversation_for(CustomerId::parse("customer_id", &id)?)
-            .await?,
-    ))
-}
-
-/// `POST /conversations` (guide §23).
-#[utoipa::path(post, path = "/conversations", tag = "conversations", request_body = NewConversation,
-    responses(
-        (status = 201, body = Conversation),
-        (status = 400, body = ErrorBody),
-        (status = 404, description = "Unknown customer", body = ErrorBody),
-        (status = 409, description = "The customer already has an open conversation (`context_id`)", body = ErrorBody)))]
-pub async fn create_conversation(
-    State(s): State<AppState>,
-    JsonBody(input): JsonBody<NewConversation>,
-) -> ApiResult<(StatusCode, Json<Conversation>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.crm.create_conversation(&input).await?),
-    ))
-}
-
-/// `PUT /conversations/{context_id}` (guide §24).
-#[utoipa::path(put, path = "/conversations/{context_id}", tag = "conversations", request_body = ConversationPatch,
-    params(("context_id" = ContextId, Path, description = "Conversation id (UUID)")),
-    responses((status = 200, body = Conversation), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn update_conversation(
-    State(s): State<AppState>,
-    PathParam(id): PathParam,
-    JsonBody(patch): JsonBody<ConversationPatch>,
-) -> ApiResult<Json<Conversation>> {
-    Ok(Json(
-        s.crm
-            .update_conversation(&ContextId::parse("context_id", &id)?, &patch)
-            .await?,
-    ))
-}
-
-/// `POST /conversations/{context_id}/close` (guide §25).
-#[utoipa::path(post, path = "/conversations/{context_id}/close", tag = "conversations", request_body = Option<CloseRequest>,
-    params(("context_id" = ContextId, Path, description = "Conversation id (UUID)")),
-    responses((status = 200, body = ConversationOutcome), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn close_conversation(
-    State(s): State<AppState>,
-    PathParam(id): PathParam,
-    OptionalJsonBody(req): OptionalJsonBody<CloseRequest>,
-) -> ApiResult<Json<ConversationOutcome>> {
-    let status = match req.status {
-        CloseStatus::Resolved => ConversationStatus::Resolved,
-        CloseStatus::Archived => ConversationStatus::Archived,
-        CloseStatus::Paused => ConversationStatus::Paused,
-    };
-    let patch = ConversationPatch {
-        status: Some(Some(status)),
-        ..Default::default()
-    };
-    let conversation = s
-        .crm
-        .update_conversation(&ContextId::parse("context_id", &id)?, &patch)
-        .await?;
-    Ok(Json(ConversationOutcome {
-        conversation,
-        success: Some(true),
-        created: None,
-    }))
-}
-
-/// `POST /conversations/get-or-create` (guide §26).
-#[utoipa::path(post, path = "/conversations/get-or-create", tag = "conversations", request_body = NewConversation,
-    responses((status = 200, body = ConversationOutcome), (status = 400, body = ErrorBody), (status = 404, description = "Unknown customer", body = ErrorBody)))]
-pub async fn get_or_create_conversation(
-    State(s): State<AppState>,
-    JsonBody(input): JsonBody<NewConversation>,
-) -> ApiResult<Json<ConversationOutcome>> {
-    let (conversation, created) = s.crm.get_or_create_conversation(&input).await?;
-    Ok(Json(ConversationOutcome {
-        conversation,
-        success: None,
-        created: Some(created),
-    }))
-}

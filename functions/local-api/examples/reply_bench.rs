@@ -62,6 +62,7 @@ async fn main() {
         jobs.push(ReplyJob {
             context_id: ContextId::parse("context_id", &logged.context_id).expect("uuid"),
             log_id: LogId::parse(&logged.log_id.to_string()).expect("id"),
+            revision: 0,
         });
     }
     let model = Timed {

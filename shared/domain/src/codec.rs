@@ -55,3 +55,12 @@ where
 pub fn to_value<T: Serialize>(value: &T) -> DomainResult<crate::store::AttributeValue> {
     serde_dynamo::to_attribute_value(value).map_err(DomainError::corrupt)
 }
+
+/// The serde name of a unit enum variant (`more_formal`), for labels and
+/// messages; empty for anything that is not a string.
+pub fn wire_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}

@@ -40,6 +40,15 @@ pub enum DomainError {
     /// The caller is known but may not do this (→ 403): `Connection is inactive`.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// Too many requests of one kind for one record (→ 429 with
+    /// `Retry-After: retry_after_secs`), e.g. regenerations per conversation.
+    #[error("{message}")]
+    RateLimited {
+        /// What was limited, and the limit.
+        message: String,
+        /// Seconds until a retry can succeed (≥ 1).
+        retry_after_secs: u64,
+    },
     /// Concurrent writers kept invalidating this one (→ 503 with `Retry-After`).
     #[error("the record is being changed by other requests; retry shortly")]
     Contended,
@@ -67,6 +76,10 @@ pub enum Missing {
     OpenConversation,
     /// A pending reply suggestion of conversation `id` (issue 9).
     Suggestion,
+    /// A suggestion by its id (issue 10).
+    SuggestionId,
+    /// An escalation ticket by its id (issue 10).
+    Ticket,
 }
 
 impl Missing {
@@ -79,6 +92,8 @@ impl Missing {
             Missing::Connection => format!("Connection not found: {id}"),
             Missing::OpenConversation => format!("No active conversation found for customer {id}"),
             Missing::Suggestion => format!("No pending suggestion for conversation: {id}"),
+            Missing::SuggestionId => format!("Suggestion not found: {id}"),
+            Missing::Ticket => format!("Escalation ticket not found: {id}"),
         }
     }
 }
@@ -89,6 +104,15 @@ impl DomainError {
         DomainError::NotFound {
             what,
             id: id.to_string(),
+        }
+    }
+
+    /// A 409 about a state rule.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        DomainError::Conflict {
+            message: message.into(),
+            customer_id: None,
+            context_id: None,
         }
     }
 

@@ -83,6 +83,10 @@ pub struct ReplySettings {
     /// When a draft escalates (`CRM_ESCALATE_SENTIMENT` default -0.5,
     /// `CRM_ESCALATE_COMPLEXITY` 0.8, `CRM_ESCALATE_CONFIDENCE` 0.3).
     pub thresholds: suggestions::Thresholds,
+    /// Regenerations a conversation may ask for per minute (seed 001's
+    /// recommendation; `CRM_REGENERATE_PER_MINUTE`, 1–1000, default 20);
+    /// more are a 429 with `Retry-After`.
+    pub regenerate_per_minute: i64,
 }
 
 impl Default for ReplySettings {
@@ -93,6 +97,7 @@ impl Default for ReplySettings {
             max_sweeps: 3,
             suggestion_ttl: time::Duration::days(30),
             thresholds: suggestions::Thresholds::default(),
+            regenerate_per_minute: 20,
         }
     }
 }
@@ -137,6 +142,9 @@ impl ReplySettings {
         }
         if let Some(v) = ranged(env, "CRM_SUGGESTION_TTL_DAYS", 1i64..=3650)? {
             r.suggestion_ttl = time::Duration::days(v);
+        }
+        if let Some(v) = ranged(env, "CRM_REGENERATE_PER_MINUTE", 1i64..=1000)? {
+            r.regenerate_per_minute = v;
         }
         let t = &mut r.thresholds;
         if let Some(v) = ranged(env, "CRM_ESCALATE_SENTIMENT", -1.0f64..=1.0)? {

@@ -17,7 +17,7 @@ pub struct ErrorBody {
     /// What went wrong, for a person (a string, as in the guide).
     pub error: String,
     /// Stable machine code: `validation_error`, `malformed_json`, `unauthorized`,
-    /// `forbidden`, `not_found`, `method_not_allowed`, `conflict`, `payload_too_large`,
+    /// `forbidden`, `not_found`, `method_not_allowed`, `conflict`, `payload_too_large`, `rate_limited`,
     /// `unsupported_media_type`, `service_unavailable`, `internal_error`.
     pub code: String,
     /// Id of this request (also the `x-request-id` response header).
@@ -78,6 +78,9 @@ impl ApiError {
             ApiError::Domain(DomainError::Forbidden(_)) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::Domain(DomainError::Contended) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")
+            }
+            ApiError::Domain(DomainError::RateLimited { .. }) => {
+                (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
             }
             ApiError::Domain(DomainError::Store(
                 StoreError::Throttled | StoreError::Unavailable(_),
@@ -145,6 +148,14 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if let ApiError::Domain(DomainError::RateLimited {
+            retry_after_secs, ..
+        }) = &self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
         }
         response
     }

@@ -165,6 +165,26 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParam {
     }
 }
 
+/// Several path parameters, in route order (e.g. `(String, String)`), percent-decoded.
+#[derive(Debug)]
+pub struct PathParams<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> for PathParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(p)| PathParams(p))
+            .map_err(|e| {
+                ApiError::Domain(DomainError::invalid(
+                    "path",
+                    format!("invalid path parameters: {e}"),
+                ))
+            })
+    }
+}
+
 /// The query string as name → value (the last value of a repeated name wins).
 #[derive(Debug, Default)]
 pub struct QueryMap(pub HashMap<String, String>);
@@ -202,6 +222,20 @@ impl QueryMap {
             self.get("offset"),
             self.get("cursor"),
         )?)
+    }
+
+    /// The value of boolean parameter `name` (`true`/`false`, any case), if
+    /// given; a 400 naming it otherwise.
+    pub fn bool_param(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(name).map(str::to_ascii_lowercase).as_deref() {
+            None => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(raw) => Err(ApiError::Domain(DomainError::invalid(
+                name,
+                format!("`{name}` must be true or false; got {raw:?}"),
+            ))),
+        }
     }
 
     /// Parses an enum-valued parameter (`channel=sms`, any case), 400 naming

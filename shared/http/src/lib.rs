@@ -29,7 +29,7 @@ use utoipa::ToSchema;
 
 pub use auth::{ApiKeys, Auth};
 pub use error::{ApiError, ApiResult, ErrorBody};
-pub use extract::{JsonBody, OptionalJsonBody, PathParam, QueryMap};
+pub use extract::{JsonBody, OptionalJsonBody, PathParam, PathParams, QueryMap};
 
 /// State shared by every handler: the CRM service, built once at start-up (cold start on Lambda).
 #[derive(Clone)]

@@ -17,7 +17,7 @@ use aws_sdk_bedrockruntime::Client;
 use aws_smithy_types::{Document, Number};
 
 use crate::draft::{DraftError, ModelInfo, RawDraft};
-use crate::openai::{draft_schema, SYSTEM};
+use crate::openai::{draft_schema, system_prompt};
 use crate::{Draft, Prompt, ReplyModel};
 
 /// The tool whose input is the draft.
@@ -145,10 +145,7 @@ impl ReplyModel for BedrockModel {
             .tool_choice(ToolChoice::Tool(choice))
             .build()
             .map_err(|e| provider(e.to_string()))?;
-        let system = match &prompt.customer_name {
-            Some(name) => format!("{SYSTEM}\nThe customer's name: {name}."),
-            None => SYSTEM.to_string(),
-        };
+        let system = system_prompt(prompt);
         let call = self
             .client
             .converse()
@@ -252,6 +249,7 @@ mod tests {
                 text: "Welcome!".into(),
             }],
             message: "I need to talk to a human about my invoice".into(),
+            instructions: Default::default(),
         }
     }
 

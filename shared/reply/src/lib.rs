@@ -29,6 +29,7 @@ pub use crm_domain::suggestions::{
     Action, Draft, DraftError, Escalation, EscalationReason, Intent, ModelInfo, Priority, Prompt,
     RawDraft, ReplyModel, Sentiment, Thresholds, Turn, Urgency,
 };
+pub use crm_domain::suggestions::{Instructions, Length, Tone};
 
 pub use bedrock::BedrockModel;
 pub use openai::OpenAiModel;

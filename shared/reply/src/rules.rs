@@ -199,12 +199,13 @@ impl RulesModel {
             };
             (Action::Reply, body)
         };
+        let (body, adjusted) = adjust(body, &prompt.instructions);
         let reasoning =
             format!(
             "rules: VADER compound {compound:.3}; intent {intent:?} by keywords; {} question(s){}",
             questions.len(),
             if wants_human { "; asks for a person" } else { "" }
-        );
+        ) + &adjusted;
         Draft {
             action,
             suggested_body: body,
@@ -242,6 +243,68 @@ impl ReplyModel for RulesModel {
     }
 }
 
+/// Applies a regeneration's tone and length to a rules draft; answers the
+/// body and what the reasoning says of it. Free text (`custom_prompt`) is
+/// noted, not followed: rules cannot read instructions.
+fn adjust(body: String, ins: &crate::Instructions) -> (String, String) {
+    use crate::Tone;
+    let mut body = body;
+    let mut said = Vec::new();
+    match ins.tone {
+        Some(Tone::MoreFormal) => {
+            for (short, long) in [
+                ("I'm", "I am"),
+                ("I'll", "I will"),
+                ("We'll", "We will"),
+                ("we'll", "we will"),
+                ("You're", "You are"),
+                ("you're", "you are"),
+                ("you'd", "you would"),
+                ("Let me", "Allow me to"),
+                ("Thanks", "Thank you"),
+            ] {
+                body = body.replace(short, long);
+            }
+            body = format!("{body}\n\nKind regards");
+        }
+        Some(Tone::MoreCasual) => body = format!("Hey! {body}"),
+        Some(Tone::AddHumor) => {
+            body = format!("{body} (No robots were harmed in writing this reply.)")
+        }
+        Some(Tone::Shorter) | None => {}
+    }
+    if let Some(t) = ins.tone {
+        said.push(format!(
+            "regenerated with {}: {}",
+            t.as_str(),
+            t.instruction()
+        ));
+    }
+    let max_words = match (ins.tone, ins.length) {
+        (_, Some(l)) => Some(l.max_words()),
+        (Some(Tone::Shorter), None) => Some(100),
+        _ => None,
+    };
+    if let Some(max) = max_words {
+        let words: Vec<&str> = body.split_whitespace().collect();
+        if words.len() > max {
+            body = words[..max].join(" ");
+        }
+        if let Some(l) = ins.length {
+            said.push(format!("length {} (≤ {max} words)", l.as_str()));
+        }
+    }
+    if ins.custom_prompt.is_some() {
+        said.push("custom_prompt noted (the rules provider does not follow free text)".into());
+    }
+    let adjusted = if said.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", said.join("; "))
+    };
+    (body, adjusted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,6 +315,7 @@ mod tests {
             customer_name: Some("Ann".into()),
             history: Vec::new(),
             message: text.into(),
+            instructions: Default::default(),
         }
     }
 
@@ -365,5 +429,44 @@ mod tests {
             assert!((-1.0..=1.0).contains(&d.sentiment_score));
             assert!((0.0..=1.0).contains(&d.complexity_score));
         }
+    }
+
+    /// A regeneration's tone and length change the rules draft; free text is noted only.
+    #[test]
+    fn tone_and_length_shape_the_draft() {
+        let model = RulesModel::new();
+        let base = prompt(
+            "Can I change my delivery address? I'm moving next week and want it sent there.",
+        );
+        let plain = model.draft_now(&base);
+        let formal = model.draft_now(&Prompt {
+            instructions: crate::Instructions {
+                tone: Some(crate::Tone::MoreFormal),
+                ..Default::default()
+            },
+            ..base.clone()
+        });
+        assert_ne!(formal.suggested_body, plain.suggested_body);
+        assert!(
+            !formal.suggested_body.contains("Let me"),
+            "{}",
+            formal.suggested_body
+        );
+        assert!(formal.suggested_body.ends_with("Kind regards"));
+        assert!(
+            formal.ai_reasoning.contains("more_formal"),
+            "{}",
+            formal.ai_reasoning
+        );
+        let short = model.draft_now(&Prompt {
+            instructions: crate::Instructions {
+                length: Some(crate::Length::Short),
+                tone: Some(crate::Tone::AddHumor),
+                custom_prompt: Some("mention the demo".into()),
+            },
+            ..base
+        });
+        assert!(short.suggested_body.split_whitespace().count() <= 50);
+        assert!(short.ai_reasoning.contains("custom_prompt noted"));
     }
 }

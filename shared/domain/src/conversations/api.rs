@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 use crate::codec::double_option;
 use crate::error::{DomainError, DomainResult};
-use crate::types::{schema, Channel, ContextId, ConversationStatus, CustomerId};
+use crate::types::{schema, Channel, ContextId, ConversationStatus, CustomerId, Direction};
 
 /// Longest `summary` / `open_questions`, in characters.
 pub const MAX_SUMMARY_LEN: usize = 4000;
@@ -35,6 +35,11 @@ pub struct Conversation {
     pub last_channel: Option<Channel>,
     /// Time of the last logged message (RFC 3339 UTC).
     pub last_interaction_at: Option<String>,
+    /// `inbound` or `outbound`: who wrote the newest message (issue 10);
+    /// `null` for conversations whose last message predates this field.
+    pub last_message_direction: Option<Direction>,
+    /// Active and the newest message is the customer's (seed 001 `needs_reply`).
+    pub needs_reply: bool,
     /// Messages logged in it.
     pub message_count: i64,
     /// Questions still open.
@@ -147,6 +152,10 @@ pub struct ConversationFilter {
     pub status: Option<ConversationStatus>,
     /// Only this customer's.
     pub customer_id: Option<CustomerId>,
+    /// Only active conversations whose newest message is inbound (`true`:
+    /// seed 001's `needs_reply`) or outbound (`false`: `waiting`). Read
+    /// through GSI3 `CONTEXTS#active` with a filter on `last_direction`.
+    pub needs_reply: Option<bool>,
 }
 
 /// How `POST /context/{x}/update` names its conversation: a UUID is a

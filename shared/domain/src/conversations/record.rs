@@ -18,7 +18,8 @@ use crate::codec::to_value;
 use crate::error::DomainResult;
 use crate::keys::{Entity, Index, IndexEntry};
 use crate::store::{s, Condition, Key, Query, SortCondition, UpdateAction};
-use crate::types::{preview, Channel, ContextId, ConversationStatus, CustomerId, LogId};
+use crate::suggestions::{Instructions, ReplyJob};
+use crate::types::{preview, Channel, ContextId, ConversationStatus, CustomerId, Direction, LogId};
 
 /// GSI1 partition holding every conversation.
 const COLLECTION: &str = "CONTEXTS";
@@ -45,6 +46,12 @@ pub(crate) struct ConversationRecord {
     pub last_channel: Option<Channel>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_interaction_at: Option<String>,
+    /// Direction of the newest message (issue 10: `inbound` = needs a reply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_direction: Option<Direction>,
+    /// Why it was archived (`PATCH …/archive`, issue 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive_reason: Option<String>,
     #[serde(default)]
     pub message_count: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,9 +82,28 @@ pub(crate) struct ConversationRecord {
     /// Times the sweep re-enqueued the pending job.
     #[serde(default)]
     pub reply_attempts: i64,
+    /// The regeneration number of the pending reply job (issue 10); absent
+    /// (0) for the job an inbound message asked for.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reply_revision: i64,
+    /// The agent's adjustments of a pending regeneration job (issue 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_options: Option<Instructions>,
     /// The inbound message whose suggestion is pending (at most one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_suggestion_log_id: Option<LogId>,
+    /// The regeneration number of the pending suggestion (0: the first draft).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pending_suggestion_revision: i64,
+    /// Regenerations asked for so far: the next one's revision is this + 1.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub regenerations: i64,
+    /// The minute (epoch seconds / 60) of the regeneration rate window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regen_window: Option<i64>,
+    /// Regenerations asked for in `regen_window`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub regen_count: i64,
     /// The open escalation ticket (`TKT-YYYY-NNNNNN`), when escalated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalation_ticket: Option<String>,
@@ -108,6 +134,18 @@ impl Entity for ConversationRecord {
     }
 }
 
+/// Revision attributes are absent for 0 (the first draft).
+fn revision_is(attr: &str, revision: i64) -> Condition {
+    match revision {
+        0 => Condition::NotExists(attr.into()),
+        r => Condition::eq(attr, crate::store::n(r)),
+    }
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
 impl ConversationRecord {
     /// A new active conversation for `customer_id`, with a UUIDv7 id, so two
     /// opened in the same millisecond still list in creation order (the sort
@@ -122,6 +160,8 @@ impl ConversationRecord {
             sentiment: None,
             last_channel: None,
             last_interaction_at: None,
+            last_direction: None,
+            archive_reason: None,
             message_count: 0,
             open_questions: None,
             last_agent_action: None,
@@ -135,7 +175,13 @@ impl ConversationRecord {
             reply_log_id: None,
             reply_requested_at: None,
             reply_attempts: 0,
+            reply_revision: 0,
+            reply_options: None,
             pending_suggestion_log_id: None,
+            pending_suggestion_revision: 0,
+            regenerations: 0,
+            regen_window: None,
+            regen_count: 0,
             escalation_ticket: None,
         }
     }
@@ -164,9 +210,75 @@ impl ConversationRecord {
             UpdateAction::Set("reply_log_id".into(), crate::store::n(log_id.get())),
             UpdateAction::Set("reply_requested_at".into(), s(at)),
             UpdateAction::Set("reply_attempts".into(), crate::store::n(0)),
+            UpdateAction::Remove("reply_revision".into()),
+            UpdateAction::Remove("reply_options".into()),
         ];
         actions.extend(Self::reply_job_entry(at, self_id).set_actions());
         actions
+    }
+
+    /// A regeneration job (issue 10) for `log_id` as revision `revision`
+    /// with the agent's `options`, replacing any pending job.
+    pub(crate) fn request_regeneration_actions(
+        self_id: &ContextId,
+        log_id: LogId,
+        revision: i64,
+        options: &Instructions,
+        at: &str,
+    ) -> DomainResult<Vec<UpdateAction>> {
+        let mut actions = Self::request_reply_actions(self_id, log_id, at);
+        actions.retain(|a| !matches!(a, UpdateAction::Remove(_)));
+        actions.push(UpdateAction::Set(
+            "reply_revision".into(),
+            crate::store::n(revision),
+        ));
+        actions.push(match options.is_empty() {
+            true => UpdateAction::Remove("reply_options".into()),
+            false => UpdateAction::Set("reply_options".into(), to_value(options)?),
+        });
+        Ok(actions)
+    }
+
+    /// The pending suggestion's (message, revision), if any.
+    pub(crate) fn pending_suggestion(&self) -> Option<(LogId, i64)> {
+        self.pending_suggestion_log_id
+            .map(|l| (l, self.pending_suggestion_revision))
+    }
+
+    /// The condition "the pending suggestion is still `pending`" (as read).
+    pub(crate) fn pending_suggestion_is(pending: Option<(LogId, i64)>) -> Condition {
+        match pending {
+            None => Condition::NotExists("pending_suggestion_log_id".into()),
+            Some((log_id, revision)) => Condition::And(vec![
+                Condition::eq("pending_suggestion_log_id", crate::store::n(log_id.get())),
+                revision_is("pending_suggestion_revision", revision),
+            ]),
+        }
+    }
+
+    /// Points the conversation at suggestion (`log_id`, `revision`).
+    pub(crate) fn set_pending_suggestion_actions(
+        log_id: LogId,
+        revision: i64,
+    ) -> Vec<UpdateAction> {
+        vec![
+            UpdateAction::Set(
+                "pending_suggestion_log_id".into(),
+                crate::store::n(log_id.get()),
+            ),
+            match revision {
+                0 => UpdateAction::Remove("pending_suggestion_revision".into()),
+                r => UpdateAction::Set("pending_suggestion_revision".into(), crate::store::n(r)),
+            },
+        ]
+    }
+
+    /// The conversation has no pending suggestion any more.
+    pub(crate) fn clear_pending_suggestion_actions() -> Vec<UpdateAction> {
+        vec![
+            UpdateAction::Remove("pending_suggestion_log_id".into()),
+            UpdateAction::Remove("pending_suggestion_revision".into()),
+        ]
     }
 
     /// Ends the pending reply job on the stored item (drafted, dropped or given up).
@@ -175,6 +287,8 @@ impl ConversationRecord {
             UpdateAction::Remove("reply_log_id".into()),
             UpdateAction::Remove("reply_requested_at".into()),
             UpdateAction::Remove("reply_attempts".into()),
+            UpdateAction::Remove("reply_revision".into()),
+            UpdateAction::Remove("reply_options".into()),
         ];
         actions.extend(Index::Gsi4.remove_actions());
         actions
@@ -190,9 +304,21 @@ impl ConversationRecord {
         ]
     }
 
-    /// The condition "the pending reply job is still the one for `log_id`".
-    pub(crate) fn reply_pending_for(log_id: LogId) -> Condition {
-        Condition::eq("reply_log_id", crate::store::n(log_id.get()))
+    /// The condition "the pending reply job is still (`log_id`, `revision`)".
+    pub(crate) fn reply_pending_for(log_id: LogId, revision: i64) -> Condition {
+        Condition::And(vec![
+            Condition::eq("reply_log_id", crate::store::n(log_id.get())),
+            revision_is("reply_revision", revision),
+        ])
+    }
+
+    /// The pending reply job, if any.
+    pub(crate) fn reply_job(&self) -> Option<ReplyJob> {
+        self.reply_log_id.map(|log_id| ReplyJob {
+            context_id: self.context_id.clone(),
+            log_id,
+            revision: self.reply_revision,
+        })
     }
 
     /// Conversations whose reply job was requested before `before`, oldest
@@ -250,8 +376,15 @@ impl ConversationRecord {
     }
 
     /// Records a message logged at `at` on `channel` into this (in-memory) record.
-    pub(crate) fn note_message(&mut self, at: &str, channel: Channel, body: &str) {
+    pub(crate) fn note_message(
+        &mut self,
+        at: &str,
+        channel: Channel,
+        direction: Direction,
+        body: &str,
+    ) {
         self.message_count += 1;
+        self.last_direction = Some(direction);
         self.last_interaction_at = Some(at.to_string());
         self.last_channel = Some(channel);
         self.last_message_preview = Some(preview(body, PREVIEW_LEN));
@@ -262,10 +395,12 @@ impl ConversationRecord {
     pub(crate) fn message_actions(
         at: &str,
         channel: Channel,
+        direction: Direction,
         body: &str,
     ) -> DomainResult<Vec<UpdateAction>> {
         Ok(vec![
             UpdateAction::Add("message_count".into(), 1),
+            UpdateAction::Set("last_direction".into(), to_value(&direction)?),
             UpdateAction::Set("last_interaction_at".into(), s(at)),
             UpdateAction::Set("last_channel".into(), to_value(&channel)?),
             UpdateAction::Set("last_message_preview".into(), s(preview(body, PREVIEW_LEN))),
@@ -273,21 +408,22 @@ impl ConversationRecord {
         ])
     }
 
-    /// `count` more messages at `now`; when `newest` (time, channel, body) is
+    /// `count` more messages at `now`; when `newest` (time, channel, direction, body) is
     /// the conversation's newest message, the `last_*` fields follow it
     /// (ingest, issue 8, where messages arrive out of time order).
     pub(crate) fn messages_actions(
         count: i64,
-        newest: Option<(&str, Channel, &str)>,
+        newest: Option<(&str, Channel, Direction, &str)>,
         now: &str,
     ) -> DomainResult<Vec<UpdateAction>> {
         let mut actions = vec![
             UpdateAction::Add("message_count".into(), count),
             UpdateAction::Set("updated_at".into(), s(now)),
         ];
-        if let Some((at, channel, body)) = newest {
+        if let Some((at, channel, direction, body)) = newest {
             actions.extend([
                 UpdateAction::Set("last_interaction_at".into(), s(at)),
+                UpdateAction::Set("last_direction".into(), to_value(&direction)?),
                 UpdateAction::Set("last_channel".into(), to_value(&channel)?),
                 UpdateAction::Set("last_message_preview".into(), s(preview(body, PREVIEW_LEN))),
             ]);
@@ -306,6 +442,9 @@ impl ConversationRecord {
             sentiment: self.sentiment.clone(),
             last_channel: self.last_channel,
             last_interaction_at: self.last_interaction_at.clone(),
+            last_message_direction: self.last_direction,
+            needs_reply: self.status == ConversationStatus::Active
+                && self.last_direction == Some(Direction::Inbound),
             message_count: self.message_count,
             open_questions: self.open_questions.clone(),
             last_agent_action: self.last_agent_action.clone(),

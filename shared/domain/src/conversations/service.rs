@@ -7,7 +7,7 @@ use crate::codec::from_item;
 use crate::error::{DomainError, DomainResult, Missing};
 use crate::paging::{self, ListParams, Listed};
 use crate::store::{s, Condition, Query};
-use crate::types::ContextId;
+use crate::types::{ContextId, ConversationStatus, Direction};
 use crate::Crm;
 
 impl Crm {
@@ -50,12 +50,38 @@ impl Crm {
         filter: &ConversationFilter,
         params: &ListParams,
     ) -> DomainResult<Listed<Conversation>> {
-        let query = match (filter.customer_id, filter.status) {
-            (Some(customer_id), status) => Query {
-                filter: status.map(|st| Condition::eq("status", s(st.as_str()))),
-                ..ConversationRecord::of_customer(customer_id)
+        let status = match filter.needs_reply {
+            Some(_) => match filter.status {
+                None | Some(ConversationStatus::Active) => Some(ConversationStatus::Active),
+                Some(_) => return Err(DomainError::invalid(
+                    "needs_reply",
+                    "`needs_reply` lists active conversations; drop `status` or set it to `active`",
+                )),
             },
-            (None, Some(status)) => ConversationRecord::with_status(status),
+            None => filter.status,
+        };
+        let direction = filter.needs_reply.map(|needs| {
+            let d = if needs {
+                Direction::Inbound
+            } else {
+                Direction::Outbound
+            };
+            Condition::eq("last_direction", s(crate::codec::wire_name(&d)))
+        });
+        let query = match (filter.customer_id, status) {
+            (Some(customer_id), status) => {
+                let mut all = Vec::new();
+                all.extend(status.map(|st| Condition::eq("status", s(st.as_str()))));
+                all.extend(direction);
+                Query {
+                    filter: (!all.is_empty()).then_some(Condition::And(all)),
+                    ..ConversationRecord::of_customer(customer_id)
+                }
+            }
+            (None, Some(status)) => Query {
+                filter: direction,
+                ..ConversationRecord::with_status(status)
+            },
             (None, None) => ConversationRecord::all(),
         };
         let query = Query {

@@ -4,14 +4,20 @@
 //! |---|---|---|---|
 //! | `ESCALATION#<ticket_id>` | `ESCALATION` | `ESCALATIONS` / `<created_at>#<ticket_id>` | `ESCALATIONS#<status>` / `<created_at>#<ticket_id>` |
 //!
+//! | `CONTEXT#<context_id>` | `ESCALATION#<ticket_id>` | — | — | (the open-ticket link, while the ticket is open or assigned) |
+//!
 //! GSI1 lists every ticket, GSI3 those with one status, by creation time
-//! (the lists of issue 10).
+//! (the lists of issue 10). The link item in the conversation's partition
+//! says which tickets of a conversation are still open (a strongly
+//! consistent `Query`), so resolving one knows whether the conversation
+//! stays escalated.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::error::DomainResult;
 use crate::keys::{Entity, Index, IndexEntry};
-use crate::store::Key;
+use crate::store::{Condition, Key, Put, Query, SortCondition, WriteAction};
 use crate::suggestions::{EscalationReason, Priority};
 use crate::types::{ContextId, CustomerId, LogId};
 
@@ -64,8 +70,81 @@ pub(crate) struct EscalationRecord {
     /// Seed 003 `query_complexity` (the draft's `complexity_score`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_complexity: Option<f64>,
+    /// Seed 003 `additional_context` (≤ 2,000 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_context: Option<String>,
+    /// Seed 003 `assigned_agent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_agent: Option<String>,
+    /// Seed 003 `resolution_notes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution_notes: Option<String>,
+    /// Seed 003 `customer_satisfaction` (1–5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_satisfaction: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// The open-ticket link: present in the conversation's partition while
+/// ticket `ticket_id` is open or assigned.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct OpenTicketLink {
+    pub context_id: ContextId,
+    pub ticket_id: String,
+}
+
+impl Entity for OpenTicketLink {
+    const TYPE: &'static str = "open_ticket";
+
+    fn primary_key(&self) -> Key {
+        Self::key(&self.context_id, &self.ticket_id)
+    }
+}
+
+impl OpenTicketLink {
+    /// Key of the link of `ticket_id` in `context_id`.
+    pub(crate) fn key(context_id: &ContextId, ticket_id: &str) -> Key {
+        Key::new(
+            format!("CONTEXT#{context_id}"),
+            format!("{LINK_PREFIX}{ticket_id}"),
+        )
+    }
+
+    /// The open tickets of `context_id` (table `Query`, strongly consistent).
+    pub(crate) fn of_context(context_id: &ContextId) -> Query {
+        let mut q = Query::new(None, format!("CONTEXT#{context_id}"));
+        q.sort = Some(SortCondition::BeginsWith(LINK_PREFIX.into()));
+        q.limit = 10;
+        q
+    }
+}
+
+/// Sort-key prefix of open-ticket links.
+const LINK_PREFIX: &str = "ESCALATION#";
+
+impl EscalationStatus {
+    /// Open or assigned: a person still has to act.
+    pub fn is_open(self) -> bool {
+        matches!(self, EscalationStatus::Open | EscalationStatus::Assigned)
+    }
+
+    /// Seed 003's lifecycle: open ⇄ assigned, either → resolved or closed,
+    /// resolved → closed or reopened; closed is final.
+    pub fn can_become(self, next: EscalationStatus) -> bool {
+        use EscalationStatus::*;
+        self == next
+            || matches!(
+                (self, next),
+                (Open, Assigned | Resolved | Closed)
+                    | (Assigned, Open | Resolved | Closed)
+                    | (Resolved, Closed | Open)
+            )
+    }
 }
 
 impl Entity for EscalationRecord {
@@ -79,16 +158,77 @@ impl Entity for EscalationRecord {
         let by_time = format!("{}#{}", self.created_at, self.ticket_id);
         vec![
             IndexEntry::new(Index::Gsi1, COLLECTION, by_time.clone()),
-            IndexEntry::new(
-                Index::Gsi3,
-                format!("{COLLECTION}#{}", self.status.as_str()),
-                by_time,
-            ),
+            IndexEntry::new(Index::Gsi3, Self::status_partition(self.status), by_time),
         ]
     }
 }
 
 impl EscalationRecord {
+    /// Its GSI3 partition, by status.
+    pub(crate) fn status_partition(status: EscalationStatus) -> String {
+        format!("{COLLECTION}#{}", status.as_str())
+    }
+
+    /// Every ticket, oldest first (GSI1).
+    pub(crate) fn all() -> Query {
+        Query::new(Some(Index::Gsi1), COLLECTION)
+    }
+
+    /// Tickets with `status`, oldest first (GSI3).
+    pub(crate) fn with_status(status: EscalationStatus) -> Query {
+        Query::new(Some(Index::Gsi3), Self::status_partition(status))
+    }
+
+    /// A new open ticket `ticket_id` of `context_id` at `at`.
+    pub(crate) fn open(
+        ticket_id: String,
+        context_id: ContextId,
+        customer_id: CustomerId,
+        reason: EscalationReason,
+        priority: Priority,
+        source: &str,
+        at: &str,
+    ) -> Self {
+        Self {
+            ticket_id,
+            context_id,
+            customer_id,
+            reason,
+            priority,
+            status: EscalationStatus::Open,
+            source: source.into(),
+            log_id: None,
+            customer_sentiment: None,
+            query_complexity: None,
+            additional_context: None,
+            assigned_agent: None,
+            resolution_notes: None,
+            customer_satisfaction: None,
+            resolved_at: None,
+            closed_at: None,
+            created_at: at.into(),
+            updated_at: at.into(),
+        }
+    }
+
+    /// The ticket's item and its open-ticket link, both `attribute_not_exists`.
+    pub(crate) fn open_writes(&self) -> DomainResult<Vec<WriteAction>> {
+        let link = OpenTicketLink {
+            context_id: self.context_id.clone(),
+            ticket_id: self.ticket_id.clone(),
+        };
+        Ok(vec![
+            WriteAction::Put(Put {
+                item: self.to_item()?,
+                condition: Some(Condition::item_not_exists()),
+            }),
+            WriteAction::Put(Put {
+                item: link.to_item()?,
+                condition: Some(Condition::item_not_exists()),
+            }),
+        ])
+    }
+
     /// Key of ticket `ticket_id`.
     pub(crate) fn key(ticket_id: &str) -> Key {
         Key::new(format!("ESCALATION#{ticket_id}"), "ESCALATION")

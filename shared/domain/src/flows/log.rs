@@ -42,7 +42,7 @@ impl Crm {
             context_id: context_id.to_string(),
         };
         if direction == Direction::Inbound {
-            self.enqueue_reply(ReplyJob { context_id, log_id }).await;
+            self.enqueue_reply(ReplyJob::new(context_id, log_id)).await;
         }
         Ok(logged)
     }
@@ -85,7 +85,7 @@ impl Crm {
                 (None, None) => {
                     let mut opened = ConversationRecord::new(valid.customer_id, now.clone());
                     let message = valid.record(id, &opened.context_id, &now);
-                    opened.note_message(&now, valid.channel, &valid.message_body);
+                    opened.note_message(&now, valid.channel, valid.direction, &valid.message_body);
                     if inbound {
                         opened.request_reply(id, &now);
                     }
@@ -100,8 +100,12 @@ impl Crm {
                 }
             };
             let message = valid.record(id, &context_id, &now);
-            let mut conversation_actions =
-                ConversationRecord::message_actions(&now, valid.channel, &valid.message_body)?;
+            let mut conversation_actions = ConversationRecord::message_actions(
+                &now,
+                valid.channel,
+                valid.direction,
+                &valid.message_body,
+            )?;
             conversation_actions.extend(match inbound {
                 true => ConversationRecord::request_reply_actions(&context_id, id, &now),
                 false => ConversationRecord::end_reply_actions(),

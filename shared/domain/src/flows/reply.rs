@@ -35,7 +35,6 @@ use crate::codec::{from_item, to_value};
 use crate::conversations::record::ConversationRecord;
 use crate::error::{DomainError, DomainResult};
 use crate::escalations::record::EscalationRecord;
-use crate::escalations::EscalationStatus;
 use crate::keys::Entity;
 use crate::messages::record::MessageRecord;
 use crate::store::{
@@ -46,7 +45,7 @@ use crate::suggestions::{
     Draft, DraftError, Escalation, EscalationReason, Priority, Prompt, ReplyJob, ReplyModel,
     SuggestionStatus, Turn, MAX_HISTORY_BYTES, MAX_HISTORY_TURNS,
 };
-use crate::types::{rfc3339, ConversationStatus, Direction, LogId};
+use crate::types::{rfc3339, ConversationStatus, Direction};
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
 
 /// Jobs the sweep looks at per run (one GSI4 page).
@@ -109,11 +108,14 @@ impl Crm {
     /// job with the debounce delay. The outbox (`reply_log_id`) was written
     /// with the message, so a queue failure is logged and left to the sweep.
     pub(crate) async fn enqueue_reply(&self, job: ReplyJob) {
-        let Some(queue) = &self.queue else { return };
-        if let Err(e) = queue
-            .enqueue(std::slice::from_ref(&job), self.settings.reply.debounce)
+        self.enqueue_reply_after(job, self.settings.reply.debounce)
             .await
-        {
+    }
+
+    /// Enqueues `job` to be worked after `delay` (a regeneration: none).
+    pub(crate) async fn enqueue_reply_after(&self, job: ReplyJob, delay: std::time::Duration) {
+        let Some(queue) = &self.queue else { return };
+        if let Err(e) = queue.enqueue(std::slice::from_ref(&job), delay).await {
             tracing::warn!(error = %e, log_id = job.log_id.get(), "reply job not enqueued; the sweep will");
         }
     }
@@ -131,7 +133,7 @@ impl Crm {
         let Some(mut conversation) = self.conversation_record(&job.context_id).await? else {
             return Ok(ReplyOutcome::Skipped(Skip::NoConversation));
         };
-        if conversation.reply_log_id != Some(job.log_id) {
+        if conversation.reply_job().as_ref() != Some(job) {
             return Ok(ReplyOutcome::Skipped(Skip::NotLatest));
         }
         if conversation.status != ConversationStatus::Active {
@@ -143,8 +145,12 @@ impl Crm {
             self.end_reply_job(job).await?;
             return Ok(ReplyOutcome::Skipped(Skip::NoMessage));
         };
+        let instructions = conversation.reply_options.clone().unwrap_or_default();
+        let mut used = used;
+        used.extend(instructions.labels());
         let prompt = Prompt {
             customer_name: customer.and_then(|c| c.name),
+            instructions,
             ..prompt
         };
         let draft = model.draft(&prompt).await?;
@@ -163,36 +169,38 @@ impl Crm {
             }
             let opened = escalation.and(ticket.as_ref());
             let suggestion = SuggestionRecord {
-                suggestion_id: SuggestionRecord::id_for(&job.context_id, job.log_id),
+                suggestion_id: SuggestionRecord::id_for(&job.context_id, job.log_id, job.revision),
                 context_id: job.context_id.clone(),
                 customer_id: conversation.customer_id,
                 reply_to_log_id: job.log_id,
+                revision: job.revision,
                 status: SuggestionStatus::Pending,
                 suggested_subject: subject.clone(),
                 draft: draft.clone(),
                 context_used: used.clone(),
                 escalation_ticket: opened.map(|(t, _)| t.clone()),
                 superseded_at: None,
+                approved_at: None,
+                rejected_at: None,
+                edited_body: None,
+                edited_subject: None,
+                sent_log_id: None,
+                user_rating: None,
+                feedback_notes: None,
                 created_at: at.clone(),
                 updated_at: at.clone(),
-                expires_at: (now + self.settings.reply.suggestion_ttl).unix_timestamp(),
+                expires_at: Some((now + self.settings.reply.suggestion_ttl).unix_timestamp()),
             };
             let mut actions = vec![
                 WriteAction::Put(Put {
                     item: suggestion.to_item()?,
                     condition: Some(Condition::item_not_exists()),
                 }),
-                WriteAction::Update(drafted_update(
-                    &conversation,
-                    job.log_id,
-                    &draft,
-                    opened,
-                    &at,
-                )?),
+                WriteAction::Update(drafted_update(&conversation, job, &draft, opened, &at)?),
             ];
             let old = conversation
-                .pending_suggestion_log_id
-                .filter(|old| *old != job.log_id && supersede_old);
+                .pending_suggestion()
+                .filter(|old| *old != (job.log_id, job.revision) && supersede_old);
             if let Some(old) = old {
                 actions.push(WriteAction::Update(SuggestionRecord::supersede(
                     &job.context_id,
@@ -202,23 +210,20 @@ impl Crm {
             }
             if let Some((ticket_id, e)) = opened {
                 let record = EscalationRecord {
-                    ticket_id: ticket_id.clone(),
-                    context_id: job.context_id.clone(),
-                    customer_id: conversation.customer_id,
-                    reason: e.reason,
-                    priority: e.priority,
-                    status: EscalationStatus::Open,
-                    source: "reply_worker".into(),
                     log_id: Some(job.log_id),
                     customer_sentiment: Some(draft.sentiment_score),
                     query_complexity: Some(draft.complexity_score),
-                    created_at: at.clone(),
-                    updated_at: at.clone(),
+                    ..EscalationRecord::open(
+                        ticket_id.clone(),
+                        job.context_id.clone(),
+                        conversation.customer_id,
+                        e.reason,
+                        e.priority,
+                        "reply_worker",
+                        &at,
+                    )
                 };
-                actions.push(WriteAction::Put(Put {
-                    item: record.to_item()?,
-                    condition: Some(Condition::item_not_exists()),
-                }));
+                actions.extend(record.open_writes()?);
             }
             match self.store.transact_write(actions).await {
                 Ok(()) => {
@@ -232,7 +237,7 @@ impl Crm {
                         supersede_old = false; // the TTL removed it: nothing to supersede
                     }
                     match self.conversation_record(&job.context_id).await? {
-                        Some(c) if c.reply_log_id == Some(job.log_id) => {
+                        Some(c) if c.reply_job().as_ref() == Some(job) => {
                             if c.status != ConversationStatus::Active {
                                 self.end_reply_job(job).await?;
                                 return Ok(ReplyOutcome::Skipped(Skip::NotActive));
@@ -300,6 +305,7 @@ impl Crm {
                 customer_name: None,
                 history,
                 message: message.message_body,
+                instructions: Default::default(),
             },
             subject,
             used,
@@ -311,7 +317,10 @@ impl Crm {
         let update = Update {
             key: ConversationRecord::key(&job.context_id),
             actions: ConversationRecord::end_reply_actions(),
-            condition: Some(ConversationRecord::reply_pending_for(job.log_id)),
+            condition: Some(ConversationRecord::reply_pending_for(
+                job.log_id,
+                job.revision,
+            )),
         };
         match self.store.update_item(update, ReturnValues::None).await {
             Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
@@ -320,7 +329,7 @@ impl Crm {
     }
 
     /// The next ticket id of `year` (`TKT-2026-000001` …): one counter `UpdateItem`.
-    async fn next_ticket(&self, year: i32) -> DomainResult<String> {
+    pub(crate) async fn next_ticket(&self, year: i32) -> DomainResult<String> {
         let n = self.next_id(&EscalationRecord::counter(year)).await?;
         Ok(EscalationRecord::ticket_id(year, n))
     }
@@ -343,21 +352,20 @@ impl Crm {
         let mut outcome = SweepOutcome::default();
         for item in self.store.query(q).await?.items {
             let c = from_item::<ConversationRecord>(item)?;
-            let Some(log_id) = c.reply_log_id else {
+            let Some(job) = c.reply_job() else {
                 continue;
-            };
-            let job = ReplyJob {
-                context_id: c.context_id.clone(),
-                log_id,
             };
             let written = if c.reply_attempts >= self.settings.reply.max_sweeps {
                 outcome.given_up += 1;
-                self.give_up(&c, log_id, now, &at).await
+                self.give_up(&c, &job, now, &at).await
             } else {
                 let update = Update {
                     key: ConversationRecord::key(&c.context_id),
                     actions: ConversationRecord::retry_reply_actions(&c.context_id, &at),
-                    condition: Some(ConversationRecord::reply_pending_for(log_id)),
+                    condition: Some(ConversationRecord::reply_pending_for(
+                        job.log_id,
+                        job.revision,
+                    )),
                 };
                 match self.store.update_item(update, ReturnValues::None).await {
                     Ok(_) => {
@@ -389,7 +397,7 @@ impl Crm {
     async fn give_up(
         &self,
         c: &ConversationRecord,
-        log_id: LogId,
+        job: &ReplyJob,
         now: OffsetDateTime,
         at: &str,
     ) -> Result<(), StoreError> {
@@ -401,25 +409,22 @@ impl Crm {
                 .await
                 .map_err(|e| StoreError::Internal(e.to_string()))?;
             let record = EscalationRecord {
-                ticket_id: ticket.clone(),
-                context_id: c.context_id.clone(),
-                customer_id: c.customer_id,
-                reason: EscalationReason::RepeatedFailures,
-                priority: Priority::Medium,
-                status: EscalationStatus::Open,
-                source: "reply_sweep".into(),
-                log_id: Some(log_id),
-                customer_sentiment: None,
-                query_complexity: None,
-                created_at: at.to_string(),
-                updated_at: at.to_string(),
+                log_id: Some(job.log_id),
+                ..EscalationRecord::open(
+                    ticket.clone(),
+                    c.context_id.clone(),
+                    c.customer_id,
+                    EscalationReason::RepeatedFailures,
+                    Priority::Medium,
+                    "reply_sweep",
+                    at,
+                )
             };
-            writes.push(WriteAction::Put(Put {
-                item: record
-                    .to_item()
+            writes.extend(
+                record
+                    .open_writes()
                     .map_err(|e| StoreError::Internal(e.to_string()))?,
-                condition: Some(Condition::item_not_exists()),
-            }));
+            );
             actions.push(UpdateAction::Set(
                 "escalation_ticket".into(),
                 AttributeValue::S(ticket),
@@ -428,7 +433,10 @@ impl Crm {
         writes.push(WriteAction::Update(Update {
             key: ConversationRecord::key(&c.context_id),
             actions,
-            condition: Some(ConversationRecord::reply_pending_for(log_id)),
+            condition: Some(ConversationRecord::reply_pending_for(
+                job.log_id,
+                job.revision,
+            )),
         }));
         self.store.transact_write(writes).await
     }
@@ -439,7 +447,7 @@ impl Crm {
 /// `log_id` and the pending suggestion is still the one read.
 fn drafted_update(
     conversation: &ConversationRecord,
-    log_id: LogId,
+    job: &ReplyJob,
     draft: &Draft,
     ticket: Option<&(String, Escalation)>,
     at: &str,
@@ -448,22 +456,19 @@ fn drafted_update(
     actions.extend([
         UpdateAction::Set("intent".into(), to_value(&draft.intent)?),
         UpdateAction::Set("sentiment".into(), to_value(&draft.sentiment)?),
-        UpdateAction::Set(
-            "pending_suggestion_log_id".into(),
-            crate::store::n(log_id.get()),
-        ),
         UpdateAction::Set("updated_at".into(), AttributeValue::S(at.to_string())),
     ]);
+    actions.extend(ConversationRecord::set_pending_suggestion_actions(
+        job.log_id,
+        job.revision,
+    ));
     if let Some((t, _)) = ticket {
         actions.push(UpdateAction::Set(
             "escalation_ticket".into(),
             AttributeValue::S(t.clone()),
         ));
     }
-    let pointer = match conversation.pending_suggestion_log_id {
-        Some(old) => Condition::eq("pending_suggestion_log_id", crate::store::n(old.get())),
-        None => Condition::NotExists("pending_suggestion_log_id".into()),
-    };
+    let pointer = ConversationRecord::pending_suggestion_is(conversation.pending_suggestion());
     let open_ticket = match &conversation.escalation_ticket {
         Some(t) => Condition::eq("escalation_ticket", AttributeValue::S(t.clone())),
         None => Condition::NotExists("escalation_ticket".into()),
@@ -472,7 +477,7 @@ fn drafted_update(
         key: ConversationRecord::key(&conversation.context_id),
         actions,
         condition: Some(Condition::And(vec![
-            ConversationRecord::reply_pending_for(log_id),
+            ConversationRecord::reply_pending_for(job.log_id, job.revision),
             pointer,
             open_ticket,
         ])),

@@ -67,6 +67,8 @@ pub struct Suggestion {
     pub suggested_body: String,
     /// The body as a person edited it before approving (issue 10).
     pub edited_body: Option<String>,
+    /// The subject as a person edited it before approving (issue 10).
+    pub edited_subject: Option<String>,
     /// In [0, 1].
     pub confidence_score: f64,
     /// Sentiment, intent and scores of the customer's message.
@@ -88,14 +90,18 @@ pub struct Suggestion {
     pub approved_at: Option<String>,
     /// Set when rejected (issue 10).
     pub rejected_at: Option<String>,
-    /// Set when the approved reply was sent (issue 10).
+    /// When a sender reported the approved reply delivered. This API records
+    /// the reply as a pending outbound message (`sent_message_id`); its
+    /// delivery is that message's `send_status`, so this stays `null`.
     pub sent_at: Option<String>,
+    /// The outbound message (`log_id`) the approval logged (issue 10).
+    pub sent_message_id: Option<i64>,
     /// 1–5, given after the fact (issue 10).
     pub user_rating: Option<u8>,
     /// Free-text feedback (issue 10).
     pub feedback_notes: Option<String>,
-    /// When the table's TTL removes it unless approved (RFC 3339 UTC).
-    pub expires_at: String,
+    /// When the table's TTL removes it (RFC 3339 UTC); `null` once approved.
+    pub expires_at: Option<String>,
 }
 
 /// The state of a conversation's reply draft.

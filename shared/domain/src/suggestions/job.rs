@@ -15,13 +15,34 @@ use crate::types::{ContextId, LogId};
 
 /// A request to draft the reply to inbound message `log_id` of
 /// conversation `context_id`. Sent as the JSON body of one SQS message:
-/// `{"context_id": "<uuid>", "log_id": 42}`.
+/// `{"context_id": "<uuid>", "log_id": 42}`, plus `"revision": 3` for a
+/// regeneration (issue 10).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplyJob {
     /// The conversation.
     pub context_id: ContextId,
     /// The inbound message to answer.
     pub log_id: LogId,
+    /// 0 for the draft an inbound message asked for; the conversation's
+    /// regeneration number for `POST …/regenerate` (its options are on the
+    /// conversation item, not in the message).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub revision: i64,
+}
+
+impl ReplyJob {
+    /// The first draft for inbound message `log_id` of `context_id`.
+    pub fn new(context_id: ContextId, log_id: LogId) -> Self {
+        Self {
+            context_id,
+            log_id,
+            revision: 0,
+        }
+    }
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 /// Why a queue refused or could not take jobs (SQS unreachable,

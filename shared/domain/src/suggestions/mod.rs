@@ -8,6 +8,8 @@
 //! - [`job`]: the reply job and the [`JobQueue`] port (SQS on AWS, the
 //!   embedded queue in local-api);
 //! - [`api`]: `GET /conversations/{context_id}/ai-suggestion`'s answer;
+//! - [`review`]: the bodies and answers of approve, reject, reply,
+//!   regenerate, archive and feedback (issue 10; rules in `flows/review/`);
 //! - `record`: the stored suggestion and its keys; `service`: reading it.
 //!
 //! Drafting itself reads and writes the conversation, the customer, the
@@ -28,10 +30,14 @@ pub mod escalation;
 pub mod job;
 pub mod model;
 pub(crate) mod record;
+pub mod review;
 mod service;
 
 pub use api::{AiSuggestion, SentimentAnalysis, Suggestion, SuggestionStatus};
 pub use draft::{Action, Draft, DraftError, Intent, ModelInfo, RawDraft, Sentiment, Urgency};
 pub use escalation::{Escalation, EscalationReason, Priority, Thresholds};
 pub use job::{JobQueue, QueueError, ReplyJob};
-pub use model::{Prompt, ReplyModel, Turn, MAX_HISTORY_BYTES, MAX_HISTORY_TURNS};
+pub use model::{
+    Instructions, Length, Prompt, ReplyModel, Tone, Turn, MAX_CUSTOM_PROMPT_CHARS,
+    MAX_HISTORY_BYTES, MAX_HISTORY_TURNS,
+};

@@ -35,10 +35,10 @@ impl Crm {
         &self,
         conversation: &ConversationRecord,
     ) -> DomainResult<Option<Suggestion>> {
-        let Some(log_id) = conversation.pending_suggestion_log_id else {
+        let Some((log_id, revision)) = conversation.pending_suggestion() else {
             return Ok(None);
         };
-        let key = SuggestionRecord::key(&conversation.context_id, log_id);
+        let key = SuggestionRecord::key(&conversation.context_id, log_id, revision);
         match self.store.get_item(&key).await? {
             Some(item) => Ok(Some(from_item::<SuggestionRecord>(item)?.to_api())),
             None => Ok(None),

@@ -233,22 +233,45 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
         cost: None,
     })
     .unwrap();
+    let suggestion = |revision: i64| SuggestionRecord {
+        suggestion_id: SuggestionRecord::id_for(&context_id, LogId::allocated(LOG_ID), revision),
+        context_id: context_id.clone(),
+        customer_id,
+        reply_to_log_id: LogId::allocated(LOG_ID),
+        revision,
+        status: crate::suggestions::SuggestionStatus::Pending,
+        suggested_subject: None,
+        draft: draft.clone(),
+        context_used: Vec::new(),
+        escalation_ticket: None,
+        superseded_at: None,
+        approved_at: None,
+        rejected_at: None,
+        edited_body: None,
+        edited_subject: None,
+        sent_log_id: None,
+        user_rating: None,
+        feedback_notes: None,
+        created_at: CREATED_AT.into(),
+        updated_at: CREATED_AT.into(),
+        expires_at: Some(0),
+    };
     out.push((
         "reply suggestion",
-        SuggestionRecord {
-            suggestion_id: SuggestionRecord::id_for(&context_id, LogId::allocated(LOG_ID)),
+        suggestion(0).to_item().unwrap(),
+        values.clone(),
+    ));
+    values.insert("revision:06", "000003".to_string());
+    out.push((
+        "regenerated suggestion",
+        suggestion(3).to_item().unwrap(),
+        values.clone(),
+    ));
+    out.push((
+        "open-ticket link",
+        crate::escalations::record::OpenTicketLink {
             context_id: context_id.clone(),
-            customer_id,
-            reply_to_log_id: LogId::allocated(LOG_ID),
-            status: crate::suggestions::SuggestionStatus::Pending,
-            suggested_subject: None,
-            draft,
-            context_used: Vec::new(),
-            escalation_ticket: None,
-            superseded_at: None,
-            created_at: CREATED_AT.into(),
-            updated_at: CREATED_AT.into(),
-            expires_at: 0,
+            ticket_id: "TKT-2026-000042".into(),
         }
         .to_item()
         .unwrap(),
@@ -257,20 +280,15 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
     values.insert("status", "open".to_string());
     out.push((
         "escalation ticket",
-        EscalationRecord {
-            ticket_id: "TKT-2026-000042".into(),
-            context_id: context_id.clone(),
+        EscalationRecord::open(
+            "TKT-2026-000042".into(),
+            context_id.clone(),
             customer_id,
-            reason: crate::suggestions::EscalationReason::ManualRequest,
-            priority: crate::suggestions::Priority::High,
-            status: crate::escalations::EscalationStatus::Open,
-            source: "reply_worker".into(),
-            log_id: None,
-            customer_sentiment: None,
-            query_complexity: None,
-            created_at: CREATED_AT.into(),
-            updated_at: CREATED_AT.into(),
-        }
+            crate::suggestions::EscalationReason::ManualRequest,
+            crate::suggestions::Priority::High,
+            "reply_worker",
+            CREATED_AT,
+        )
         .to_item()
         .unwrap(),
         values.clone(),

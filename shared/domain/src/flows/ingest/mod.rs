@@ -154,7 +154,7 @@ impl Crm {
             .await?;
         if let Some(log_id) = reply {
             let context_id = conversation.context_id.clone();
-            self.enqueue_reply(ReplyJob { context_id, log_id }).await;
+            self.enqueue_reply(ReplyJob::new(context_id, log_id)).await;
         }
         let status = if created { "created" } else { "updated" };
         Ok(result(
@@ -278,6 +278,7 @@ impl Crm {
                         (
                             m.sent_at.as_str(),
                             auth.platform.channel(),
+                            m.direction,
                             m.content.as_str(),
                         )
                     }),

@@ -1,0 +1,274 @@
+//! The escalation endpoints (issue 10, seed 003): open a ticket, read it,
+//! list them, change its status — keeping the conversation's escalated flag
+//! (`escalation_ticket`) true exactly while one of its tickets is open.
+
+use crate::codec::{from_item, wire_name};
+use crate::conversations::record::ConversationRecord;
+use crate::error::{DomainError, DomainResult, Missing};
+use crate::escalations::record::{EscalationRecord, EscalationStatus, OpenTicketLink};
+use crate::escalations::{Escalation, EscalationFilter, EscalationPatch, NewEscalation};
+use crate::keys::Entity;
+use crate::paging::{self, ListParams, Listed};
+use crate::store::{s, Condition, Delete, Query, StoreError, Update, UpdateAction, WriteAction};
+use crate::types::now_rfc3339;
+use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+
+impl Crm {
+    /// `POST /escalations`: opens a ticket (`source: api`) on an existing
+    /// conversation and flags the conversation escalated if it was not.
+    ///
+    /// Errors: 400 bad fields; 404 unknown conversation.
+    /// Store calls: 3 (conversation `GetItem`, ticket counter, `TransactWriteItems`), +2 per lost race.
+    pub async fn create_escalation(&self, req: &NewEscalation) -> DomainResult<Escalation> {
+        let (context_id, sentiment, complexity, context) = req.validate()?;
+        let mut ticket = None;
+        for _ in 0..OPTIMISTIC_ATTEMPTS {
+            let conversation = self.existing_conversation(&context_id).await?;
+            let now = time::OffsetDateTime::now_utc();
+            let ticket_id = match &ticket {
+                Some(t) => String::clone(t),
+                None => ticket.insert(self.next_ticket(now.year()).await?).clone(),
+            };
+            let at = now_rfc3339();
+            let record = EscalationRecord {
+                customer_sentiment: sentiment,
+                query_complexity: complexity,
+                additional_context: context.clone(),
+                ..EscalationRecord::open(
+                    ticket_id.clone(),
+                    context_id.clone(),
+                    conversation.customer_id,
+                    req.reason,
+                    req.priority,
+                    "api",
+                    &at,
+                )
+            };
+            let mut writes = record.open_writes()?;
+            writes.push(WriteAction::Update(match &conversation.escalation_ticket {
+                None => Update {
+                    key: ConversationRecord::key(&context_id),
+                    actions: vec![
+                        UpdateAction::Set("escalation_ticket".into(), s(&ticket_id)),
+                        UpdateAction::Set("updated_at".into(), s(&at)),
+                    ],
+                    condition: Some(Condition::And(vec![
+                        Condition::item_exists(),
+                        Condition::NotExists("escalation_ticket".into()),
+                    ])),
+                },
+                Some(_) => Update {
+                    key: ConversationRecord::key(&context_id),
+                    actions: vec![UpdateAction::Set("updated_at".into(), s(&at))],
+                    condition: Some(Condition::Exists("escalation_ticket".into())),
+                },
+            }));
+            match self.store.transact_write(writes).await {
+                Ok(()) => return Ok(record.to_api()),
+                Err(StoreError::TransactionCanceled(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DomainError::Contended)
+    }
+
+    /// `GET /escalations/{ticket_id}`: 404 when unknown. Store calls: 1.
+    pub async fn get_escalation(&self, ticket_id: &str) -> DomainResult<Escalation> {
+        Ok(self.existing_ticket(ticket_id).await?.to_api())
+    }
+
+    /// `GET /escalations?status=&priority=`: newest first, the usual paging
+    /// (`limit`, `cursor`). By status through GSI3, all through GSI1;
+    /// `priority` filters the page (pages may come back short; follow
+    /// `next_cursor`). Store calls: 1 per page.
+    pub async fn list_escalations(
+        &self,
+        filter: &EscalationFilter,
+        params: &ListParams,
+    ) -> DomainResult<Listed<Escalation>> {
+        let base = match filter.status {
+            Some(st) => EscalationRecord::with_status(st),
+            None => EscalationRecord::all(),
+        };
+        let query = Query {
+            forward: false,
+            filter: filter
+                .priority
+                .map(|p| Condition::eq("priority", s(wire_name(&p)))),
+            ..base
+        };
+        paging::list_as(self.store.as_ref(), query, params, |item| {
+            Ok(from_item::<EscalationRecord>(item)?.to_api())
+        })
+        .await
+    }
+
+    /// `PUT /escalations/{ticket_id}`: changes status (within
+    /// [`EscalationStatus::can_become`]), `assigned_agent`,
+    /// `resolution_notes`, `customer_satisfaction`. Leaving open/assigned
+    /// removes the ticket's link and moves or clears the conversation's
+    /// flag; reopening sets it again — one transaction, conditional on the
+    /// status read.
+    ///
+    /// Errors: 400 bad fields, `assigned` without an agent; 404 unknown
+    /// ticket; 409 a transition the lifecycle does not allow.
+    /// Store calls: 2 (ticket `GetItem`, write), +1 conversation `GetItem`
+    /// and +1 link `Query` when it leaves or re-enters open; +those per lost race.
+    pub async fn update_escalation(
+        &self,
+        ticket_id: &str,
+        patch: &EscalationPatch,
+    ) -> DomainResult<Escalation> {
+        let p = patch.validate()?;
+        for _ in 0..OPTIMISTIC_ATTEMPTS {
+            let current = self.existing_ticket(ticket_id).await?;
+            let next_status = match (p.status, &p.assigned_agent) {
+                (Some(st), _) => st,
+                (None, Some(_)) if current.status == EscalationStatus::Open => {
+                    EscalationStatus::Assigned
+                }
+                (None, _) => current.status,
+            };
+            if !current.status.can_become(next_status) {
+                return Err(DomainError::conflict(format!(
+                    "ticket {ticket_id} is {}; it cannot become {} (open ⇄ assigned; open or assigned → resolved or closed; resolved → closed or open; closed is final)",
+                    current.status.as_str(),
+                    next_status.as_str()
+                )));
+            }
+            if next_status == EscalationStatus::Assigned
+                && p.assigned_agent.is_none()
+                && current.assigned_agent.is_none()
+            {
+                return Err(DomainError::invalid(
+                    "assigned_agent",
+                    "an assigned ticket needs `assigned_agent`",
+                ));
+            }
+            let at = now_rfc3339();
+            let mut next = current.clone();
+            next.status = next_status;
+            next.updated_at = at.clone();
+            if let Some(a) = &p.assigned_agent {
+                next.assigned_agent = Some(a.clone());
+            }
+            if let Some(n) = &p.resolution_notes {
+                next.resolution_notes = Some(n.clone());
+            }
+            if p.customer_satisfaction.is_some() {
+                next.customer_satisfaction = p.customer_satisfaction;
+            }
+            if next_status != current.status {
+                match next_status {
+                    EscalationStatus::Resolved => next.resolved_at = Some(at.clone()),
+                    EscalationStatus::Closed => next.closed_at = Some(at.clone()),
+                    _ => {}
+                }
+            }
+            let mut writes = vec![WriteAction::Put(crate::store::Put {
+                item: next.to_item()?,
+                condition: Some(Condition::eq("status", s(current.status.as_str()))),
+            })];
+            let link = OpenTicketLink::key(&current.context_id, ticket_id);
+            match (current.status.is_open(), next_status.is_open()) {
+                (true, false) => {
+                    writes.push(WriteAction::Delete(Delete {
+                        key: link,
+                        condition: None,
+                    }));
+                    writes.extend(self.flag_after_closing(&current, &at).await?);
+                }
+                (false, true) => {
+                    writes.push(WriteAction::Put(crate::store::Put {
+                        item: OpenTicketLink {
+                            context_id: current.context_id.clone(),
+                            ticket_id: ticket_id.to_string(),
+                        }
+                        .to_item()?,
+                        condition: Some(Condition::item_not_exists()),
+                    }));
+                    writes.extend(self.flag_after_reopening(&current, &at).await?);
+                }
+                _ => {}
+            }
+            match self.store.transact_write(writes).await {
+                Ok(()) => return Ok(next.to_api()),
+                Err(StoreError::TransactionCanceled(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DomainError::Contended)
+    }
+
+    /// Ticket `ticket_id`, or a 404.
+    async fn existing_ticket(&self, ticket_id: &str) -> DomainResult<EscalationRecord> {
+        match self
+            .store
+            .get_item(&EscalationRecord::key(ticket_id))
+            .await?
+        {
+            Some(item) => from_item(item),
+            None => Err(DomainError::not_found(Missing::Ticket, ticket_id)),
+        }
+    }
+
+    /// The conversation's side of closing `ticket`: when its flag names this
+    /// ticket, it moves to another open ticket or clears. Nothing when the
+    /// conversation is gone (deleted with its customer).
+    async fn flag_after_closing(
+        &self,
+        ticket: &EscalationRecord,
+        at: &str,
+    ) -> DomainResult<Option<WriteAction>> {
+        let Some(c) = self.conversation_record(&ticket.context_id).await? else {
+            return Ok(None);
+        };
+        if c.escalation_ticket.as_deref() != Some(ticket.ticket_id.as_str()) {
+            return Ok(None);
+        }
+        let others: Vec<String> = self
+            .store
+            .query(OpenTicketLink::of_context(&ticket.context_id))
+            .await?
+            .items
+            .into_iter()
+            .map(from_item::<OpenTicketLink>)
+            .collect::<DomainResult<Vec<_>>>()?
+            .into_iter()
+            .map(|l| l.ticket_id)
+            .filter(|t| t != &ticket.ticket_id)
+            .collect();
+        let flag = match others.first() {
+            Some(other) => UpdateAction::Set("escalation_ticket".into(), s(other)),
+            None => UpdateAction::Remove("escalation_ticket".into()),
+        };
+        Ok(Some(WriteAction::Update(Update {
+            key: ConversationRecord::key(&ticket.context_id),
+            actions: vec![flag, UpdateAction::Set("updated_at".into(), s(at))],
+            condition: Some(Condition::eq("escalation_ticket", s(&ticket.ticket_id))),
+        })))
+    }
+
+    /// The conversation's side of reopening `ticket`: flagged with it when
+    /// it had no open ticket.
+    async fn flag_after_reopening(
+        &self,
+        ticket: &EscalationRecord,
+        at: &str,
+    ) -> DomainResult<Option<WriteAction>> {
+        let Some(c) = self.conversation_record(&ticket.context_id).await? else {
+            return Ok(None);
+        };
+        if c.escalation_ticket.is_some() {
+            return Ok(None);
+        }
+        Ok(Some(WriteAction::Update(Update {
+            key: ConversationRecord::key(&ticket.context_id),
+            actions: vec![
+                UpdateAction::Set("escalation_ticket".into(), s(&ticket.ticket_id)),
+                UpdateAction::Set("updated_at".into(), s(at)),
+            ],
+            condition: Some(Condition::NotExists("escalation_ticket".into())),
+        })))
+    }
+}

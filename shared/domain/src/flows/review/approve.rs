@@ -1,0 +1,250 @@
+//! `POST /conversations/{context_id}/approve` and `…/reply` (seed 001 §4, §6):
+//! the reply is logged as a pending outbound message of the conversation.
+
+use crate::conversations::record::ConversationRecord;
+use crate::error::{DomainError, DomainResult};
+use crate::keys::Entity;
+use crate::messages::record::MessageRecord;
+use crate::store::{
+    s, CancelReason, Condition, Put, StoreError, Update, UpdateAction, WriteAction,
+};
+use crate::suggestions::record::SuggestionRecord;
+use crate::suggestions::review::{ActionData, ActionResult, ApproveRequest, CustomReply};
+use crate::types::{now_rfc3339, ContextId, Direction, LogId, SendStatus};
+use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+
+/// The outbound reply to `inbound`: same conversation, customer, channel and
+/// `channel_identifier`; `send_status: pending`; processed (outbound
+/// messages need no processing).
+fn reply_record(
+    inbound: &MessageRecord,
+    log_id: LogId,
+    body: String,
+    subject: Option<String>,
+    metadata_json: Option<String>,
+    now: &str,
+) -> MessageRecord {
+    MessageRecord {
+        log_id,
+        context_id: inbound.context_id.clone(),
+        customer_id: inbound.customer_id,
+        channel: inbound.channel,
+        channel_identifier: inbound.channel_identifier.clone(),
+        direction: Direction::Outbound,
+        message_body: body,
+        message_subject: subject,
+        metadata_json,
+        processed: true,
+        processed_at: Some(now.to_string()),
+        send_status: SendStatus::Pending,
+        created_at: now.to_string(),
+        updated_at: now.to_string(),
+        ingested: None,
+    }
+}
+
+impl Crm {
+    /// `POST /conversations/{context_id}/approve` (seed 001 §4): logs the
+    /// suggestion (or its edit) as a pending outbound message and marks it
+    /// `approved` (its TTL removed), in one transaction.
+    ///
+    /// Errors: 404 unknown conversation or suggestion; 409 when the
+    /// suggestion is not the pending one ("Suggestion already approved.
+    /// Cannot approve.") or a newer inbound message is awaiting its draft;
+    /// 400 for an edit over the limits or a handoff with no `edited_body`.
+    ///
+    /// Store calls: 5 (conversation, suggestion and message `GetItem`s,
+    /// log id counter, one `TransactWriteItems`), +3 per lost race.
+    pub async fn approve_suggestion(
+        &self,
+        context_id: &ContextId,
+        req: &ApproveRequest,
+    ) -> DomainResult<ActionResult> {
+        let (edited_body, edited_subject) = req.edits()?;
+        let mut log_id = None;
+        for _ in 0..OPTIMISTIC_ATTEMPTS {
+            let conversation = self.existing_conversation(context_id).await?;
+            let suggestion = self
+                .actionable_suggestion(&conversation, &req.suggestion_id, "approve")
+                .await?;
+            if let Some(job) = conversation.reply_job() {
+                return Err(DomainError::conflict(format!(
+                    "A newer draft is being made for message {} of this conversation; approve that one (GET /conversations/{context_id}/ai-suggestion). Cannot approve.",
+                    job.log_id.get()
+                )));
+            }
+            let body = match (&edited_body, suggestion.draft.suggested_body.trim()) {
+                (Some(edit), _) => edit.clone(),
+                (None, "") => return Err(DomainError::invalid(
+                    "edited_body",
+                    "this suggestion is a handoff with no body; give `edited_body` to send a reply",
+                )),
+                (None, drafted) => drafted.to_string(),
+            };
+            let Some(inbound) = self.message_record(suggestion.reply_to_log_id).await? else {
+                return Err(DomainError::conflict(format!(
+                    "message {} this suggestion answers no longer exists. Cannot approve.",
+                    suggestion.reply_to_log_id.get()
+                )));
+            };
+            let id = match log_id {
+                Some(id) => id,
+                None => *log_id.insert(LogId::allocated(self.next_id("log_id").await?)),
+            };
+            let now = now_rfc3339();
+            let subject = edited_subject
+                .clone()
+                .or_else(|| suggestion.suggested_subject.clone());
+            let metadata =
+                serde_json::json!({ "suggestion_id": suggestion.suggestion_id }).to_string();
+            let message = reply_record(&inbound, id, body, subject, Some(metadata), &now);
+            let mut conversation_actions = ConversationRecord::message_actions(
+                &now,
+                message.channel,
+                Direction::Outbound,
+                &message.message_body,
+            )?;
+            conversation_actions.extend(ConversationRecord::clear_pending_suggestion_actions());
+            let mut suggestion_actions = vec![
+                UpdateAction::Set("status".into(), s("approved")),
+                UpdateAction::Set("approved_at".into(), s(&now)),
+                UpdateAction::Set("updated_at".into(), s(&now)),
+                UpdateAction::Set("sent_log_id".into(), crate::store::n(id.get())),
+                UpdateAction::Remove("expires_at".into()),
+            ];
+            if let Some(b) = &edited_body {
+                suggestion_actions.push(UpdateAction::Set("edited_body".into(), s(b)));
+            }
+            if let Some(t) = &edited_subject {
+                suggestion_actions.push(UpdateAction::Set("edited_subject".into(), s(t)));
+            }
+            let actions = vec![
+                WriteAction::Put(Put {
+                    item: message.to_item()?,
+                    condition: Some(Condition::item_not_exists()),
+                }),
+                WriteAction::Update(Update {
+                    key: ConversationRecord::key(context_id),
+                    actions: conversation_actions,
+                    condition: Some(Condition::And(vec![
+                        ConversationRecord::pending_suggestion_is(Some((
+                            suggestion.reply_to_log_id,
+                            suggestion.revision,
+                        ))),
+                        Condition::NotExists("reply_log_id".into()),
+                    ])),
+                }),
+                WriteAction::Update(Update {
+                    key: suggestion.primary_key(),
+                    actions: suggestion_actions,
+                    condition: Some(Condition::eq("status", s("pending"))),
+                }),
+            ];
+            match self.store.transact_write(actions).await {
+                Ok(()) => {
+                    return Ok(ActionResult {
+                        success: true,
+                        message: "Reply approved and logged as a pending outbound message".into(),
+                        data: ActionData {
+                            conversation_id: Some(context_id.to_string()),
+                            message_id: Some(id.get()),
+                            ..Default::default()
+                        },
+                    })
+                }
+                // Approved, rejected or superseded meanwhile: the re-read says which.
+                Err(StoreError::TransactionCanceled(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DomainError::Contended)
+    }
+
+    /// `POST /conversations/{context_id}/reply` (seed 001 §6): logs a custom
+    /// reply as a pending outbound message on the channel of the latest
+    /// inbound message; the pending suggestion becomes `superseded` and a
+    /// pending reply job ends, in the same transaction.
+    ///
+    /// Errors: 400 blank or over-long fields; 404 unknown conversation; 409
+    /// when it has no inbound message to answer.
+    ///
+    /// Store calls: 4 (conversation `GetItem`, the inbound message `GetItem`
+    /// or GSI2 `Query`, log id counter, `TransactWriteItems`), +3 per lost race.
+    pub async fn send_custom_reply(
+        &self,
+        context_id: &ContextId,
+        req: &CustomReply,
+    ) -> DomainResult<ActionResult> {
+        let (body, subject, metadata) = req.validate()?;
+        let mut log_id = None;
+        let mut supersede = true;
+        for _ in 0..OPTIMISTIC_ATTEMPTS {
+            let conversation = self.existing_conversation(context_id).await?;
+            let Some(inbound) = self.latest_inbound(&conversation).await? else {
+                return Err(DomainError::conflict(format!(
+                    "conversation {context_id} has no inbound message to reply to, so no channel to reply on; log the message with POST /log instead"
+                )));
+            };
+            let id = match log_id {
+                Some(id) => id,
+                None => *log_id.insert(LogId::allocated(self.next_id("log_id").await?)),
+            };
+            let now = now_rfc3339();
+            let message = reply_record(
+                &inbound,
+                id,
+                body.clone(),
+                subject.clone(),
+                metadata.clone(),
+                &now,
+            );
+            let pending = conversation.pending_suggestion();
+            let mut conversation_actions = ConversationRecord::message_actions(
+                &now,
+                message.channel,
+                Direction::Outbound,
+                &message.message_body,
+            )?;
+            conversation_actions.extend(ConversationRecord::end_reply_actions());
+            conversation_actions.extend(ConversationRecord::clear_pending_suggestion_actions());
+            let mut actions = vec![
+                WriteAction::Put(Put {
+                    item: message.to_item()?,
+                    condition: Some(Condition::item_not_exists()),
+                }),
+                WriteAction::Update(Update {
+                    key: ConversationRecord::key(context_id),
+                    actions: conversation_actions,
+                    condition: Some(ConversationRecord::pending_suggestion_is(pending)),
+                }),
+            ];
+            let old = pending.filter(|_| supersede);
+            if let Some(old) = old {
+                actions.push(WriteAction::Update(SuggestionRecord::supersede(
+                    context_id, old, &now,
+                )));
+            }
+            match self.store.transact_write(actions).await {
+                Ok(()) => {
+                    return Ok(ActionResult {
+                        success: true,
+                        message: "Custom reply logged as a pending outbound message".into(),
+                        data: ActionData {
+                            conversation_id: Some(context_id.to_string()),
+                            message_id: Some(id.get()),
+                            ..Default::default()
+                        },
+                    })
+                }
+                Err(StoreError::TransactionCanceled(reasons)) => {
+                    if old.is_some() && reasons.get(2) == Some(&CancelReason::ConditionFailed) {
+                        supersede = false; // the TTL removed it, or it is no longer pending
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DomainError::Contended)
+    }
+}

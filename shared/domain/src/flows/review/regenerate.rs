@@ -1,0 +1,139 @@
+//! `POST /conversations/{context_id}/regenerate` (seed 001 §7): a new draft
+//! with the agent's tone, length and instruction, through the same queue and
+//! worker as the first one.
+
+use time::OffsetDateTime;
+
+use crate::conversations::record::ConversationRecord;
+use crate::error::{DomainError, DomainResult};
+use crate::store::{s, CancelReason, Condition, StoreError, Update, UpdateAction, WriteAction};
+use crate::suggestions::record::SuggestionRecord;
+use crate::suggestions::review::{RegenerateRequest, Regenerating};
+use crate::suggestions::ReplyJob;
+use crate::types::{rfc3339, ContextId, ConversationStatus};
+use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+
+impl Crm {
+    /// `POST /conversations/{context_id}/regenerate`: makes the conversation's
+    /// pending reply job a regeneration (revision = its regeneration count
+    /// + 1, the options on the conversation item), supersedes the pending
+    /// suggestion, and enqueues the job with no debounce. Answers the id the
+    /// new suggestion will have; `GET …/ai-suggestion` answers 202 until the
+    /// worker stores it.
+    ///
+    /// The message answered: `message_id` (an inbound message of this
+    /// conversation), else the one the pending job or suggestion answers,
+    /// else the newest inbound message.
+    ///
+    /// Errors: 400 bad options or an outbound `message_id`; 404 unknown
+    /// conversation or message; 409 a conversation that is not active or
+    /// has no inbound message; 429 past `CRM_REGENERATE_PER_MINUTE` in the
+    /// current minute (with `Retry-After`).
+    ///
+    /// Store calls: 3 (conversation and message `GetItem`s or a GSI2
+    /// `Query`, `TransactWriteItems`), +2 per lost race; then one enqueue.
+    pub async fn regenerate_suggestion(
+        &self,
+        context_id: &ContextId,
+        req: &RegenerateRequest,
+        now: OffsetDateTime,
+    ) -> DomainResult<Regenerating> {
+        let (message_id, instructions) = req.validate()?;
+        let at = rfc3339(now);
+        let minute = now.unix_timestamp().div_euclid(60);
+        let mut supersede = true;
+        for _ in 0..OPTIMISTIC_ATTEMPTS {
+            let conversation = self.existing_conversation(context_id).await?;
+            if conversation.status != ConversationStatus::Active {
+                return Err(DomainError::conflict(format!(
+                    "conversation {context_id} is {}; only active conversations get drafts (reopen it with PUT /conversations/{context_id})",
+                    conversation.status.as_str()
+                )));
+            }
+            let answered = match message_id {
+                Some(id) => {
+                    self.inbound_message_of(context_id, id, "message_id")
+                        .await?
+                }
+                None => self.latest_inbound(&conversation).await?.ok_or_else(|| {
+                    DomainError::conflict(format!(
+                        "conversation {context_id} has no inbound message to answer"
+                    ))
+                })?,
+            };
+            let count = match conversation.regen_window {
+                Some(w) if w == minute => conversation.regen_count,
+                _ => 0,
+            };
+            let limit = self.settings.reply.regenerate_per_minute;
+            if count >= limit {
+                return Err(DomainError::RateLimited {
+                    message: format!(
+                        "at most {limit} regenerations per minute per conversation; retry after the minute ends"
+                    ),
+                    retry_after_secs: (60 - now.unix_timestamp().rem_euclid(60)).max(1) as u64,
+                });
+            }
+            let revision = conversation.regenerations + 1;
+            let mut actions = ConversationRecord::request_regeneration_actions(
+                context_id,
+                answered.log_id,
+                revision,
+                &instructions,
+                &at,
+            )?;
+            actions.extend(ConversationRecord::clear_pending_suggestion_actions());
+            actions.extend([
+                UpdateAction::Set("regenerations".into(), crate::store::n(revision)),
+                UpdateAction::Set("regen_window".into(), crate::store::n(minute)),
+                UpdateAction::Set("regen_count".into(), crate::store::n(count + 1)),
+                UpdateAction::Set("updated_at".into(), s(&at)),
+            ]);
+            let pending = conversation.pending_suggestion();
+            let unchanged = match conversation.regenerations {
+                0 => Condition::NotExists("regenerations".into()),
+                n => Condition::eq("regenerations", crate::store::n(n)),
+            };
+            let mut writes = vec![WriteAction::Update(Update {
+                key: ConversationRecord::key(context_id),
+                actions,
+                condition: Some(Condition::And(vec![
+                    Condition::eq("status", s(ConversationStatus::Active.as_str())),
+                    unchanged,
+                    ConversationRecord::pending_suggestion_is(pending),
+                ])),
+            })];
+            let old = pending.filter(|_| supersede);
+            if let Some(old) = old {
+                writes.push(WriteAction::Update(SuggestionRecord::supersede(
+                    context_id, old, &at,
+                )));
+            }
+            match self.store.transact_write(writes).await {
+                Ok(()) => {
+                    let job = ReplyJob {
+                        context_id: context_id.clone(),
+                        log_id: answered.log_id,
+                        revision,
+                    };
+                    self.enqueue_reply_after(job, std::time::Duration::ZERO)
+                        .await;
+                    return Ok(Regenerating {
+                        id: SuggestionRecord::id_for(context_id, answered.log_id, revision),
+                        conversation_id: context_id.to_string(),
+                        reply_to_message_id: answered.log_id.get(),
+                        status: "generating".into(),
+                    });
+                }
+                Err(StoreError::TransactionCanceled(reasons)) => {
+                    if old.is_some() && reasons.get(1) == Some(&CancelReason::ConditionFailed) {
+                        supersede = false;
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DomainError::Contended)
+    }
+}

@@ -1,0 +1,119 @@
+//! `POST /conversations/{context_id}/reject` (seed 001 §5) and a
+//! suggestion's feedback after the fact (issue 10).
+
+use crate::codec::from_item;
+use crate::conversations::record::ConversationRecord;
+use crate::error::{DomainError, DomainResult};
+use crate::keys::Entity;
+use crate::store::{s, Condition, ReturnValues, StoreError, Update, UpdateAction, WriteAction};
+use crate::suggestions::record::SuggestionRecord;
+use crate::suggestions::review::{notes, ActionData, ActionResult, FeedbackRequest, RejectRequest};
+use crate::suggestions::Suggestion;
+use crate::types::{now_rfc3339, ContextId};
+use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+
+impl Crm {
+    /// `POST /conversations/{context_id}/reject`: the pending suggestion
+    /// becomes `rejected` with `rejected_at` and the reason as
+    /// `feedback_notes`; the conversation no longer points at it.
+    ///
+    /// Errors: 404 unknown conversation or suggestion; 409 when it is not
+    /// the pending one ("Suggestion already rejected. Cannot reject.").
+    /// Store calls: 3 (conversation, suggestion, `TransactWriteItems`), +3 per lost race.
+    pub async fn reject_suggestion(
+        &self,
+        context_id: &ContextId,
+        req: &RejectRequest,
+    ) -> DomainResult<ActionResult> {
+        let reason = notes("reason", req.reason.as_deref())?;
+        for _ in 0..OPTIMISTIC_ATTEMPTS {
+            let conversation = self.existing_conversation(context_id).await?;
+            let suggestion = self
+                .actionable_suggestion(&conversation, &req.suggestion_id, "reject")
+                .await?;
+            let now = now_rfc3339();
+            let mut actions = vec![
+                UpdateAction::Set("status".into(), s("rejected")),
+                UpdateAction::Set("rejected_at".into(), s(&now)),
+                UpdateAction::Set("updated_at".into(), s(&now)),
+            ];
+            if let Some(r) = &reason {
+                actions.push(UpdateAction::Set("feedback_notes".into(), s(r)));
+            }
+            let writes = vec![
+                WriteAction::Update(Update {
+                    key: suggestion.primary_key(),
+                    actions,
+                    condition: Some(Condition::eq("status", s("pending"))),
+                }),
+                WriteAction::Update(Update {
+                    key: ConversationRecord::key(context_id),
+                    actions: ConversationRecord::clear_pending_suggestion_actions(),
+                    condition: Some(ConversationRecord::pending_suggestion_is(Some((
+                        suggestion.reply_to_log_id,
+                        suggestion.revision,
+                    )))),
+                }),
+            ];
+            match self.store.transact_write(writes).await {
+                Ok(()) => {
+                    return Ok(ActionResult {
+                        success: true,
+                        message: "AI suggestion rejected".into(),
+                        data: ActionData {
+                            suggestion_id: Some(suggestion.suggestion_id),
+                            ..Default::default()
+                        },
+                    })
+                }
+                Err(StoreError::TransactionCanceled(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DomainError::Contended)
+    }
+
+    /// `PUT /conversations/{context_id}/suggestions/{suggestion_id}/feedback`
+    /// (issue 10): sets `user_rating` (1–5) and/or `feedback_notes` on a
+    /// suggestion of any status; answers the suggestion.
+    ///
+    /// Errors: 400 rating outside 1–5, notes over 2,000 characters, neither
+    /// given; 404 unknown conversation or suggestion.
+    /// Store calls: 3 (conversation `GetItem`, suggestion `Query`, `UpdateItem`).
+    pub async fn suggestion_feedback(
+        &self,
+        context_id: &ContextId,
+        suggestion_id: &str,
+        req: &FeedbackRequest,
+    ) -> DomainResult<Suggestion> {
+        let (rating, feedback) = req.validate()?;
+        self.existing_conversation(context_id).await?;
+        let suggestion = self.find_suggestion(context_id, suggestion_id).await?;
+        let now = now_rfc3339();
+        let mut actions = vec![UpdateAction::Set("updated_at".into(), s(&now))];
+        if let Some(r) = rating {
+            actions.push(UpdateAction::Set(
+                "user_rating".into(),
+                crate::store::n(r.into()),
+            ));
+        }
+        if let Some(f) = feedback {
+            actions.push(UpdateAction::Set("feedback_notes".into(), s(f)));
+        }
+        let update = Update {
+            key: suggestion.primary_key(),
+            actions,
+            condition: Some(Condition::item_exists()),
+        };
+        match self.store.update_item(update, ReturnValues::AllNew).await {
+            Ok(Some(item)) => Ok(from_item::<SuggestionRecord>(item)?.to_api()),
+            Ok(None) => Err(DomainError::corrupt("update returned no item")),
+            // The TTL removed it between the read and the write.
+            Err(StoreError::ConditionFailed) => Err(DomainError::not_found(
+                crate::error::Missing::SuggestionId,
+                suggestion_id,
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
