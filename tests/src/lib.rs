@@ -135,6 +135,8 @@ pub struct Reply {
     pub body: Value,
     /// `content-type` header.
     pub content_type: String,
+    /// `retry-after` header, if any.
+    pub retry_after: Option<String>,
 }
 
 impl Reply {
@@ -193,11 +195,17 @@ impl TestApp {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let bytes = resp.bytes().await.expect("body");
         Reply {
             status,
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
             content_type,
+            retry_after,
         }
     }
 
@@ -214,6 +222,11 @@ impl TestApp {
     /// `PUT path` with a JSON body.
     pub async fn put(&self, path: &str, body: Value) -> Reply {
         self.call("PUT", path, Some(body)).await
+    }
+
+    /// `PATCH path` with a JSON body.
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.call("PATCH", path, Some(body)).await
     }
 
     /// `DELETE path`.

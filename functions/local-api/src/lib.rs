@@ -50,8 +50,22 @@ pub const GUIDE_ROUTES: [(&str, &str); 26] = [
 ];
 
 /// The AI reply suggestion routes (seed 001, issue 9), in the conversations group.
-pub const SUGGESTION_ROUTES: [(&str, &str); 1] =
-    [("get", "/conversations/{context_id}/ai-suggestion")];
+pub const SUGGESTION_ROUTES: [(&str, &str); 11] = [
+    ("get", "/conversations/{context_id}/ai-suggestion"),
+    ("post", "/conversations/{context_id}/approve"),
+    ("post", "/conversations/{context_id}/reject"),
+    ("post", "/conversations/{context_id}/reply"),
+    ("post", "/conversations/{context_id}/regenerate"),
+    ("patch", "/conversations/{context_id}/archive"),
+    (
+        "put",
+        "/conversations/{context_id}/suggestions/{suggestion_id}/feedback",
+    ),
+    ("post", "/escalations"),
+    ("get", "/escalations"),
+    ("get", "/escalations/{ticket_id}"),
+    ("put", "/escalations/{ticket_id}"),
+];
 
 /// The ingest group's routes (seed 002, issue 8): the ingest endpoint and
 /// the messaging connections.

@@ -114,6 +114,19 @@ async fn every_event_reaches_its_handler() {
             "created",
             false.into(),
         ),
+        // Routed with its path parameter; no such conversation here.
+        (
+            "conversations-approve.json",
+            404,
+            "error",
+            "Conversation not found: 0190c3e2-7d1a-7000-8000-00000000000a".into(),
+        ),
+        (
+            "conversations-escalations-list.json",
+            200,
+            "count",
+            0.into(),
+        ),
     ];
     let mut covered = vec!["customers-create.json".to_string()];
     for (file, status, field, value) in expectations {
