@@ -341,6 +341,93 @@ async fn each_function_policy_grants_exactly_the_dynamodb_actions_its_routes_mak
     r.worker(ann, "I want to talk to a human").await;
     r.worker(ann, "Thanks, what does it cost?").await;
 
+    // The suggestion workflow and escalations (issue 10) on Ann's open
+    // conversation, which now has a pending suggestion and an open ticket.
+    let open = app.get(&format!("/conversations/customer/{ann}")).await;
+    let ctx = open
+        .get("context_id")
+        .as_str()
+        .expect("context")
+        .to_string();
+    let pending = r
+        .call(
+            "GET",
+            "/conversations/{context_id}/ai-suggestion",
+            &format!("/conversations/{ctx}/ai-suggestion"),
+            None,
+            &[200],
+        )
+        .await;
+    let first = pending["id"].as_str().expect("id").to_string();
+    let regenerated = r
+        .call(
+            "POST",
+            "/conversations/{context_id}/regenerate",
+            &format!("/conversations/{ctx}/regenerate"),
+            Some(json!({"tone": "shorter"})),
+            &[202],
+        )
+        .await;
+    let job = crm_domain::suggestions::ReplyJob {
+        context_id: crm_domain::types::ContextId::parse("context_id", &ctx).expect("uuid"),
+        log_id: crm_domain::types::LogId::parse(&regenerated["reply_to_message_id"].to_string())
+            .expect("id"),
+        revision: 1,
+    };
+    let model = crm_tests::CountingModel::default();
+    app.crm.draft_reply(&job, &model).await.expect("drafted");
+    let second = regenerated["id"].as_str().expect("id").to_string();
+    #[rustfmt::skip]
+    let steps: Vec<Step> = vec![
+        ("POST", "/conversations/{context_id}/approve", format!("/conversations/{ctx}/approve"), Some(json!({"suggestion_id": first})), &[409]),
+        ("POST", "/conversations/{context_id}/reject", format!("/conversations/{ctx}/reject"), Some(json!({"suggestion_id": second, "reason": "no"})), &[200]),
+        ("PUT", "/conversations/{context_id}/suggestions/{suggestion_id}/feedback", format!("/conversations/{ctx}/suggestions/{second}/feedback"), Some(json!({"user_rating": 3})), &[200]),
+    ];
+    for (method, template, path, body, ok) in steps {
+        r.call(method, template, &path, body, ok).await;
+    }
+    let again = r
+        .call(
+            "POST",
+            "/conversations/{context_id}/regenerate",
+            &format!("/conversations/{ctx}/regenerate"),
+            None,
+            &[202],
+        )
+        .await;
+    let job = crm_domain::suggestions::ReplyJob {
+        log_id: crm_domain::types::LogId::parse(&again["reply_to_message_id"].to_string())
+            .expect("id"),
+        revision: 2,
+        ..job
+    };
+    app.crm.draft_reply(&job, &model).await.expect("drafted");
+    let third = app
+        .get(&format!("/conversations/{ctx}/ai-suggestion"))
+        .await;
+    let third = third.get("id").as_str().expect("id").to_string();
+    let ticket = app.get(&format!("/conversations/{ctx}")).await;
+    let ticket = ticket
+        .get("escalation_ticket")
+        .as_str()
+        .expect("ticket")
+        .to_string();
+    #[rustfmt::skip]
+    let steps: Vec<Step> = vec![
+        ("POST", "/conversations/{context_id}/approve", format!("/conversations/{ctx}/approve"), Some(json!({"suggestion_id": third, "edited_body": "Sure."})), &[200]),
+        ("POST", "/conversations/{context_id}/reply", format!("/conversations/{ctx}/reply"), Some(json!({"body": "One more thing."})), &[200]),
+        ("POST", "/escalations", "/escalations".into(), Some(json!({"context_id": ctx, "reason": "manual_request", "priority": "high"})), &[201]),
+        ("GET", "/escalations", "/escalations?status=open&priority=high".into(), None, &[200]),
+        ("GET", "/escalations/{ticket_id}", format!("/escalations/{ticket}"), None, &[200]),
+        ("PUT", "/escalations/{ticket_id}", format!("/escalations/{ticket}"), Some(json!({"assigned_agent": "agent-1"})), &[200]),
+        ("PUT", "/escalations/{ticket_id}", format!("/escalations/{ticket}"), Some(json!({"status": "resolved"})), &[200]),
+        ("PUT", "/escalations/{ticket_id}", format!("/escalations/{ticket}"), Some(json!({"status": "open"})), &[200]),
+        ("PATCH", "/conversations/{context_id}/archive", format!("/conversations/{ctx}/archive"), Some(json!({"reason": "done"})), &[200]),
+    ];
+    for (method, template, path, body, ok) in steps {
+        r.call(method, template, &path, body, ok).await;
+    }
+
     let seen = r.seen;
     let mut problems = Vec::new();
     for (binary, granted, routes) in functions() {

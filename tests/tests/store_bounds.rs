@@ -313,3 +313,127 @@ async fn the_reply_worker_and_the_suggestion_reads_are_bounded() {
     }
     assert_eq!(runs[0], runs[1], "store calls changed with the data");
 }
+
+/// The bounds of the suggestion workflow and the escalation endpoints
+/// (issue 10, `docs/data-model.md`), the same on a small and a large data
+/// set: approve 5, reject 3, custom reply 4, regenerate 3, feedback 3,
+/// archive 4; a ticket: create 3, read 1, assign 2, resolve 4, list 1.
+#[tokio::test]
+async fn the_suggestion_workflow_and_escalations_are_bounded() {
+    let small = spawn_app().await;
+    seed(&small, 3, 2, 0).await;
+    let big = spawn_app().await;
+    seed(&big, 3, 2, 0).await;
+    seed(&big, 40, 25, 1000).await;
+    let model = crm_tests::CountingModel::default();
+    let mut runs = Vec::new();
+    for app in [&small, &big] {
+        let mut calls = Vec::new();
+        let mut measure = |what: &'static str, bound: usize, app: &TestApp| {
+            calls.push((what, app.store.total(), bound));
+            app.store.reset();
+        };
+        let draft = |context: &str, log_id: i64, revision: i64| crm_domain::suggestions::ReplyJob {
+            context_id: crm_domain::types::ContextId::parse("context_id", context).expect("uuid"),
+            log_id: crm_domain::types::LogId::parse(&log_id.to_string()).expect("id"),
+            revision,
+        };
+        let (log_id, context) = app.log(1, "inbound", "What does it cost?").await;
+        app.crm
+            .draft_reply(&draft(&context, log_id, 0), &model)
+            .await
+            .expect("drafted");
+        let id = app
+            .get(&format!("/conversations/{context}/ai-suggestion"))
+            .await;
+        let id = id.get("id").as_str().expect("id").to_string();
+        app.store.reset();
+        let r = app
+            .post(
+                &format!("/conversations/{context}/reject"),
+                json!({"suggestion_id": id}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        measure("reject", 3, app);
+        let r = app
+            .put(
+                &format!("/conversations/{context}/suggestions/{id}/feedback"),
+                json!({"user_rating": 4}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        measure("feedback", 3, app);
+        let r = app
+            .post(
+                &format!("/conversations/{context}/regenerate"),
+                json!({"message_id": log_id, "tone": "shorter"}),
+            )
+            .await;
+        assert_eq!(r.status, 202, "{:?}", r.body);
+        measure("regenerate", 3, app);
+        let id = r.get("id").as_str().expect("id").to_string();
+        app.crm
+            .draft_reply(&draft(&context, log_id, 1), &model)
+            .await
+            .expect("drafted");
+        app.store.reset();
+        let r = app
+            .post(
+                &format!("/conversations/{context}/approve"),
+                json!({"suggestion_id": id}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        measure("approve", 5, app);
+        let r = app
+            .post(
+                &format!("/conversations/{context}/reply"),
+                json!({"body": "More news soon."}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        measure("custom reply", 4, app);
+        let r = app
+            .post(
+                "/escalations",
+                json!({"context_id": context, "reason": "manual_request", "priority": "low"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        measure("create escalation", 3, app);
+        let ticket = r.get("ticket_id").as_str().expect("ticket").to_string();
+        app.get(&format!("/escalations/{ticket}")).await;
+        measure("get escalation", 1, app);
+        app.get("/escalations?status=open").await;
+        measure("list escalations", 1, app);
+        app.put(
+            &format!("/escalations/{ticket}"),
+            json!({"assigned_agent": "a"}),
+        )
+        .await;
+        measure("assign escalation", 2, app);
+        let r = app
+            .put(
+                &format!("/escalations/{ticket}"),
+                json!({"status": "resolved"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        measure("resolve escalation", 4, app);
+        let r = app
+            .call(
+                "PATCH",
+                &format!("/conversations/{context}/archive"),
+                Some(json!({"reason": "done"})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        measure("archive", 4, app);
+        for (what, got, bound) in &calls {
+            assert!(got <= bound, "{what}: {got} store calls, bound {bound}");
+        }
+        runs.push(calls);
+    }
+    assert_eq!(runs[0], runs[1], "store calls changed with the data");
+}
