@@ -358,3 +358,111 @@ async fn a_reply_job_survives_a_restart() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Seed 001's "Complete Test Flow" on this API, with the rules provider and
+/// the embedded worker: list the conversations needing a reply → get the
+/// thread → get the suggestion → regenerate with a tone → approve → the reply
+/// is a pending outbound message and the conversation no longer needs one.
+#[tokio::test]
+async fn seed_001_complete_test_flow() {
+    let s = start(&[("CRM_REPLY_DEBOUNCE_SECONDS", "0")]).await;
+    let (_, customer) = s
+        .post(
+            "/customers",
+            json!({"name": "John Doe", "email": "john@example.com"}),
+        )
+        .await;
+    let id = customer["customer_id"].as_i64().unwrap();
+    let (status, logged) = s
+        .post(
+            "/log",
+            json!({"customer_id": id, "channel": "email", "channel_identifier": "john@example.com",
+                "direction": "inbound", "message_subject": "Website Development Proposal",
+                "message_body": "Thanks! Can you show me examples?"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{logged}");
+    let context = logged["context_id"].as_str().unwrap().to_string();
+    let poll = |path: String| {
+        let s = &s;
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let (status, body) = s.get(&path).await;
+                if status == 200 {
+                    return body;
+                }
+                assert_eq!(status, 202, "{body}");
+                assert!(Instant::now() < deadline, "no suggestion in 10 s");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+
+    // 1. List conversations needing a reply.
+    let (status, list) = s.get("/conversations?needs_reply=true").await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["conversations"][0]["context_id"], context.as_str());
+    // 2–3. The thread and its suggestion.
+    let suggestion = poll(format!("/conversations/{context}/ai-suggestion")).await;
+    assert_eq!(
+        suggestion["suggested_subject"],
+        "Re: Website Development Proposal"
+    );
+    let (_, thread) = s.get(&format!("/conversations/{context}")).await;
+    assert_eq!(thread["pending_suggestions"][0]["id"], suggestion["id"]);
+    // 4. Regenerate with a different tone.
+    let (status, regenerating) = s
+        .post(
+            &format!("/conversations/{context}/regenerate"),
+            json!({"message_id": logged["log_id"], "tone": "more_casual"}),
+        )
+        .await;
+    assert_eq!(status, 202, "{regenerating}");
+    let casual = loop {
+        let body = poll(format!("/conversations/{context}/ai-suggestion")).await;
+        if body["id"] == regenerating["id"] {
+            break body;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        casual["suggested_body"]
+            .as_str()
+            .unwrap()
+            .starts_with("Hey!"),
+        "{casual}"
+    );
+    // 5. Approve and "send".
+    let (status, approved) = s
+        .post(
+            &format!("/conversations/{context}/approve"),
+            json!({"suggestion_id": casual["id"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{approved}");
+    assert_eq!(approved["success"], true);
+    let message_id = approved["data"]["message_id"].as_i64().unwrap();
+    let (_, message) = s.get(&format!("/messages/{message_id}")).await;
+    assert_eq!(message["direction"], "outbound");
+    assert_eq!(message["send_status"], "pending");
+    assert_eq!(message["channel"], "email");
+    assert_eq!(message["channel_identifier"], "john@example.com");
+    assert_eq!(
+        message["message_subject"],
+        "Re: Website Development Proposal"
+    );
+    let (_, list) = s.get("/conversations?needs_reply=true").await;
+    assert_eq!(list["count"], 0, "{list}");
+    let (status, again) = s
+        .post(
+            &format!("/conversations/{context}/approve"),
+            json!({"suggestion_id": casual["id"]}),
+        )
+        .await;
+    assert_eq!(status, 409, "{again}");
+    assert_eq!(
+        again["error"],
+        "Suggestion already approved. Cannot approve."
+    );
+}
