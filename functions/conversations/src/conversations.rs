@@ -7,6 +7,7 @@ use axum::Json;
 use crm_domain::conversations::{
     Conversation, ConversationFilter, ConversationPatch, NewConversation,
 };
+use crm_domain::stats::ConversationStats;
 use crm_domain::types::{ContextId, ConversationStatus, CustomerId};
 use crm_http::openapi::Paging;
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, OptionalJsonBody, PathParam, QueryMap};
@@ -198,4 +199,16 @@ pub async fn get_or_create_conversation(
         success: None,
         created: Some(created),
     }))
+}
+
+/// `GET /conversations/stats` (seed 001 §9): counts and this week's figures,
+/// from counters maintained on write (one `BatchGetItem`, whatever is stored).
+#[utoipa::path(get, path = "/conversations/stats", tag = "suggestions",
+    responses((status = 200, body = ConversationStats)))]
+pub async fn conversation_stats(State(s): State<AppState>) -> ApiResult<Json<ConversationStats>> {
+    Ok(Json(
+        s.crm
+            .conversation_stats(time::OffsetDateTime::now_utc())
+            .await?,
+    ))
 }

@@ -7,7 +7,7 @@
 //!
 //! | file | routes | rules |
 //! |---|---|---|
-//! | `conversations.rs` | `/conversations`, `…/{context_id}`, `…/close`, `…/customer/{id}`, `…/get-or-create` | `crm_domain::conversations`, `flows/{open,update_conversation}.rs` |
+//! | `conversations.rs` | `/conversations`, `…/{context_id}`, `…/close`, `…/customer/{id}`, `…/get-or-create`, `…/stats` | `crm_domain::conversations`, `flows/{open,update_conversation}.rs`, `crm_domain::stats` |
 //! | `escalations.rs` | `/escalations`, `/escalations/{ticket_id}` | `crm_domain::escalations`, `flows/escalate.rs` |
 //! | `suggestions.rs` | `…/ai-suggestion`, `…/approve`, `…/reject`, `…/reply`, `…/regenerate`, `…/archive`, `…/suggestions/{id}/feedback` | `crm_domain::suggestions`, `flows/review/` |
 
@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
             "/conversations",
             get(list_conversations).post(create_conversation),
         )
+        .route("/conversations/stats", get(conversation_stats))
         .route(
             "/conversations/get-or-create",
             post(get_or_create_conversation),
@@ -80,6 +81,7 @@ pub fn router() -> Router<AppState> {
     conversations::update_conversation,
     conversations::close_conversation,
     conversations::get_or_create_conversation,
+    conversations::conversation_stats,
     suggestions::get_ai_suggestion,
     suggestions::approve,
     suggestions::reject,

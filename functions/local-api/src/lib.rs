@@ -49,9 +49,11 @@ pub const GUIDE_ROUTES: [(&str, &str); 26] = [
     ("post", "/conversations/get-or-create"),
 ];
 
-/// The AI reply suggestion routes (seed 001, issue 9), in the conversations group.
-pub const SUGGESTION_ROUTES: [(&str, &str); 11] = [
+/// The AI reply suggestion routes, the conversation stats and the escalation
+/// tickets (seed 001 and 003, issues 9–10), in the conversations group.
+pub const SUGGESTION_ROUTES: [(&str, &str); 12] = [
     ("get", "/conversations/{context_id}/ai-suggestion"),
+    ("get", "/conversations/stats"),
     ("post", "/conversations/{context_id}/approve"),
     ("post", "/conversations/{context_id}/reject"),
     ("post", "/conversations/{context_id}/reply"),

@@ -32,6 +32,7 @@ pub mod flows;
 pub mod keys;
 pub mod messages;
 pub mod paging;
+pub mod stats;
 pub mod store;
 pub mod suggestions;
 pub mod types;

@@ -17,6 +17,7 @@ use super::api::Conversation;
 use crate::codec::to_value;
 use crate::error::DomainResult;
 use crate::keys::{Entity, Index, IndexEntry};
+use crate::stats::{Gauge, StatsDelta};
 use crate::store::{s, Condition, Key, Query, SortCondition, UpdateAction};
 use crate::suggestions::{Instructions, ReplyJob};
 use crate::types::{preview, Channel, ContextId, ConversationStatus, CustomerId, Direction, LogId};
@@ -49,6 +50,12 @@ pub(crate) struct ConversationRecord {
     /// Direction of the newest message (issue 10: `inbound` = needs a reply).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_direction: Option<Direction>,
+    /// When its first inbound message was logged (issue 10: first-response time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_inbound_at: Option<String>,
+    /// When our first outbound message after it was logged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response_at: Option<String>,
     /// Why it was archived (`PATCH …/archive`, issue 10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archive_reason: Option<String>,
@@ -134,6 +141,62 @@ impl Entity for ConversationRecord {
     }
 }
 
+impl ConversationRecord {
+    /// What it contributes to the statistics gauges (`stats`).
+    pub(crate) fn gauge(&self) -> Gauge {
+        Gauge {
+            status: self.status,
+            last_direction: self.last_direction,
+        }
+    }
+
+    /// The condition "status and newest-message direction are still as in
+    /// this record": every write that changes either carries it, so the
+    /// statistics delta it adds is exact (issue 10).
+    pub(crate) fn gauge_is(&self) -> Condition {
+        Condition::And(vec![
+            Condition::eq("status", s(self.status.as_str())),
+            match self.last_direction {
+                Some(d) => Condition::eq("last_direction", s(crate::codec::wire_name(&d))),
+                None => Condition::NotExists("last_direction".into()),
+            },
+        ])
+    }
+
+    /// A message in `direction` logged at `at` (RFC 3339): the first-response
+    /// bookkeeping actions, and the delta they add — today's
+    /// `first_responses` and `first_response_seconds` when this is our first
+    /// reply after the customer's first message.
+    /// Also records them in this (in-memory) record.
+    pub(crate) fn first_response(
+        &mut self,
+        direction: Direction,
+        at: &str,
+        delta: &mut StatsDelta,
+    ) -> Vec<UpdateAction> {
+        match (direction, &self.first_inbound_at, &self.first_response_at) {
+            (Direction::Inbound, None, _) => {
+                self.first_inbound_at = Some(at.to_string());
+                vec![UpdateAction::Set("first_inbound_at".into(), s(at))]
+            }
+            (Direction::Outbound, Some(first), None) => {
+                let parse = |t: &str| {
+                    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                        .ok()
+                };
+                if let (Some(a), Some(b)) = (parse(first), parse(at)) {
+                    delta
+                        .today("first_responses", 1)
+                        .today("first_response_seconds", (b - a).whole_seconds().max(0));
+                }
+                self.first_response_at = Some(at.to_string());
+                vec![UpdateAction::Set("first_response_at".into(), s(at))]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// Revision attributes are absent for 0 (the first draft).
 fn revision_is(attr: &str, revision: i64) -> Condition {
     match revision {
@@ -161,6 +224,8 @@ impl ConversationRecord {
             last_channel: None,
             last_interaction_at: None,
             last_direction: None,
+            first_inbound_at: None,
+            first_response_at: None,
             archive_reason: None,
             message_count: 0,
             open_questions: None,
@@ -357,14 +422,6 @@ impl ConversationRecord {
     /// Conversations with `status`, oldest first (GSI3).
     pub(crate) fn with_status(status: ConversationStatus) -> Query {
         Query::new(Some(Index::Gsi3), Self::status_partition(status))
-    }
-
-    /// The condition "it is still open (active or paused)".
-    pub(crate) fn still_open() -> Condition {
-        Condition::Or(vec![
-            Condition::eq("status", s(ConversationStatus::Active.as_str())),
-            Condition::eq("status", s(ConversationStatus::Paused.as_str())),
-        ])
     }
 
     /// The actions that set `status` and move the item to that status's GSI3 partition.

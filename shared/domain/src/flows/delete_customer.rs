@@ -6,14 +6,16 @@
 use crate::conversations::record::ConversationRecord;
 use crate::error::{DomainError, DomainResult};
 use crate::keys::Entity;
+use crate::stats::StatsDelta;
 use crate::store::{n, s, Condition, Delete, StoreError, Update, UpdateAction, WriteAction};
-use crate::types::{now_rfc3339, ContextId, ConversationStatus, CustomerId};
+use crate::types::{now_rfc3339, ConversationStatus, CustomerId};
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
 
 impl Crm {
     /// Deletes customer `id` (see the module docs). 404 when absent.
-    /// Store calls: 2 (`GetItem`, `TransactWriteItems`), +2 per retry after a
-    /// concurrent change of the customer.
+    /// Store calls: 2 (`GetItem`, `TransactWriteItems`), +1 conversation
+    /// `GetItem` and +1 statistics `UpdateItem` with an open conversation;
+    /// +2–3 per retry after a concurrent change.
     pub async fn delete_customer(&self, id: CustomerId) -> DomainResult<()> {
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let current = self.existing_customer(id).await?;
@@ -31,11 +33,29 @@ impl Crm {
                     condition: Some(Condition::eq("customer_id", n(id.get()))),
                 }));
             }
-            if let Some(open) = &current.open_context_id {
+            // The open conversation as read, so the statistics delta is exact.
+            let open = match &current.open_context_id {
+                Some(open) => self.conversation_record(open).await?,
+                None => None,
+            };
+            if let Some(open) = &open {
                 actions.push(archive(open));
             }
             match self.store.transact_write(actions).await {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    if let Some(open) = open {
+                        let archived = crate::stats::Gauge {
+                            status: ConversationStatus::Archived,
+                            ..open.gauge()
+                        };
+                        self.record_stats(StatsDelta::conversation(
+                            Some(open.gauge()),
+                            Some(archived),
+                        ))
+                        .await;
+                    }
+                    return Ok(());
+                }
                 Err(StoreError::TransactionCanceled(_)) => continue,
                 Err(e) => return Err(e.into()),
             }
@@ -44,15 +64,16 @@ impl Crm {
     }
 }
 
-/// The write that archives conversation `id` because its customer is deleted.
-fn archive(id: &ContextId) -> WriteAction {
+/// The write that archives conversation `c` because its customer is deleted
+/// (conditional on its status and newest message as read).
+fn archive(c: &ConversationRecord) -> WriteAction {
     let now = now_rfc3339();
     let mut actions = ConversationRecord::status_actions(ConversationStatus::Archived);
     actions.push(UpdateAction::Set("closed_at".into(), s(now.clone())));
     actions.push(UpdateAction::Set("updated_at".into(), s(now)));
     WriteAction::Update(Update {
-        key: ConversationRecord::key(id),
+        key: ConversationRecord::key(&c.context_id),
         actions,
-        condition: Some(Condition::item_exists()),
+        condition: Some(c.gauge_is()),
     })
 }

@@ -9,6 +9,7 @@ use crate::escalations::record::{EscalationRecord, EscalationStatus, OpenTicketL
 use crate::escalations::{Escalation, EscalationFilter, EscalationPatch, NewEscalation};
 use crate::keys::Entity;
 use crate::paging::{self, ListParams, Listed};
+use crate::stats::StatsDelta;
 use crate::store::{s, Condition, Delete, Query, StoreError, Update, UpdateAction, WriteAction};
 use crate::types::now_rfc3339;
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
@@ -64,7 +65,12 @@ impl Crm {
                 },
             }));
             match self.store.transact_write(writes).await {
-                Ok(()) => return Ok(record.to_api()),
+                Ok(()) => {
+                    let mut delta = StatsDelta::default();
+                    delta.total("escalations_open", 1);
+                    self.record_stats(delta).await;
+                    return Ok(record.to_api());
+                }
                 Err(StoreError::TransactionCanceled(_)) => continue,
                 Err(e) => return Err(e.into()),
             }
@@ -192,7 +198,19 @@ impl Crm {
                 _ => {}
             }
             match self.store.transact_write(writes).await {
-                Ok(()) => return Ok(next.to_api()),
+                Ok(()) => {
+                    let change = match (current.status.is_open(), next_status.is_open()) {
+                        (true, false) => -1,
+                        (false, true) => 1,
+                        _ => 0,
+                    };
+                    if change != 0 {
+                        let mut delta = StatsDelta::default();
+                        delta.total("escalations_open", change);
+                        self.record_stats(delta).await;
+                    }
+                    return Ok(next.to_api());
+                }
                 Err(StoreError::TransactionCanceled(_)) => continue,
                 Err(e) => return Err(e.into()),
             }

@@ -18,10 +18,11 @@
 use super::open::Opened;
 use crate::conversations::record::ConversationRecord;
 use crate::customers::record::CustomerRecord;
-use crate::error::{DomainError, DomainResult, Missing};
+use crate::error::{DomainError, DomainResult};
 use crate::keys::Entity;
 use crate::messages::{LogMessage, Logged};
-use crate::store::{CancelReason, Condition, Put, ReturnValues, StoreError, Update, WriteAction};
+use crate::stats::{Gauge, StatsDelta};
+use crate::store::{Condition, Put, ReturnValues, StoreError, Update, WriteAction};
 use crate::suggestions::ReplyJob;
 use crate::types::{now_rfc3339, ContextId, CustomerId, Direction, LogId};
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
@@ -30,10 +31,10 @@ impl Crm {
     /// `POST /log` (guide §10). 404 for an unknown customer or conversation,
     /// 400 when `context_id` belongs to another customer.
     ///
-    /// Store calls: 3 (customer `GetItem`, log id `UpdateItem`, one
-    /// `TransactWriteItems`), +1 with an explicit `context_id`, +1 when the
-    /// open conversation's pointer must be followed, +2 per lost race; an
-    /// inbound message then enqueues its reply job (one queue call).
+    /// Store calls: 4 (customer, log id counter, conversation `GetItem`,
+    /// one `TransactWriteItems`), 3 when it opens the conversation; +3 per
+    /// lost race; then 1–2 statistics `UpdateItem`s (issue 10). An inbound
+    /// message then enqueues its reply job (one queue call).
     pub async fn log_message(&self, input: &LogMessage) -> DomainResult<Logged> {
         let (context_id, log_id, direction) = self.write_log(input).await?;
         let logged = Logged {
@@ -61,7 +62,7 @@ impl Crm {
             let now = now_rfc3339();
             let logged = |context_id: ContextId| (context_id, id, valid.direction);
             // Where it goes: the named conversation, the open one, or a new one.
-            let (context_id, condition) = match (&valid.context_id, &customer.open_context_id) {
+            let mut conversation = match (&valid.context_id, &customer.open_context_id) {
                 (Some(named), _) => {
                     let conversation = self.existing_conversation(named).await?;
                     if conversation.customer_id != valid.customer_id {
@@ -73,15 +74,16 @@ impl Crm {
                             ),
                         ));
                     }
-                    (named.clone(), Condition::item_exists())
+                    conversation
                 }
-                (None, Some(open)) => (
-                    open.clone(),
-                    Condition::And(vec![
-                        Condition::item_exists(),
-                        ConversationRecord::still_open(),
-                    ]),
-                ),
+                (None, Some(open)) => match self.conversation_record(open).await? {
+                    Some(c) if c.status.is_open() => c,
+                    // A dangling or stale pointer: forget it and read again.
+                    _ => {
+                        self.drop_dangling_pointer(valid.customer_id, open).await?;
+                        continue;
+                    }
+                },
                 (None, None) => {
                     let mut opened = ConversationRecord::new(valid.customer_id, now.clone());
                     let message = valid.record(id, &opened.context_id, &now);
@@ -94,11 +96,17 @@ impl Crm {
                         condition: Some(Condition::item_not_exists()),
                     });
                     match self.try_open(&customer, &opened, vec![put]).await? {
-                        Opened::Created(c) => return Ok(logged(c.context_id)),
+                        Opened::Created(c) => {
+                            let mut delta = StatsDelta::default();
+                            delta.messages(valid.direction, 1);
+                            self.record_stats(delta).await;
+                            return Ok(logged(c.context_id));
+                        }
                         Opened::Raced => continue,
                     }
                 }
             };
+            let context_id = conversation.context_id.clone();
             let message = valid.record(id, &context_id, &now);
             let mut conversation_actions = ConversationRecord::message_actions(
                 &now,
@@ -110,6 +118,20 @@ impl Crm {
                 true => ConversationRecord::request_reply_actions(&context_id, id, &now),
                 false => ConversationRecord::end_reply_actions(),
             });
+            let gauge_is = conversation.gauge_is();
+            let mut delta = StatsDelta::conversation(
+                Some(conversation.gauge()),
+                Some(Gauge {
+                    last_direction: Some(valid.direction),
+                    ..conversation.gauge()
+                }),
+            );
+            delta.messages(valid.direction, 1);
+            conversation_actions.extend(conversation.first_response(
+                valid.direction,
+                &now,
+                &mut delta,
+            ));
             let actions = vec![
                 WriteAction::Put(Put {
                     item: message.to_item()?,
@@ -118,29 +140,17 @@ impl Crm {
                 WriteAction::Update(Update {
                     key: ConversationRecord::key(&context_id),
                     actions: conversation_actions,
-                    condition: Some(condition),
+                    condition: Some(gauge_is),
                 }),
             ];
             match self.store.transact_write(actions).await {
-                Ok(()) => return Ok(logged(context_id)),
-                Err(StoreError::TransactionCanceled(_)) if valid.context_id.is_none() => {
-                    // The open conversation closed (or vanished) meanwhile: forget a
-                    // dangling pointer and try again with a fresh read.
-                    if self.conversation_record(&context_id).await?.is_none() {
-                        self.drop_dangling_pointer(valid.customer_id, &context_id)
-                            .await?;
-                    }
-                    continue;
+                Ok(()) => {
+                    self.record_stats(delta).await;
+                    return Ok(logged(context_id));
                 }
-                // A concurrent write to the same conversation (DynamoDB's `TransactionConflict`): again.
-                Err(StoreError::TransactionCanceled(reasons))
-                    if reasons.contains(&CancelReason::Conflict) =>
-                {
-                    continue
-                }
-                Err(StoreError::TransactionCanceled(_)) => {
-                    return Err(DomainError::not_found(Missing::Conversation, &context_id))
-                }
+                // Changed meanwhile (a message, a status change) or deleted:
+                // read again; a vanished conversation is a 404 on the next round.
+                Err(StoreError::TransactionCanceled(_)) => continue,
                 Err(e) => return Err(e.into()),
             }
         }

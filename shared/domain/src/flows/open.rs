@@ -9,6 +9,7 @@ use crate::customers::record::CustomerRecord;
 use crate::customers::MAX_NAME_LEN;
 use crate::error::{DomainError, DomainResult, Missing};
 use crate::keys::Entity;
+use crate::stats::StatsDelta;
 use crate::store::{CancelReason, Condition, Put, StoreError, WriteAction};
 use crate::types::{nonblank, now_rfc3339, text, CustomerId, EmailAddress, Phone};
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
@@ -54,7 +55,11 @@ impl Crm {
         ];
         actions.extend(extra);
         match self.store.transact_write(actions).await {
-            Ok(()) => Ok(Opened::Created(Box::new(record.clone()))),
+            Ok(()) => {
+                self.record_stats(StatsDelta::conversation(None, Some(record.gauge())))
+                    .await;
+                Ok(Opened::Created(Box::new(record.clone())))
+            }
             Err(StoreError::TransactionCanceled(reasons))
                 if reasons.first() != Some(&CancelReason::None) =>
             {

@@ -37,6 +37,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::escalations::record::EscalationRecord;
 use crate::keys::Entity;
 use crate::messages::record::MessageRecord;
+use crate::stats::StatsDelta;
 use crate::store::{
     CancelReason, Condition, Put, ReturnValues, StoreError, Update, UpdateAction, WriteAction,
 };
@@ -227,10 +228,19 @@ impl Crm {
             }
             match self.store.transact_write(actions).await {
                 Ok(()) => {
+                    let mut delta = StatsDelta::default();
+                    delta.today("suggestions_generated", 1).today(
+                        "confidence_micros",
+                        (draft.confidence_score * 1e6).round() as i64,
+                    );
+                    if opened.is_some() {
+                        delta.total("escalations_open", 1);
+                    }
+                    self.record_stats(delta).await;
                     return Ok(ReplyOutcome::Drafted {
                         suggestion_id: suggestion.suggestion_id,
                         escalation_ticket: opened.map(|(t, _)| t.clone()),
-                    })
+                    });
                 }
                 Err(StoreError::TransactionCanceled(reasons)) => {
                     if old.is_some() && reasons.get(2) == Some(&CancelReason::ConditionFailed) {
@@ -430,6 +440,7 @@ impl Crm {
                 AttributeValue::S(ticket),
             ));
         }
+        let opens = !writes.is_empty();
         writes.push(WriteAction::Update(Update {
             key: ConversationRecord::key(&c.context_id),
             actions,
@@ -438,7 +449,13 @@ impl Crm {
                 job.revision,
             )),
         }));
-        self.store.transact_write(writes).await
+        self.store.transact_write(writes).await?;
+        if opens {
+            let mut delta = StatsDelta::default();
+            delta.total("escalations_open", 1);
+            self.record_stats(delta).await;
+        }
+        Ok(())
     }
 }
 

@@ -9,7 +9,8 @@ use crate::conversations::{ContextRef, ContextUpdated, Conversation, Conversatio
 use crate::customers::record::CustomerRecord;
 use crate::error::{DomainError, DomainResult, Missing};
 use crate::keys::Entity;
-use crate::store::{s, Condition, ReturnValues, StoreError, Update, WriteAction};
+use crate::stats::StatsDelta;
+use crate::store::{ReturnValues, StoreError, Update, WriteAction};
 use crate::types::ContextId;
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
 
@@ -66,8 +67,26 @@ impl Crm {
         Err(DomainError::Contended)
     }
 
-    /// Writes `patch` over `current`; `Contended` when its status changed meanwhile.
+    /// Writes `patch` over `current`, then adds the statistics delta of a
+    /// status change; `Contended` when its status or newest message changed
+    /// meanwhile (the caller reads again).
     async fn apply_patch(
+        &self,
+        current: &ConversationRecord,
+        patch: &ConversationPatch,
+    ) -> DomainResult<ConversationRecord> {
+        let written = self.write_patch(current, patch).await?;
+        if written.status != current.status {
+            self.record_stats(StatsDelta::conversation(
+                Some(current.gauge()),
+                Some(written.gauge()),
+            ))
+            .await;
+        }
+        Ok(written)
+    }
+
+    async fn write_patch(
         &self,
         current: &ConversationRecord,
         patch: &ConversationPatch,
@@ -78,11 +97,9 @@ impl Crm {
         let update = Update {
             key: current.primary_key(),
             actions,
-            condition: Some(Condition::And(vec![
-                Condition::item_exists(),
-                Condition::eq("status", s(current.status.as_str())),
-            ])),
+            condition: Some(current.gauge_is()),
         };
+
         if was_open == is_open {
             return match self.store.update_item(update, ReturnValues::AllNew).await {
                 Ok(Some(item)) => from_item(item),

@@ -47,8 +47,10 @@ use crate::customers::record::CustomerRecord;
 use crate::error::{DomainError, DomainResult};
 use crate::keys::Entity;
 use crate::messages::record::{IngestedFields, MessageRecord};
+use crate::stats::StatsDelta;
 use crate::store::{
-    CancelReason, Condition, Key, Put, StoreError, Update, WriteAction, MAX_BATCH_GET_KEYS,
+    CancelReason, Condition, Key, Put, StoreError, Update, UpdateAction, WriteAction,
+    MAX_BATCH_GET_KEYS,
 };
 use crate::suggestions::ReplyJob;
 use crate::types::{now_rfc3339, ContextId, Direction, LogId, SendStatus};
@@ -236,6 +238,8 @@ impl Crm {
         let now = now_rfc3339();
         let history_before = OffsetDateTime::now_utc() - self.settings.ingest_history_window;
         let mut newest_seen = conversation.last_interaction_at.clone();
+        // The conversation as the next write expects it (statistics, issue 10).
+        let mut state = conversation.clone();
         let mut added = 0;
         // The reply job the newest live inbound message asks for (issue 9).
         let mut reply = None;
@@ -305,10 +309,22 @@ impl Crm {
                     }
                     _ => {}
                 }
+                let mut delta = StatsDelta::default();
+                let mut next = state.clone();
+                for (_, m) in &pending {
+                    delta.messages(m.direction, 1);
+                    let first = next.first_response(m.direction, &m.sent_at, &mut delta);
+                    conversation_actions.retain(|a| !first.iter().any(|f| same_attr(a, f)));
+                    conversation_actions.extend(first);
+                }
+                if let Some(m) = newest {
+                    next.last_direction = Some(m.direction);
+                }
+                delta.gauge(Some(state.gauge()), Some(next.gauge()));
                 actions.push(WriteAction::Update(Update {
                     key: ConversationRecord::key(&conversation.context_id),
                     actions: conversation_actions,
-                    condition: Some(Condition::item_exists()),
+                    condition: Some(state.gauge_is()),
                 }));
                 let thread = ExternalConversation {
                     connection_id: auth.connection_id.clone(),
@@ -323,6 +339,8 @@ impl Crm {
                 }));
                 match self.store.transact_write(actions).await {
                     Ok(()) => {
+                        state = next;
+                        self.record_stats(delta).await;
                         added += pending.len();
                         if let Some(m) = newest {
                             newest_seen = Some(m.sent_at.clone());
@@ -348,6 +366,11 @@ impl Crm {
                         let now_stored: HashSet<String> =
                             self.stored_markers(auth, &ids).await?.into_keys().collect();
                         pending.retain(|(_, m)| !now_stored.contains(&m.id));
+                        // Its status or newest message may have changed too.
+                        match self.conversation_record(&conversation.context_id).await? {
+                            Some(c) => state = c,
+                            None => return Err(DomainError::Contended),
+                        }
                     }
                     Err(StoreError::TransactionCanceled(_)) => return Err(DomainError::Contended),
                     Err(e) => return Err(e.into()),
@@ -393,4 +416,12 @@ fn ingested_record(
             sent_at: m.sent_at.clone(),
         }),
     }
+}
+
+/// True when `a` and `b` set or remove the same attribute.
+fn same_attr(a: &UpdateAction, b: &UpdateAction) -> bool {
+    let name = |u: &UpdateAction| match u {
+        UpdateAction::Set(n, _) | UpdateAction::Add(n, _) | UpdateAction::Remove(n) => n.clone(),
+    };
+    name(a) == name(b)
 }

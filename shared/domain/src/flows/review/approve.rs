@@ -5,6 +5,7 @@ use crate::conversations::record::ConversationRecord;
 use crate::error::{DomainError, DomainResult};
 use crate::keys::Entity;
 use crate::messages::record::MessageRecord;
+use crate::stats::{Gauge, StatsDelta};
 use crate::store::{
     s, CancelReason, Condition, Put, StoreError, Update, UpdateAction, WriteAction,
 };
@@ -41,6 +42,20 @@ fn reply_record(
         updated_at: now.to_string(),
         ingested: None,
     }
+}
+
+/// The statistics of an outbound reply to `c`: one message sent, the
+/// conversation now waiting for the customer.
+fn reply_delta(c: &ConversationRecord) -> StatsDelta {
+    let mut delta = StatsDelta::conversation(
+        Some(c.gauge()),
+        Some(Gauge {
+            last_direction: Some(Direction::Outbound),
+            ..c.gauge()
+        }),
+    );
+    delta.messages(Direction::Outbound, 1);
+    delta
 }
 
 impl Crm {
@@ -105,6 +120,18 @@ impl Crm {
                 &message.message_body,
             )?;
             conversation_actions.extend(ConversationRecord::clear_pending_suggestion_actions());
+            let mut delta = reply_delta(&conversation);
+            delta.today("suggestions_approved", 1);
+            if edited_body.is_some() {
+                delta.today("suggestions_edited", 1);
+            }
+            let gauge_is = conversation.gauge_is();
+            let mut conversation = conversation;
+            conversation_actions.extend(conversation.first_response(
+                Direction::Outbound,
+                &now,
+                &mut delta,
+            ));
             let mut suggestion_actions = vec![
                 UpdateAction::Set("status".into(), s("approved")),
                 UpdateAction::Set("approved_at".into(), s(&now)),
@@ -132,6 +159,7 @@ impl Crm {
                             suggestion.revision,
                         ))),
                         Condition::NotExists("reply_log_id".into()),
+                        gauge_is,
                     ])),
                 }),
                 WriteAction::Update(Update {
@@ -142,6 +170,7 @@ impl Crm {
             ];
             match self.store.transact_write(actions).await {
                 Ok(()) => {
+                    self.record_stats(delta).await;
                     return Ok(ActionResult {
                         success: true,
                         message: "Reply approved and logged as a pending outbound message".into(),
@@ -150,7 +179,7 @@ impl Crm {
                             message_id: Some(id.get()),
                             ..Default::default()
                         },
-                    })
+                    });
                 }
                 // Approved, rejected or superseded meanwhile: the re-read says which.
                 Err(StoreError::TransactionCanceled(_)) => continue,
@@ -207,6 +236,17 @@ impl Crm {
             )?;
             conversation_actions.extend(ConversationRecord::end_reply_actions());
             conversation_actions.extend(ConversationRecord::clear_pending_suggestion_actions());
+            let mut delta = reply_delta(&conversation);
+            let condition = Condition::And(vec![
+                ConversationRecord::pending_suggestion_is(pending),
+                conversation.gauge_is(),
+            ]);
+            let mut conversation = conversation;
+            conversation_actions.extend(conversation.first_response(
+                Direction::Outbound,
+                &now,
+                &mut delta,
+            ));
             let mut actions = vec![
                 WriteAction::Put(Put {
                     item: message.to_item()?,
@@ -215,7 +255,7 @@ impl Crm {
                 WriteAction::Update(Update {
                     key: ConversationRecord::key(context_id),
                     actions: conversation_actions,
-                    condition: Some(ConversationRecord::pending_suggestion_is(pending)),
+                    condition: Some(condition),
                 }),
             ];
             let old = pending.filter(|_| supersede);
@@ -226,6 +266,7 @@ impl Crm {
             }
             match self.store.transact_write(actions).await {
                 Ok(()) => {
+                    self.record_stats(delta).await;
                     return Ok(ActionResult {
                         success: true,
                         message: "Custom reply logged as a pending outbound message".into(),
@@ -234,7 +275,7 @@ impl Crm {
                             message_id: Some(id.get()),
                             ..Default::default()
                         },
-                    })
+                    });
                 }
                 Err(StoreError::TransactionCanceled(reasons)) => {
                     if old.is_some() && reasons.get(2) == Some(&CancelReason::ConditionFailed) {

@@ -1,0 +1,168 @@
+//! The statistics counters and the change a write makes to them.
+//!
+//! | PK | SK | attributes (numbers, `ADD`ed) |
+//! |---|---|---|
+//! | `STATS` | `TOTALS` | `conversations_total`, `conversations_<status>`, `needs_reply`, `waiting_for_response`, `escalations_open` |
+//! | `STATS` | `DAY#<yyyy-mm-dd>` (UTC) | `messages_received`, `messages_sent`, `suggestions_generated`, `suggestions_approved`, `suggestions_edited`, `confidence_micros` (Σ confidence × 10⁶), `first_responses`, `first_response_seconds` (Σ) |
+
+use std::collections::BTreeMap;
+
+use crate::keys::ENTITY;
+use crate::store::{s, Key, Update, UpdateAction};
+use crate::types::{ConversationStatus, Direction};
+
+/// The partition of every counter item.
+const PARTITION: &str = "STATS";
+/// The `entity` of the counter items.
+pub(crate) const TYPE: &str = "stats";
+
+/// Key of the gauges.
+pub(crate) fn totals_key() -> Key {
+    Key::new(PARTITION, "TOTALS")
+}
+
+/// Key of day `day` (`2026-12-02`, UTC).
+pub(crate) fn day_key(day: &str) -> Key {
+    Key::new(PARTITION, format!("DAY#{day}"))
+}
+
+/// What one conversation contributes to the gauges: its status and the
+/// direction of its newest message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Gauge {
+    pub status: ConversationStatus,
+    pub last_direction: Option<Direction>,
+}
+
+impl Gauge {
+    fn contributions(self) -> Vec<&'static str> {
+        let mut out = vec![
+            "conversations_total",
+            match self.status {
+                ConversationStatus::Active => "conversations_active",
+                ConversationStatus::Paused => "conversations_paused",
+                ConversationStatus::Resolved => "conversations_resolved",
+                ConversationStatus::Archived => "conversations_archived",
+            },
+        ];
+        match (self.status, self.last_direction) {
+            (ConversationStatus::Active, Some(Direction::Inbound)) => out.push("needs_reply"),
+            (ConversationStatus::Active, Some(Direction::Outbound)) => {
+                out.push("waiting_for_response")
+            }
+            _ => {}
+        }
+        out
+    }
+}
+
+/// The change one write makes to the counters: gauge deltas and today's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct StatsDelta {
+    pub totals: BTreeMap<&'static str, i64>,
+    pub day: BTreeMap<&'static str, i64>,
+}
+
+impl StatsDelta {
+    /// A conversation going from `old` (`None`: it did not exist) to `new`
+    /// (`None`: it no longer counts).
+    pub(crate) fn conversation(old: Option<Gauge>, new: Option<Gauge>) -> Self {
+        let mut d = Self::default();
+        d.gauge(old, new);
+        d
+    }
+
+    /// Adds the change of one conversation from `old` to `new`.
+    pub(crate) fn gauge(&mut self, old: Option<Gauge>, new: Option<Gauge>) -> &mut Self {
+        for name in old.map(Gauge::contributions).unwrap_or_default() {
+            *self.totals.entry(name).or_default() -= 1;
+        }
+        for name in new.map(Gauge::contributions).unwrap_or_default() {
+            *self.totals.entry(name).or_default() += 1;
+        }
+        self
+    }
+
+    /// Adds `n` to gauge `name`.
+    pub(crate) fn total(&mut self, name: &'static str, n: i64) -> &mut Self {
+        *self.totals.entry(name).or_default() += n;
+        self
+    }
+
+    /// Adds `n` to today's `name`.
+    pub(crate) fn today(&mut self, name: &'static str, n: i64) -> &mut Self {
+        *self.day.entry(name).or_default() += n;
+        self
+    }
+
+    /// `count` messages in `direction` today.
+    pub(crate) fn messages(&mut self, direction: Direction, count: i64) -> &mut Self {
+        self.today(
+            match direction {
+                Direction::Inbound => "messages_received",
+                Direction::Outbound => "messages_sent",
+            },
+            count,
+        )
+    }
+
+    /// The `UpdateItem`s that add this delta (none for an empty delta).
+    pub(crate) fn updates(&self, day: &str) -> Vec<Update> {
+        let build = |key: Key, values: &BTreeMap<&'static str, i64>| {
+            let mut actions: Vec<UpdateAction> = values
+                .iter()
+                .filter(|(_, n)| **n != 0)
+                .map(|(name, n)| UpdateAction::Add(name.to_string(), *n))
+                .collect();
+            (!actions.is_empty()).then(|| {
+                actions.push(UpdateAction::Set(ENTITY.into(), s(TYPE)));
+                Update {
+                    key,
+                    actions,
+                    condition: None,
+                }
+            })
+        };
+        [
+            build(totals_key(), &self.totals),
+            build(day_key(day), &self.day),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_moves_a_conversation_from_needs_reply_to_waiting() {
+        let inbound = Gauge {
+            status: ConversationStatus::Active,
+            last_direction: Some(Direction::Inbound),
+        };
+        let outbound = Gauge {
+            last_direction: Some(Direction::Outbound),
+            ..inbound
+        };
+        let d = StatsDelta::conversation(Some(inbound), Some(outbound));
+        assert_eq!(d.totals.get("needs_reply"), Some(&-1));
+        assert_eq!(d.totals.get("waiting_for_response"), Some(&1));
+        assert_eq!(d.totals.get("conversations_total"), Some(&0));
+        assert_eq!(
+            d.updates("2026-12-02").len(),
+            1,
+            "zero deltas write nothing"
+        );
+        let archived = Gauge {
+            status: ConversationStatus::Archived,
+            ..outbound
+        };
+        let d = StatsDelta::conversation(Some(outbound), Some(archived));
+        assert_eq!(d.totals.get("waiting_for_response"), Some(&-1));
+        assert_eq!(d.totals.get("conversations_archived"), Some(&1));
+        assert!(StatsDelta::default().updates("2026-12-02").is_empty());
+    }
+}

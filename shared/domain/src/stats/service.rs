@@ -1,0 +1,81 @@
+//! Adding to the counters after a write, and reading them.
+
+use std::collections::HashMap;
+
+use time::OffsetDateTime;
+
+use super::api::{percent, ratio, ConversationStats};
+use super::record::{day_key, totals_key, StatsDelta};
+use crate::error::DomainResult;
+use crate::store::{int_attr, Item, Key, ReturnValues};
+use crate::Crm;
+
+/// Days in the weekly figures.
+const WEEK_DAYS: i64 = 7;
+
+fn day(t: OffsetDateTime) -> String {
+    let d = t.date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+impl Crm {
+    /// Adds `delta` to the counters (0–2 `UpdateItem … ADD`),
+    /// after the write it describes committed. A failure is logged, never
+    /// returned: the write itself succeeded.
+    pub(crate) async fn record_stats(&self, delta: StatsDelta) {
+        let today = day(OffsetDateTime::now_utc());
+        for update in delta.updates(&today) {
+            if let Err(e) = self.store.update_item(update, ReturnValues::None).await {
+                tracing::warn!(error = %e, "statistics counter not updated");
+            }
+        }
+    }
+
+    /// `GET /conversations/stats` (seed 001 §9): the gauges and the last 7
+    /// UTC days' buckets in one `BatchGetItem` of 8 keys, whatever is stored.
+    pub async fn conversation_stats(&self, now: OffsetDateTime) -> DomainResult<ConversationStats> {
+        let days: Vec<String> = (0..WEEK_DAYS)
+            .map(|i| day(now - time::Duration::days(i)))
+            .collect();
+        let mut keys = vec![totals_key()];
+        keys.extend(days.iter().map(|d| day_key(d)));
+        let items = self.store.batch_get(&keys).await?;
+        let by_key: HashMap<Key, Item> = items
+            .into_iter()
+            .filter_map(|item| Some((Key::of(&item)?, item)))
+            .collect();
+        let totals = by_key.get(&totals_key());
+        let total = |name: &str| totals.and_then(|t| int_attr(t, name)).unwrap_or(0);
+        let week = |name: &str| -> i64 {
+            days.iter()
+                .filter_map(|d| by_key.get(&day_key(d)))
+                .filter_map(|item| int_attr(item, name))
+                .sum()
+        };
+        let sent = week("messages_sent");
+        let received = week("messages_received");
+        let generated = week("suggestions_generated");
+        let approved = week("suggestions_approved");
+        let first = week("first_responses");
+        Ok(ConversationStats {
+            total_conversations: total("conversations_total"),
+            active_conversations: total("conversations_active") + total("conversations_paused"),
+            needs_reply: total("needs_reply"),
+            waiting_for_response: total("waiting_for_response"),
+            archived_conversations: total("conversations_archived"),
+            resolved_conversations: total("conversations_resolved"),
+            paused_conversations: total("conversations_paused"),
+            emails_sent_week: sent,
+            emails_received_week: received,
+            response_rate_week: percent(received, sent),
+            avg_response_time_hours: ratio(week("first_response_seconds") as f64 / 3600.0, first),
+            ai_suggestions_generated_week: generated,
+            ai_suggestions_approved_week: approved,
+            ai_approval_rate_week: percent(approved, generated),
+            ai_edit_rate_week: percent(week("suggestions_edited"), approved),
+            avg_confidence_score: ratio(week("confidence_micros") as f64 / 1e6, generated),
+            escalations_open: total("escalations_open"),
+            week_start: days.last().cloned().unwrap_or_default(),
+        })
+    }
+}
