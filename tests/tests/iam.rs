@@ -290,6 +290,7 @@ async fn each_function_policy_grants_exactly_the_dynamodb_actions_its_routes_mak
         ("GET", "/conversations", "/conversations?status=active".into(), None, &[200]),
         ("GET", "/conversations/{context_id}", format!("/conversations/{context}"), None, &[200]),
         ("GET", "/conversations/{context_id}/ai-suggestion", format!("/conversations/{context}/ai-suggestion"), None, &[202]),
+        ("GET", "/conversations/stats", "/conversations/stats".into(), None, &[200]),
         ("GET", "/conversations/customer/{customer_id}", format!("/conversations/customer/{ann}"), None, &[200]),
         ("PUT", "/conversations/{context_id}", format!("/conversations/{context}"), Some(json!({"status": "paused"})), &[200]),
         ("POST", "/conversations/{context_id}/close", format!("/conversations/{context}/close"), None, &[200]),

@@ -362,7 +362,8 @@ async fn a_reply_job_survives_a_restart() {
 /// Seed 001's "Complete Test Flow" on this API, with the rules provider and
 /// the embedded worker: list the conversations needing a reply → get the
 /// thread → get the suggestion → regenerate with a tone → approve → the reply
-/// is a pending outbound message and the conversation no longer needs one.
+/// is a pending outbound message and the conversation no longer needs one →
+/// the stats say so.
 #[tokio::test]
 async fn seed_001_complete_test_flow() {
     let s = start(&[("CRM_REPLY_DEBOUNCE_SECONDS", "0")]).await;
@@ -465,4 +466,15 @@ async fn seed_001_complete_test_flow() {
         again["error"],
         "Suggestion already approved. Cannot approve."
     );
+    // 6. Check stats.
+    let (status, stats) = s.get("/conversations/stats").await;
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!(stats["total_conversations"], 1);
+    assert_eq!(stats["needs_reply"], 0);
+    assert_eq!(stats["waiting_for_response"], 1);
+    assert_eq!(stats["emails_received_week"], 1);
+    assert_eq!(stats["emails_sent_week"], 1);
+    assert_eq!(stats["ai_suggestions_generated_week"], 2);
+    assert_eq!(stats["ai_suggestions_approved_week"], 1);
+    assert_eq!(stats["ai_approval_rate_week"], 50.0);
 }

@@ -136,11 +136,12 @@ fn score(
     }
 }
 
+/// A checked [`NewEscalation`]: conversation, sentiment, complexity, context.
+pub(crate) type ValidNew = (ContextId, Option<f64>, Option<f64>, Option<String>);
+
 impl NewEscalation {
     /// The conversation id and a checked copy of the optional fields.
-    pub(crate) fn validate(
-        &self,
-    ) -> DomainResult<(ContextId, Option<f64>, Option<f64>, Option<String>)> {
+    pub(crate) fn validate(&self) -> DomainResult<ValidNew> {
         Ok((
             ContextId::parse("context_id", &self.context_id)?,
             score("customer_sentiment", self.customer_sentiment, -1.0..=1.0)?,

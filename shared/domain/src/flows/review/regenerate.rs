@@ -15,8 +15,8 @@ use crate::{Crm, OPTIMISTIC_ATTEMPTS};
 
 impl Crm {
     /// `POST /conversations/{context_id}/regenerate`: makes the conversation's
-    /// pending reply job a regeneration (revision = its regeneration count
-    /// + 1, the options on the conversation item), supersedes the pending
+    /// pending reply job a regeneration (revision: its regeneration count
+    /// plus one; the options on the conversation item), supersedes the pending
     /// suggestion, and enqueues the job with no debounce. Answers the id the
     /// new suggestion will have; `GET …/ai-suggestion` answers 202 until the
     /// worker stores it.
