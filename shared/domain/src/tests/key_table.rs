@@ -293,6 +293,15 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
         .unwrap(),
         values.clone(),
     ));
+    values.insert("yyyy-mm-dd", "2026-12-02".to_string());
+    for (label, key) in [
+        ("statistics gauges", crate::stats::record::totals_key()),
+        ("statistics day", crate::stats::record::day_key("2026-12-02")),
+    ] {
+        let mut item = key.to_item();
+        item.insert(ENTITY.into(), crate::store::s(crate::stats::record::TYPE));
+        out.push((label, item, values.clone()));
+    }
     for name in ["customer_id", "log_id", "ticket_2026"] {
         values.insert("name", name.to_string());
         out.push((
