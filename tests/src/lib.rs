@@ -61,12 +61,14 @@ pub async fn spawn_app_with_queue(queue: Arc<dyn JobQueue>) -> TestApp {
 /// Starts the whole API on a random port over `store`, with `queue` for reply jobs.
 pub async fn spawn_app_with(store: Arc<dyn Store>, queue: Option<Arc<dyn JobQueue>>) -> TestApp {
     let counting = Arc::new(CountingStore::new(store));
-    let mut state = crm_http::bootstrap::state_with(counting.clone()).expect("state");
+    let state = crm_http::bootstrap::state_with(counting.clone()).expect("state");
+    let (mut state, hub) = local_api::with_events(state);
     if let Some(q) = queue {
         state.crm = state.crm.with_queue(q);
     }
     let crm = state.crm.clone();
-    let app = local_api::app(state, Auth::Keys(ApiKeys::from_plaintext([TEST_KEY])));
+    let app =
+        local_api::app_with_events(state, Auth::Keys(ApiKeys::from_plaintext([TEST_KEY])), hub);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

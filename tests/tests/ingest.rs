@@ -531,9 +531,9 @@ async fn store_calls_are_bounded_by_batches_not_messages() {
         json!({"platform": "whatsapp", "connection_id": "wa_1", "conversations": conversations});
     // Per conversation of m new messages, new participant: ⌈m/100⌉ BatchGetItem,
     // 1 GetItem (thread), 4 (reservation, last-10 Query, id counter, customer
-    // transaction), 1 transaction opening the conversation, 1 id block,
-    // ⌈m/49⌉ transactions.
-    let per_conversation = 1 + 1 + 4 + 1 + 1 + 100_usize.div_ceil(49);
+    // transaction), 1 transaction opening the conversation (+1 statistics
+    // counter), 1 id block, ⌈m/49⌉ transactions, 2 statistics counters.
+    let per_conversation = 1 + 1 + 4 + 1 + 1 + 1 + 100_usize.div_ceil(49) + 2;
     app.store.reset();
     let r = ingest(&app, Some(&wa), &body).await;
     assert_eq!(r.status, 200, "{:?}", r.body);

@@ -10,6 +10,7 @@ use axum::routing::get;
 use axum::Router;
 use crm_http::{AppState, Auth};
 
+pub mod events;
 pub mod keys;
 mod openapi;
 pub mod reply;
@@ -104,4 +105,21 @@ pub fn routes() -> Router<AppState> {
 /// The whole API with the common layers, ready to serve.
 pub fn app(state: AppState, auth: Auth) -> Router {
     crm_http::app(routes(), state, auth)
+}
+
+/// [`app`] plus `GET /events`, the server-sent stream of what `hub`
+/// receives (seed 001's events, issue 10). `state`'s service should publish
+/// to `hub` ([`with_events`]).
+pub fn app_with_events(state: AppState, auth: Auth, hub: events::Hub) -> Router {
+    let routes = routes()
+        .route("/events", get(events::stream))
+        .layer(axum::Extension(hub));
+    crm_http::app(routes, state, auth)
+}
+
+/// `state` publishing seed 001's events to a new [`events::Hub`], and the hub.
+pub fn with_events(state: AppState) -> (AppState, events::Hub) {
+    let hub = events::Hub::new();
+    let crm = state.crm.with_events(std::sync::Arc::new(hub.clone()));
+    (AppState { crm }, hub)
 }

@@ -39,6 +39,7 @@ async fn run() -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let state = crm_http::bootstrap::state_with(store).map_err(|e| e.to_string())?;
+    let (state, hub) = local_api::with_events(state);
     let (state, provider) = local_api::reply::with_embedded_worker(state)
         .await
         .map_err(|e| e.to_string())?;
@@ -64,7 +65,8 @@ async fn run() -> Result<(), String> {
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(addr = %bound, keys = keys.len(), data_dir = %data_dir.display(), reply_provider = provider, "local-api listening");
     eprintln!("local-api: serving http://{bound}");
-    axum::serve(listener, local_api::app(state, crm_http::Auth::Keys(keys)))
+    let app = local_api::app_with_events(state, crm_http::Auth::Keys(keys), hub);
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| e.to_string())

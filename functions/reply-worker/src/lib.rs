@@ -21,6 +21,7 @@
 //! |---|---|
 //! | `TABLE_NAME` | the DynamoDB table (required) |
 //! | `REPLY_QUEUE_URL` | the reply queue, where the sweep re-enqueues (required on AWS) |
+//! | `EVENT_BUS_NAME` | the EventBridge bus of `conversation:ai_ready` / `conversation:error` (issue 10) |
 //! | `CRM_REPLY_PROVIDER` … | the provider (`crm_reply::config`) |
 //! | `CRM_REPLY_*`, `CRM_ESCALATE_*`, `CRM_SUGGESTION_TTL_DAYS` | the pipeline's settings (`crm_domain::ReplySettings`) |
 
@@ -167,6 +168,10 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     let mut crm = crm_http::bootstrap::state_with(Arc::new(store))?.crm;
     if let Some(url) = crm_http::bootstrap::var("REPLY_QUEUE_URL") {
         crm = crm.with_queue(Arc::new(crm_queue_sqs::SqsQueue::from_env(url)));
+    }
+    if let Some(bus) = crm_http::bootstrap::var("EVENT_BUS_NAME") {
+        let sink = crm_events_eventbridge::EventBridgeSink::from_env(bus);
+        crm = crm.with_events(Arc::new(sink));
     }
     let (model, provider) = crm_reply::config::from_env(crm_http::bootstrap::var).await?;
     tracing::info!(provider, "reply worker ready");

@@ -28,6 +28,7 @@ mod counter;
 pub mod customers;
 pub mod error;
 pub mod escalations;
+pub mod events;
 pub mod flows;
 pub mod keys;
 pub mod messages;
@@ -207,6 +208,7 @@ pub struct Crm {
     store: Arc<dyn store::Store>,
     settings: Settings,
     queue: Option<Arc<dyn suggestions::JobQueue>>,
+    events: Option<Arc<dyn events::EventSink>>,
 }
 
 impl Crm {
@@ -217,7 +219,15 @@ impl Crm {
             store,
             settings,
             queue: None,
+            events: None,
         }
+    }
+
+    /// The same service, publishing seed 001's events to `sink` (EventBridge
+    /// on AWS, `GET /events` in local-api).
+    pub fn with_events(mut self, sink: Arc<dyn events::EventSink>) -> Self {
+        self.events = Some(sink);
+        self
     }
 
     /// The same service, sending reply jobs to `queue` (SQS on AWS, the

@@ -20,6 +20,7 @@
 //! | `AWS_ENDPOINT_URL_DYNAMODB` | an emulator instead of DynamoDB (read by the AWS SDK) |
 //! | `CRM_API_KEYS` | comma-separated keys checked by the function itself; unset on AWS, where API Gateway checks the key |
 //! | `REPLY_QUEUE_URL` | the SQS reply queue: an inbound message logged here enqueues its reply job (issue 9); unset, jobs wait in the outbox for the sweep |
+//! | `EVENT_BUS_NAME` | the EventBridge bus seed 001's events go to (issue 10; `default` is the account's); unset, none are published |
 //! | `CRM_DEFAULT_REGION`, `CRM_HISTORY_LIMIT`, `CRM_REPLY_DEBOUNCE_SECONDS`, `RUST_LOG` | as for local-api (README) |
 
 use std::sync::Arc;
@@ -40,6 +41,10 @@ pub async fn state_from_env() -> Result<AppState, StartupError> {
     if let Some(url) = bootstrap::var("REPLY_QUEUE_URL") {
         let queue = crm_queue_sqs::SqsQueue::from_env(url);
         state.crm = state.crm.with_queue(Arc::new(queue));
+    }
+    if let Some(bus) = bootstrap::var("EVENT_BUS_NAME") {
+        let sink = crm_events_eventbridge::EventBridgeSink::from_env(bus);
+        state.crm = state.crm.with_events(Arc::new(sink));
     }
     Ok(state)
 }

@@ -19,6 +19,7 @@ use super::open::Opened;
 use crate::conversations::record::ConversationRecord;
 use crate::customers::record::CustomerRecord;
 use crate::error::{DomainError, DomainResult};
+use crate::events::ConversationEvent;
 use crate::keys::Entity;
 use crate::messages::{LogMessage, Logged};
 use crate::stats::{Gauge, StatsDelta};
@@ -42,6 +43,14 @@ impl Crm {
             log_id: log_id.get(),
             context_id: context_id.to_string(),
         };
+        let ctx = context_id.to_string();
+        self.publish(match direction {
+            Direction::Inbound => {
+                ConversationEvent::new_reply(&ctx, log_id.get(), input.customer_id)
+            }
+            Direction::Outbound => ConversationEvent::sent(&ctx, log_id.get()),
+        })
+        .await;
         if direction == Direction::Inbound {
             self.enqueue_reply(ReplyJob::new(context_id, log_id)).await;
         }

@@ -35,6 +35,7 @@ use crate::codec::{from_item, to_value};
 use crate::conversations::record::ConversationRecord;
 use crate::error::{DomainError, DomainResult};
 use crate::escalations::record::EscalationRecord;
+use crate::events::ConversationEvent;
 use crate::keys::Entity;
 use crate::messages::record::MessageRecord;
 use crate::stats::StatsDelta;
@@ -154,7 +155,17 @@ impl Crm {
             instructions,
             ..prompt
         };
-        let draft = model.draft(&prompt).await?;
+        let draft = match model.draft(&prompt).await {
+            Ok(d) => d,
+            Err(e) => {
+                let event = ConversationEvent::error(
+                    &job.context_id.to_string(),
+                    "drafting a reply suggestion failed; it will be retried",
+                );
+                self.publish(event).await;
+                return Err(e.into());
+            }
+        };
 
         let now = OffsetDateTime::now_utc();
         let at = rfc3339(now);
@@ -237,6 +248,12 @@ impl Crm {
                         delta.total("escalations_open", 1);
                     }
                     self.record_stats(delta).await;
+                    self.publish(ConversationEvent::ai_ready(
+                        &job.context_id.to_string(),
+                        &suggestion.suggestion_id,
+                        draft.confidence_score,
+                    ))
+                    .await;
                     return Ok(ReplyOutcome::Drafted {
                         suggestion_id: suggestion.suggestion_id,
                         escalation_ticket: opened.map(|(t, _)| t.clone()),

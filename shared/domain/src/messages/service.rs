@@ -89,7 +89,15 @@ impl Crm {
     /// keeps the failed index in step. Store calls: 1.
     pub async fn set_send_status(&self, id: LogId, status: SendStatus) -> DomainResult<Message> {
         let actions = MessageRecord::send_status_actions(id, status, &now_rfc3339())?;
-        self.update_message(id, actions).await
+        let message = self.update_message(id, actions).await?;
+        if status == SendStatus::Failed {
+            let event = crate::events::ConversationEvent::error(
+                &message.context_id,
+                format!("message {} failed to send", id.get()),
+            );
+            self.publish(event).await;
+        }
+        Ok(message)
     }
 
     /// `POST /messages/{log_id}/processed` (guide §16): idempotent. Store calls: 1.

@@ -95,6 +95,17 @@ impl StatsDelta {
         self
     }
 
+    /// Adds `other` to this delta.
+    pub(crate) fn merge(&mut self, other: StatsDelta) -> &mut Self {
+        for (k, v) in other.totals {
+            *self.totals.entry(k).or_default() += v;
+        }
+        for (k, v) in other.day {
+            *self.day.entry(k).or_default() += v;
+        }
+        self
+    }
+
     /// `count` messages in `direction` today.
     pub(crate) fn messages(&mut self, direction: Direction, count: i64) -> &mut Self {
         self.today(

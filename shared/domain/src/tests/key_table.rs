@@ -296,7 +296,10 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
     values.insert("yyyy-mm-dd", "2026-12-02".to_string());
     for (label, key) in [
         ("statistics gauges", crate::stats::record::totals_key()),
-        ("statistics day", crate::stats::record::day_key("2026-12-02")),
+        (
+            "statistics day",
+            crate::stats::record::day_key("2026-12-02"),
+        ),
     ] {
         let mut item = key.to_item();
         item.insert(ENTITY.into(), crate::store::s(crate::stats::record::TYPE));

@@ -156,6 +156,12 @@ impl Crm {
             .await?;
         if let Some(log_id) = reply {
             let context_id = conversation.context_id.clone();
+            self.publish(crate::events::ConversationEvent::new_reply(
+                &context_id.to_string(),
+                log_id.get(),
+                conversation.customer_id.get(),
+            ))
+            .await;
             self.enqueue_reply(ReplyJob::new(context_id, log_id)).await;
         }
         let status = if created { "created" } else { "updated" };
@@ -226,6 +232,24 @@ impl Crm {
         conv: &ValidConversation,
         conversation: &ConversationRecord,
         fresh: Vec<&ValidMessage>,
+    ) -> DomainResult<(usize, Option<LogId>)> {
+        // The statistics of every committed chunk, added once at the end
+        // (also when a later chunk fails: the earlier ones are stored).
+        let mut written = StatsDelta::default();
+        let result = self
+            .write_chunks(auth, conv, conversation, fresh, &mut written)
+            .await;
+        self.record_stats(written).await;
+        result
+    }
+
+    async fn write_chunks(
+        &self,
+        auth: &IngestAuth,
+        conv: &ValidConversation,
+        conversation: &ConversationRecord,
+        fresh: Vec<&ValidMessage>,
+        written: &mut StatsDelta,
     ) -> DomainResult<(usize, Option<LogId>)> {
         let count = fresh.len() as i64;
         let last = self.next_ids("log_id", count).await?;
@@ -340,7 +364,7 @@ impl Crm {
                 match self.store.transact_write(actions).await {
                     Ok(()) => {
                         state = next;
-                        self.record_stats(delta).await;
+                        written.merge(delta);
                         added += pending.len();
                         if let Some(m) = newest {
                             newest_seen = Some(m.sent_at.clone());

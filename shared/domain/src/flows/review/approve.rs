@@ -3,6 +3,7 @@
 
 use crate::conversations::record::ConversationRecord;
 use crate::error::{DomainError, DomainResult};
+use crate::events::ConversationEvent;
 use crate::keys::Entity;
 use crate::messages::record::MessageRecord;
 use crate::stats::{Gauge, StatsDelta};
@@ -171,6 +172,8 @@ impl Crm {
             match self.store.transact_write(actions).await {
                 Ok(()) => {
                     self.record_stats(delta).await;
+                    self.publish(ConversationEvent::sent(&context_id.to_string(), id.get()))
+                        .await;
                     return Ok(ActionResult {
                         success: true,
                         message: "Reply approved and logged as a pending outbound message".into(),
@@ -267,6 +270,8 @@ impl Crm {
             match self.store.transact_write(actions).await {
                 Ok(()) => {
                     self.record_stats(delta).await;
+                    self.publish(ConversationEvent::sent(&context_id.to_string(), id.get()))
+                        .await;
                     return Ok(ActionResult {
                         success: true,
                         message: "Custom reply logged as a pending outbound message".into(),
