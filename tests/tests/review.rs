@@ -598,6 +598,11 @@ async fn escalation_tickets_follow_their_lifecycle_and_the_conversation_flag() {
         "not_found",
     );
     assert_error(
+        &app.get(&format!("/escalations/{}", "x".repeat(5000))).await,
+        404,
+        "not_found",
+    );
+    assert_error(
         &app.get("/escalations?status=pending").await,
         400,
         "validation_error",

@@ -239,6 +239,17 @@ impl EscalationRecord {
         format!("TKT-{year}-{n:06}")
     }
 
+    /// True for `TKT-2026-000042` (4-digit year, 6 to 18 digits).
+    pub(crate) fn is_ticket_id(raw: &str) -> bool {
+        let digits = |s: &str, n: std::ops::RangeInclusive<usize>| {
+            n.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+        };
+        match raw.strip_prefix("TKT-").and_then(|r| r.split_once('-')) {
+            Some((year, n)) => digits(year, 4..=4) && digits(n, 6..=18),
+            None => false,
+        }
+    }
+
     /// The counter of `year`'s ticket numbers.
     pub(crate) fn counter(year: i32) -> String {
         format!("ticket_{year}")

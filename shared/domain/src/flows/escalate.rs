@@ -218,8 +218,13 @@ impl Crm {
         Err(DomainError::Contended)
     }
 
-    /// Ticket `ticket_id`, or a 404.
+    /// Ticket `ticket_id`, or a 404 — without a store call when it is not
+    /// shaped like one (`TKT-<4 digits>-<6+ digits>`), so a path of any
+    /// length never reaches a key-size limit.
     async fn existing_ticket(&self, ticket_id: &str) -> DomainResult<EscalationRecord> {
+        if !EscalationRecord::is_ticket_id(ticket_id) {
+            return Err(DomainError::not_found(Missing::Ticket, ticket_id));
+        }
         match self
             .store
             .get_item(&EscalationRecord::key(ticket_id))
