@@ -447,12 +447,12 @@ async fn needs_reply_lists_and_archive_answers_archived_at() {
         400,
         "validation_error",
     );
-    assert_error(
-        &app.get("/conversations?needs_reply=true&status=archived")
-            .await,
-        400,
-        "validation_error",
-    );
+    // With another status, `needs_reply` filters that status's conversations.
+    let archived = app
+        .get("/conversations?needs_reply=true&status=archived")
+        .await;
+    assert_eq!(archived.status, 200, "{:?}", archived.body);
+    assert_eq!(archived.get("count"), 0);
 
     let r = app
         .patch(
@@ -587,11 +587,9 @@ async fn escalation_tickets_follow_their_lifecycle_and_the_conversation_flag() {
         400,
         "validation_error",
     );
-    assert_error(
-        &app.put(&format!("/escalations/{auto}"), json!({})).await,
-        400,
-        "validation_error",
-    );
+    let unchanged = app.put(&format!("/escalations/{auto}"), json!({})).await;
+    assert_eq!(unchanged.status, 200, "an empty change changes nothing");
+    assert_eq!(unchanged.get("status"), "open");
     assert_error(
         &app.get("/escalations/TKT-2026-999999").await,
         404,

@@ -51,6 +51,17 @@ where
     }
 }
 
+/// [`whole_number`] for an optional field: `null` or absent is `None`
+/// (use with `#[serde(default)]`).
+pub fn optional_whole_number<'de, D>(de: D) -> Result<Option<i64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    struct Whole(#[serde(deserialize_with = "whole_number")] i64);
+    Ok(Option::<Whole>::deserialize(de)?.map(|Whole(n)| n))
+}
+
 /// Serializes one value into an attribute value.
 pub fn to_value<T: Serialize>(value: &T) -> DomainResult<crate::store::AttributeValue> {
     serde_dynamo::to_attribute_value(value).map_err(DomainError::corrupt)

@@ -152,9 +152,10 @@ pub struct ConversationFilter {
     pub status: Option<ConversationStatus>,
     /// Only this customer's.
     pub customer_id: Option<CustomerId>,
-    /// Only active conversations whose newest message is inbound (`true`:
-    /// seed 001's `needs_reply`) or outbound (`false`: `waiting`). Read
-    /// through GSI3 `CONTEXTS#active` with a filter on `last_direction`.
+    /// Only conversations whose newest message is inbound (`true`: seed
+    /// 001's `needs_reply`) or outbound (`false`: `waiting`) — active ones
+    /// unless `status` names another. Read through GSI3 `CONTEXTS#<status>`
+    /// with a filter on `last_direction`.
     pub needs_reply: Option<bool>,
 }
 

@@ -50,15 +50,11 @@ impl Crm {
         filter: &ConversationFilter,
         params: &ListParams,
     ) -> DomainResult<Listed<Conversation>> {
-        let status = match filter.needs_reply {
-            Some(_) => match filter.status {
-                None | Some(ConversationStatus::Active) => Some(ConversationStatus::Active),
-                Some(_) => return Err(DomainError::invalid(
-                    "needs_reply",
-                    "`needs_reply` lists active conversations; drop `status` or set it to `active`",
-                )),
-            },
-            None => filter.status,
+        // `needs_reply` filters on who wrote the newest message, among the
+        // active conversations unless `status` names others.
+        let status = match (filter.needs_reply, filter.status) {
+            (Some(_), None) => Some(ConversationStatus::Active),
+            (_, status) => status,
         };
         let direction = filter.needs_reply.map(|needs| {
             let d = if needs {

@@ -19,6 +19,7 @@ pub const MAX_AGENT_LEN: usize = 200;
 #[serde(deny_unknown_fields)]
 pub struct NewEscalation {
     /// The conversation (seed 003 `session_id`).
+    #[schema(value_type = ContextId)]
     pub context_id: String,
     /// `negative_sentiment`, `high_complexity`, `repeated_failures`, `manual_request` or `policy_violation`.
     pub reason: EscalationReason,
@@ -26,12 +27,15 @@ pub struct NewEscalation {
     pub priority: Priority,
     /// In [-1, 1].
     #[serde(default)]
+    #[schema(minimum = -1.0, maximum = 1.0)]
     pub customer_sentiment: Option<f64>,
     /// In [0, 1].
     #[serde(default)]
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub query_complexity: Option<f64>,
     /// Free text for the agent (≤ 2,000 characters).
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub additional_context: Option<String>,
 }
 
@@ -46,12 +50,15 @@ pub struct EscalationPatch {
     pub status: Option<EscalationStatus>,
     /// The agent who has it (≤ 200 characters).
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub assigned_agent: Option<String>,
     /// How it was resolved (≤ 2,000 characters).
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub resolution_notes: Option<String>,
     /// 1–5.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::codec::optional_whole_number")]
+    #[schema(minimum = 1, maximum = 5)]
     pub customer_satisfaction: Option<i64>,
 }
 
@@ -189,16 +196,6 @@ impl EscalationPatch {
             )?,
             customer_satisfaction,
         };
-        if p.status.is_none()
-            && p.assigned_agent.is_none()
-            && p.resolution_notes.is_none()
-            && p.customer_satisfaction.is_none()
-        {
-            return Err(DomainError::invalid(
-                "status",
-                "give at least one of `status`, `assigned_agent`, `resolution_notes`, `customer_satisfaction`",
-            ));
-        }
         Ok(p)
     }
 }

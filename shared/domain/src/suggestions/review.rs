@@ -24,9 +24,11 @@ pub struct ApproveRequest {
     pub suggestion_id: String,
     /// The body to send instead of `suggested_body` (kept as `edited_body`).
     #[serde(default)]
+    #[schema(max_length = 65536)]
     pub edited_body: Option<String>,
     /// The subject to send instead of `suggested_subject`.
     #[serde(default)]
+    #[schema(max_length = 998)]
     pub edited_subject: Option<String>,
 }
 
@@ -38,6 +40,7 @@ pub struct RejectRequest {
     pub suggestion_id: String,
     /// Why (kept as `feedback_notes`, ≤ 2,000 characters).
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub reason: Option<String>,
 }
 
@@ -46,12 +49,15 @@ pub struct RejectRequest {
 #[serde(deny_unknown_fields)]
 pub struct CustomReply {
     /// The reply text (≤ 65,536 characters, not blank).
+    #[schema(schema_with = reply_body_schema)]
     pub body: String,
     /// Subject, for channels that have one (≤ 998 characters).
     #[serde(default)]
+    #[schema(max_length = 998)]
     pub subject: Option<String>,
     /// The HTML version (≤ 131,072 characters), kept in the message's `metadata.body_html`.
     #[serde(default)]
+    #[schema(max_length = 131072)]
     pub body_html: Option<String>,
 }
 
@@ -61,7 +67,8 @@ pub struct CustomReply {
 pub struct RegenerateRequest {
     /// The inbound message to answer (`log_id`); default: the one the
     /// pending suggestion or job answers, else the newest inbound message.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::codec::optional_whole_number")]
+    #[schema(value_type = Option<crate::types::LogId>)]
     pub message_id: Option<i64>,
     /// `more_formal`, `more_casual`, `shorter` or `add_humor`.
     #[serde(default)]
@@ -72,6 +79,7 @@ pub struct RegenerateRequest {
     /// The agent's instruction (≤ 1,000 characters), given to the model
     /// inside the system prompt's frame, never in place of it.
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub custom_prompt: Option<String>,
 }
 
@@ -81,6 +89,7 @@ pub struct RegenerateRequest {
 pub struct ArchiveRequest {
     /// Why (≤ 2,000 characters).
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub reason: Option<String>,
 }
 
@@ -89,10 +98,12 @@ pub struct ArchiveRequest {
 #[serde(deny_unknown_fields)]
 pub struct FeedbackRequest {
     /// 1–5.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::codec::optional_whole_number")]
+    #[schema(minimum = 1, maximum = 5)]
     pub user_rating: Option<i64>,
     /// Free text (≤ 2,000 characters).
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub feedback_notes: Option<String>,
 }
 
@@ -194,7 +205,7 @@ impl RegenerateRequest {
 }
 
 impl FeedbackRequest {
-    /// The rating and notes, checked; at least one must be given.
+    /// The rating and notes, checked (neither given: nothing changes).
     pub(crate) fn validate(&self) -> DomainResult<(Option<u8>, Option<String>)> {
         let rating = match self.user_rating {
             None => None,
@@ -211,14 +222,16 @@ impl FeedbackRequest {
             self.feedback_notes.as_deref(),
             MAX_NOTES_CHARS,
         )?;
-        if rating.is_none() && notes.is_none() {
-            return Err(DomainError::invalid(
-                "user_rating",
-                "give `user_rating` (1–5), `feedback_notes`, or both",
-            ));
-        }
         Ok((rating, notes))
     }
+}
+
+fn reply_body_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    crate::types::schema::not_blank(
+        MAX_BODY_CHARS,
+        "The reply text (required, not blank, ≤ 65,536 characters).",
+    )
+    .into()
 }
 
 /// A rejection reason or archive reason, checked.
