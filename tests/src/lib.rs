@@ -10,7 +10,7 @@ use crm_domain::store::Store;
 use crm_domain::suggestions::{
     Draft, DraftError, JobQueue, Prompt, QueueError, ReplyJob, ReplyModel,
 };
-use crm_domain::Crm;
+use crm_domain::{Crm, Settings};
 use crm_http::{ApiKeys, Auth};
 use crm_store_tests::CountingStore;
 use serde_json::Value;
@@ -60,8 +60,27 @@ pub async fn spawn_app_with_queue(queue: Arc<dyn JobQueue>) -> TestApp {
 
 /// Starts the whole API on a random port over `store`, with `queue` for reply jobs.
 pub async fn spawn_app_with(store: Arc<dyn Store>, queue: Option<Arc<dyn JobQueue>>) -> TestApp {
+    spawn_app_full(store, queue, |_| {}).await
+}
+
+/// Starts the whole API on a random port over a fresh store, its settings
+/// (those of the environment) changed by `configure` first.
+pub async fn spawn_app_configured(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_full(test_store().await, None, configure).await
+}
+
+async fn spawn_app_full(
+    store: Arc<dyn Store>,
+    queue: Option<Arc<dyn JobQueue>>,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     let counting = Arc::new(CountingStore::new(store));
     let state = crm_http::bootstrap::state_with(counting.clone()).expect("state");
+    let mut settings = state.crm.settings().clone();
+    configure(&mut settings);
+    let state = crm_http::AppState {
+        crm: Crm::new(counting.clone(), settings),
+    };
     let (mut state, hub) = local_api::with_events(state);
     if let Some(q) = queue {
         state.crm = state.crm.with_queue(q);
@@ -285,4 +304,51 @@ pub fn assert_error(reply: &Reply, status: u16, code: &str) {
         "{:?}",
         reply.body
     );
+}
+
+/// Twilio's signature of a form POST of `params` to `url` with auth token
+/// `token`, written from Twilio's "Webhooks security" page (independently
+/// of the server's code): base64 of HMAC-SHA1 over the URL followed by each
+/// parameter's name and value, sorted by name.
+pub fn twilio_signature(token: &str, url: &str, params: &[(&str, &str)]) -> String {
+    use base64::Engine;
+    use hmac::Mac;
+    let mut sorted = params.to_vec();
+    sorted.sort();
+    let mut data = url.to_string();
+    for (k, v) in sorted {
+        data.push_str(k);
+        data.push_str(v);
+    }
+    let mut mac =
+        hmac::Hmac::<sha1::Sha1>::new_from_slice(token.as_bytes()).expect("any key length");
+    mac.update(data.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+impl TestApp {
+    /// Posts `params` as Twilio does: a form with `X-Twilio-Signature`
+    /// (`signature`, or none), no API key.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        params: &[(&str, &str)],
+        signature: Option<&str>,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .form(params);
+        if let Some(sig) = signature {
+            req = req.header("x-twilio-signature", sig);
+        }
+        Self::reply(req.send().await.expect("request")).await
+    }
+
+    /// Posts `params` to `path` signed with `token` over this app's URL of `path`.
+    pub async fn twilio(&self, token: &str, path: &str, params: &[(&str, &str)]) -> Reply {
+        let url = format!("{}{}", self.base, path);
+        self.post_form(path, params, Some(&twilio_signature(token, &url, params)))
+            .await
+    }
 }

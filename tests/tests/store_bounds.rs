@@ -15,6 +15,8 @@ fn endpoints(
     let msg = json!({"customer_id": customer, "channel": "sms", "channel_identifier": "+14165551234", "direction": "inbound", "message_body": "x"});
     let mut with_ctx = msg.clone();
     with_ctx["context_id"] = json!(context);
+    let mut with_sid = msg.clone();
+    with_sid["twilio_message_sid"] = json!("SM0123456789abcdef0123456789abcdef");
     vec![
         ("GET", "/health".into(), None, 0),
         (
@@ -84,6 +86,8 @@ fn endpoints(
         ),
         ("POST", "/log".into(), Some(msg), 6),
         ("POST", "/log".into(), Some(with_ctx), 6),
+        // issue 11: + the reservation of Twilio's SID
+        ("POST", "/log".into(), Some(with_sid), 7),
         ("GET", "/messages".into(), None, 1),
         (
             "GET",
@@ -117,6 +121,19 @@ fn endpoints(
             1,
         ),
         ("GET", "/messages/unprocessed?limit=10".into(), None, 1),
+        // issue 11: one query + one conditional write per message leased
+        (
+            "GET",
+            "/messages/unprocessed?lease_seconds=30&limit=1".into(),
+            None,
+            2,
+        ),
+        (
+            "GET",
+            "/messages/unprocessed?dead=true".into(),
+            None,
+            crm_domain::paging::MAX_QUERY_CALLS,
+        ),
         ("GET", "/messages/failed".into(), None, 1),
         ("GET", "/conversations".into(), None, 1),
         (

@@ -82,13 +82,21 @@ pub const INGEST_ROUTES: [(&str, &str); 7] = [
     ("post", "/ingest/connections/{connection_id}/rotate-secret"),
 ];
 
+/// Twilio's callbacks (issue 11), in the messages group: signed with
+/// `X-Twilio-Signature`, no API key.
+pub const TWILIO_ROUTES: [(&str, &str); 2] = [
+    ("post", "/messages/{log_id}/status"),
+    ("post", "/webhooks/twilio/status"),
+];
+
 /// Every route of the API beside `/health` and `/openapi.json`: the guide's,
-/// the ingest group's and the suggestions'.
+/// the ingest group's, the suggestions' and Twilio's.
 pub fn api_routes() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
     GUIDE_ROUTES
         .iter()
         .chain(INGEST_ROUTES.iter())
         .chain(SUGGESTION_ROUTES.iter())
+        .chain(TWILIO_ROUTES.iter())
 }
 
 /// Every group's routes plus `/openapi.json` (not yet wrapped by [`crm_http::app`]).

@@ -47,6 +47,8 @@ async fn send(app: Router, file: &str) -> (u16, serde_json::Value) {
 async fn every_event_reaches_its_handler() {
     // What the SAM template sets on every function.
     std::env::set_var("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH", "true");
+    // The token the Twilio events are signed with (issue 11).
+    std::env::set_var("TWILIO_AUTH_TOKEN", "test-twilio-auth-token");
     let store: Arc<dyn crm_domain::store::Store> =
         Arc::new(crm_store_sqlite::SqliteStore::in_memory().expect("store"));
     let state = crm_http::bootstrap::state_with(store).expect("state");
@@ -100,6 +102,22 @@ async fn every_event_reaches_its_handler() {
             "Hi, I need help with pricing".into(),
         ),
         ("messages-unprocessed.json", 200, "count", 1.into()),
+        // Twilio's status callback, signed over the public URL with the stage
+        // (`https://<api>.execute-api…/prod/messages/1/status`), reaches the
+        // function without an API key and is applied.
+        (
+            "messages-twilio-status.json",
+            200,
+            "send_status",
+            "sent".into(),
+        ),
+        // The same through a custom domain with a base path (`/api`).
+        (
+            "messages-twilio-status-custom-domain.json",
+            200,
+            "provider_status",
+            "delivered".into(),
+        ),
         ("context-update.json", 200, "success", true.into()),
         ("context-get-by-phone.json", 200, "customer_id", 2.into()),
         (
@@ -136,6 +154,23 @@ async fn every_event_reaches_its_handler() {
         assert_eq!(&body[*field], value, "{file}: {body}");
         covered.push(file.to_string());
     }
+    // Signed over CRM_PUBLIC_BASE_URL (`https://hooks.example.org/crm`), not
+    // the API Gateway URL: refused unless that base URL is configured.
+    let file = "messages-twilio-status-base-url.json";
+    let app = crm_http::app(group_router(file), state.clone(), Auth::Gateway);
+    let (got, body) = send(app, file).await;
+    assert_eq!(got, 403, "{file}: {body}");
+    let mut settings = state.crm.settings().clone();
+    settings.twilio.public_base_url = Some("https://hooks.example.org/crm".into());
+    let configured = AppState {
+        crm: crm_domain::Crm::new(state.crm.store().clone(), settings),
+    };
+    let app = crm_http::app(group_router(file), configured, Auth::Gateway);
+    let (got, body) = send(app, file).await;
+    assert_eq!(got, 200, "{file}: {body}");
+    assert_eq!(body["provider_status"], "read", "{file}: {body}");
+    assert_eq!(body["send_status"], "delivered", "{file}: {body}");
+    covered.push(file.to_string());
     let mut files: Vec<String> = std::fs::read_dir(events_dir())
         .expect("events/")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())

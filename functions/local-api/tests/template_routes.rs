@@ -25,6 +25,14 @@ fn router_for_binary(binary: &str) -> Router<AppState> {
 
 /// (binary, method, path) of every `Api` event in the template.
 fn template_events() -> Vec<(String, String, String)> {
+    api_events()
+        .into_iter()
+        .map(|(b, m, p, _)| (b, m, p))
+        .collect()
+}
+
+/// (binary, method, path, API key required) of every `Api` event.
+fn api_events() -> Vec<(String, String, String, bool)> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
     let doc: Value = serde_norway::from_str(&std::fs::read_to_string(path).expect("template.yaml"))
         .expect("YAML");
@@ -67,6 +75,7 @@ fn template_events() -> Vec<(String, String, String)> {
                 binary.clone(),
                 props["Method"].as_str().expect("Method").to_lowercase(),
                 props["Path"].as_str().expect("Path").to_string(),
+                props["Auth"]["ApiKeyRequired"].as_bool() != Some(false),
             ));
         }
     }
@@ -84,6 +93,28 @@ fn the_template_maps_exactly_the_api_routes() {
         .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();
     assert_eq!(mapped, guide);
+}
+
+/// Exactly the routes that authenticate themselves (or need nothing) are
+/// open at API Gateway: the same list the local key check exempts.
+#[test]
+fn only_the_public_routes_skip_the_api_key() {
+    let open: BTreeSet<(String, String)> = api_events()
+        .into_iter()
+        .filter(|(_, _, _, keyed)| !keyed)
+        .map(|(_, m, p, _)| (m, p))
+        .collect();
+    let public: BTreeSet<(String, String)> = local_api::api_routes()
+        .chain(&[("get", "/health")])
+        .filter(|(m, p)| crm_http::auth::is_public(&m.to_uppercase(), p))
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(open, public);
+    assert!(open.contains(&("post".to_string(), "/webhooks/twilio/status".to_string())));
+    assert!(!crm_http::auth::is_public(
+        "PUT",
+        "/messages/{log_id}/status"
+    ));
 }
 
 #[tokio::test]

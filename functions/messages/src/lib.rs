@@ -3,15 +3,25 @@
 //! The messages endpoint group (guide §11–19): reading the log, delivery
 //! status and the processing queue. Rules in `crm_domain::messages`
 //! (a conversation's messages: `crm_domain::flows::context_messages`).
+//!
+//! Issue 11 adds its real callers: Twilio's signed status callbacks
+//! (`POST /messages/{log_id}/status`, `POST /webhooks/twilio/status`; no API
+//! key, the signature is checked here) and leased polls of
+//! `/messages/unprocessed` acknowledged with their `lease_token`.
 
 use axum::extract::State;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use crm_domain::messages::{MarkedProcessed, Message, MessageFilter};
+use crm_domain::messages::{
+    CallbackTarget, DeliveryUpdated, LeaseSeconds, MarkedProcessed, Message, MessageFilter,
+};
+use crm_domain::twilio::StatusCallback;
 use crm_domain::types::{Channel, ContextId, CustomerId, Direction, LogId, SendStatus};
+use crm_domain::DomainError;
 use crm_domain::Listed;
 use crm_http::openapi::Paging;
-use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, PathParam, QueryMap};
+use crm_http::twilio::TwilioRequest;
+use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, OptionalJsonBody, PathParam, QueryMap};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
@@ -22,7 +32,11 @@ pub fn router() -> Router<AppState> {
         .route("/messages/unprocessed", get(unprocessed_messages))
         .route("/messages/failed", get(failed_messages))
         .route("/messages/{log_id}", get(get_message))
-        .route("/messages/{log_id}/status", put(update_status))
+        .route(
+            "/messages/{log_id}/status",
+            put(update_status).post(twilio_status),
+        )
+        .route("/webhooks/twilio/status", post(twilio_status_by_sid))
         .route("/messages/{log_id}/processed", post(mark_processed))
         .route("/messages/context/{context_id}", get(messages_for_context))
         .route(
@@ -43,6 +57,8 @@ pub fn router() -> Router<AppState> {
     messages_for_context,
     messages_for_customer,
     update_status,
+    twilio_status,
+    twilio_status_by_sid,
     mark_processed,
     mark_context_processed,
     unprocessed_messages,
@@ -187,18 +203,63 @@ pub async fn update_status(
     }))
 }
 
-/// `POST /messages/{log_id}/processed` (guide §16): idempotent.
-#[utoipa::path(post, path = "/messages/{log_id}/processed", tag = "messages", params(("log_id" = LogId, Path, description = "Message id")),
-    responses((status = 200, body = Processed), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// Optional body of `POST /messages/{log_id}/processed` (issue 11).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ProcessedRequest {
+    /// The `lease_token` of a leased poll (also accepted as a query
+    /// parameter): acknowledges that lease; a stale one is a 409.
+    #[schema(min_length = 1, max_length = 64)]
+    pub lease_token: Option<String>,
+}
+
+/// `POST /messages/{log_id}/processed` (guide §16): idempotent. With a
+/// `lease_token` (issue 11) it acknowledges a leased poll: 409 when the token
+/// is stale (the lease ended and another poller leased the message).
+#[utoipa::path(post, path = "/messages/{log_id}/processed", tag = "messages",
+    params(("log_id" = LogId, Path, description = "Message id"),
+        ("lease_token" = Option<String>, Query, description = "The lease to acknowledge (or in the body)")),
+    request_body(content = Option<ProcessedRequest>, description = "Optional: the lease to acknowledge"),
+    responses((status = 200, body = Processed), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The lease_token is stale", body = ErrorBody)))]
 pub async fn mark_processed(
     State(s): State<AppState>,
     PathParam(id): PathParam,
+    q: QueryMap,
+    OptionalJsonBody(body): OptionalJsonBody<ProcessedRequest>,
 ) -> ApiResult<Json<Processed>> {
-    let message = s.crm.mark_processed(LogId::parse(&id)?).await?;
+    q.allow_only(&["lease_token"])?;
+    let token = lease_token(q.get("lease_token"), body.lease_token.as_deref())?;
+    let id = LogId::parse(&id)?;
+    let message = match token {
+        Some(token) => s.crm.acknowledge(id, token).await?,
+        None => s.crm.mark_processed(id).await?,
+    };
     Ok(Json(Processed {
         success: true,
         log_id: message.log_id,
     }))
+}
+
+/// The lease token from the query or the body (the same if both).
+fn lease_token<'a>(query: Option<&'a str>, body: Option<&'a str>) -> ApiResult<Option<&'a str>> {
+    let token = match (query, body) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(DomainError::invalid(
+                "lease_token",
+                "`lease_token` differs between the query and the body; send one",
+            )
+            .into())
+        }
+        (q, b) => q.or(b),
+    };
+    match token {
+        Some(t) if t.is_empty() || t.len() > 64 => Err(DomainError::invalid(
+            "lease_token",
+            "`lease_token` must be the 1–64 character token of a leased poll",
+        )
+        .into()),
+        t => Ok(t),
+    }
 }
 
 /// `POST /messages/context/{context_id}/processed` (guide §17): up to 1000 per call.
@@ -213,20 +274,49 @@ pub async fn mark_context_processed(
     Ok(Json(s.crm.mark_context_processed(&id).await?))
 }
 
-/// `GET /messages/unprocessed` (guide §18): oldest first.
+/// `GET /messages/unprocessed` (guide §18): oldest first. `lease_seconds`
+/// (issue 11) leases the returned messages to this caller: no other leased
+/// poll returns them for that long, each carries `lease_token` and
+/// `lease_expires_at`, and `next_cursor` is `null` (poll again for more).
+/// `dead=true` lists the messages leased too often (`CRM_LEASE_MAX_RECEIVES`).
 #[utoipa::path(get, path = "/messages/unprocessed", tag = "messages",
-    params(Paging),
+    params(
+        ("lease_seconds" = Option<u32>, Query, minimum = 1, maximum = 900,
+            description = "Lease the returned messages for this many seconds (1–900); not with cursor, offset or dead"),
+        ("dead" = Option<bool>, Query, description = "true: the messages leased too often, not handed out any more"),
+        Paging),
     responses((status = 200, body = MessageList), (status = 400, body = ErrorBody)))]
 pub async fn unprocessed_messages(
     State(s): State<AppState>,
     q: QueryMap,
 ) -> ApiResult<Json<MessageList>> {
-    Ok(Json(
-        s.crm
-            .unprocessed_messages(&q.list_params(&[])?)
-            .await?
-            .into(),
-    ))
+    let params = q.list_params(&["lease_seconds", "dead"])?;
+    let dead = q.bool_param("dead")?.unwrap_or(false);
+    match q.get("lease_seconds") {
+        Some(raw) => {
+            let seconds = LeaseSeconds::parse(raw)?;
+            let conflicting = [
+                ("dead", dead),
+                ("cursor", params.cursor.is_some()),
+                ("offset", params.offset > 0),
+            ];
+            if let Some((name, _)) = conflicting.iter().find(|(_, given)| *given) {
+                return Err(DomainError::invalid(
+                    name,
+                    format!("`{name}` does not go with `lease_seconds`: a leased poll always starts at the oldest available message"),
+                )
+                .into());
+            }
+            let messages = s.crm.lease_unprocessed(params.limit, seconds).await?;
+            Ok(Json(MessageList {
+                count: messages.len(),
+                messages,
+                next_cursor: None,
+            }))
+        }
+        None if dead => Ok(Json(s.crm.dead_messages(&params).await?.into())),
+        None => Ok(Json(s.crm.unprocessed_messages(&params).await?.into())),
+    }
 }
 
 /// `GET /messages/failed` (guide §19): oldest first.
@@ -240,4 +330,72 @@ pub async fn failed_messages(
     Ok(Json(
         s.crm.failed_messages(&q.list_params(&[])?).await?.into(),
     ))
+}
+
+/// Twilio's status callback for message `log_id` (issue 11): a form signed
+/// with `X-Twilio-Signature` (no API key). Moves `send_status` forward by
+/// Twilio's status rank, never back; a late or repeated callback is a 200
+/// with `applied: false`. 403 when the signature is missing or wrong (or no
+/// auth token is configured); nothing changes.
+#[utoipa::path(post, path = "/messages/{log_id}/status", tag = "messages", security(()),
+    params(("log_id" = LogId, Path, description = "Message id"),
+        ("X-Twilio-Signature" = String, Header, description = "Twilio's signature of the URL and the form")),
+    request_body(content = TwilioStatusForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = DeliveryUpdated), (status = 400, body = ErrorBody),
+        (status = 403, description = "Missing or invalid X-Twilio-Signature", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, description = "The message has another MessageSid", body = ErrorBody),
+        (status = 415, body = ErrorBody)))]
+pub async fn twilio_status(
+    State(s): State<AppState>,
+    PathParam(id): PathParam,
+    request: TwilioRequest,
+) -> ApiResult<Json<DeliveryUpdated>> {
+    s.crm.verify_twilio(&request.signed())?;
+    let id = LogId::parse(&id)?;
+    let callback = StatusCallback::from_params(&request.params)?;
+    Ok(Json(
+        s.crm
+            .apply_twilio_status(CallbackTarget::LogId(id), &callback)
+            .await?,
+    ))
+}
+
+/// Twilio's status callback without a log id (issue 11): the message is the
+/// one logged with this `MessageSid` (`twilio_message_sid` on `POST /log`).
+/// Signed and answered as `POST /messages/{log_id}/status`.
+#[utoipa::path(post, path = "/webhooks/twilio/status", tag = "messages", security(()),
+    params(("X-Twilio-Signature" = String, Header, description = "Twilio's signature of the URL and the form")),
+    request_body(content = TwilioStatusForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = DeliveryUpdated), (status = 400, body = ErrorBody),
+        (status = 403, description = "Missing or invalid X-Twilio-Signature", body = ErrorBody),
+        (status = 404, description = "No message was logged with this MessageSid", body = ErrorBody),
+        (status = 415, body = ErrorBody)))]
+pub async fn twilio_status_by_sid(
+    State(s): State<AppState>,
+    request: TwilioRequest,
+) -> ApiResult<Json<DeliveryUpdated>> {
+    s.crm.verify_twilio(&request.signed())?;
+    let callback = StatusCallback::from_params(&request.params)?;
+    Ok(Json(
+        s.crm
+            .apply_twilio_status(CallbackTarget::BySid, &callback)
+            .await?,
+    ))
+}
+
+/// The form Twilio posts to a `StatusCallback` URL (the parameters this API
+/// reads; every parameter sent is covered by the signature).
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(non_snake_case, dead_code)]
+pub struct TwilioStatusForm {
+    /// The message's SID (`SM…`).
+    #[schema(pattern = "^[A-Za-z0-9]{2,64}$")]
+    pub MessageSid: String,
+    /// `queued`, `accepted`, `scheduled`, `sending`, `sent`, `delivered`,
+    /// `undelivered`, `failed`, `read`, `canceled`, `receiving`, `received`.
+    pub MessageStatus: String,
+    /// Twilio's error code, when it failed.
+    pub ErrorCode: Option<String>,
+    /// The account.
+    pub AccountSid: Option<String>,
 }

@@ -13,6 +13,7 @@
 //! - conversations (guide §20–26): [`conversations`]
 //! - messages (guide §11–19): [`messages`]
 //! - messaging connections, the senders of the ingest endpoint (seed 002): [`connections`]
+//! - Twilio as a caller: signatures, status callbacks (issue 11): [`twilio`]
 //! - AI reply suggestions, the reply job and the model port (issue 9, seed 001): [`suggestions`];
 //!   escalation tickets (seed 003): [`escalations`]
 //! - operations that span aggregates — `POST /log`, `GET /context`, opening,
@@ -36,6 +37,7 @@ pub mod paging;
 pub mod stats;
 pub mod store;
 pub mod suggestions;
+pub mod twilio;
 pub mod types;
 
 use std::sync::Arc;
@@ -55,6 +57,12 @@ pub struct Settings {
     pub ingest_history_window: time::Duration,
     /// The reply pipeline's settings (issue 9).
     pub reply: ReplySettings,
+    /// Twilio's auth token and the public URL its signatures cover (issue 11).
+    pub twilio: twilio::TwilioSettings,
+    /// Leases a message may be handed out under by leased polls of
+    /// `GET /messages/unprocessed` before it counts as dead
+    /// (`CRM_LEASE_MAX_RECEIVES`, 1–100, default 5; issue 11).
+    pub max_leases: i64,
 }
 
 impl Default for Settings {
@@ -64,6 +72,8 @@ impl Default for Settings {
             history_limit: 20,
             ingest_history_window: time::Duration::hours(24),
             reply: ReplySettings::default(),
+            twilio: twilio::TwilioSettings::default(),
+            max_leases: 5,
         }
     }
 }
@@ -195,6 +205,10 @@ impl Settings {
             settings.ingest_history_window = time::Duration::hours(h);
         }
         settings.reply = ReplySettings::from_env(&env)?;
+        settings.twilio = twilio::TwilioSettings::from_env(&env)?;
+        if let Some(v) = ranged(&env, "CRM_LEASE_MAX_RECEIVES", 1i64..=100)? {
+            settings.max_leases = v;
+        }
         Ok(settings)
     }
 }

@@ -1,6 +1,6 @@
 //! API keys: stored only as SHA-256 digests and compared in constant time.
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -97,15 +97,38 @@ pub enum Auth {
     Gateway,
 }
 
-/// Paths that need no API key: liveness, the API description, and seed
-/// 002's ingest endpoint, whose `x-api-key` is a connection's secret that
-/// its handler checks (on AWS its route has `ApiKeyRequired: false`).
-pub const PUBLIC_PATHS: [&str; 3] = ["/health", "/openapi.json", "/functions/v1/messaging-ingest"];
+/// Routes that need no API key, as (method, route template): liveness, the
+/// API description, seed 002's ingest endpoint (its `x-api-key` is a
+/// connection's secret that its handler checks) and Twilio's callbacks
+/// (signed with `X-Twilio-Signature`, checked by their handlers). On AWS
+/// exactly these have `ApiKeyRequired: false` (a test holds the template to
+/// this list). `None` for the method: any method.
+pub const PUBLIC_ROUTES: [(Option<&str>, &str); 5] = [
+    (None, "/health"),
+    (None, "/openapi.json"),
+    (Some("POST"), "/functions/v1/messaging-ingest"),
+    (Some("POST"), "/messages/{log_id}/status"),
+    (Some("POST"), "/webhooks/twilio/status"),
+];
 
-/// Middleware: 401 unless the request carries an accepted key (public paths excepted).
+/// Whether `method` on route `template` needs no API key.
+pub fn is_public(method: &str, template: &str) -> bool {
+    PUBLIC_ROUTES
+        .iter()
+        .any(|(m, p)| *p == template && m.is_none_or(|m| m == method))
+}
+
+/// Middleware: 401 unless the request carries an accepted key (public routes excepted).
 pub async fn layer(State(auth): State<Auth>, request: Request, next: Next) -> Response {
     if let Auth::Keys(keys) = &auth {
-        if !PUBLIC_PATHS.contains(&request.uri().path()) {
+        // The route template when a route matched (so `/messages/7/status`
+        // is `/messages/{log_id}/status`), else the path itself.
+        let template = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_else(|| request.uri().path().to_string());
+        if !is_public(request.method().as_str(), &template) {
             let ok = request
                 .headers()
                 .get(HEADER)

@@ -61,6 +61,10 @@ pub enum ApiError {
     /// Body is not `application/json` (415).
     #[error("send the body as JSON with `Content-Type: application/json`")]
     UnsupportedMediaType,
+    /// Body is not of the one other type a route takes (415), e.g. Twilio's
+    /// form; the message names it.
+    #[error("{0}")]
+    UnsupportedFormat(&'static str),
 }
 
 impl ApiError {
@@ -95,7 +99,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) | ApiError::LimitExceeded(_) => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             }
-            ApiError::UnsupportedMediaType => {
+            ApiError::UnsupportedMediaType | ApiError::UnsupportedFormat(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
         }

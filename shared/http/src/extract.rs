@@ -200,28 +200,38 @@ impl QueryMap {
     /// naming it: a client that believes it filtered must not get every item.
     pub fn list_params(&self, filters: &[&str]) -> Result<ListParams, ApiError> {
         const PAGING: [&str; 3] = ["limit", "offset", "cursor"];
-        let mut unknown: Vec<&str> = self
-            .0
-            .keys()
-            .map(String::as_str)
-            .filter(|k| !PAGING.contains(k) && !filters.contains(k))
-            .collect();
-        unknown.sort_unstable();
-        if let Some(first) = unknown.first() {
-            let known: Vec<&str> = filters.iter().chain(&PAGING).copied().collect();
-            return Err(ApiError::Domain(DomainError::invalid(
-                first,
-                format!(
-                    "`{first}` is not a parameter of this list; it takes {}",
-                    known.join(", ")
-                ),
-            )));
-        }
+        let known: Vec<&str> = filters.iter().chain(&PAGING).copied().collect();
+        self.allow_only(&known)?;
         Ok(ListParams::parse(
             self.get("limit"),
             self.get("offset"),
             self.get("cursor"),
         )?)
+    }
+
+    /// A 400 naming the first parameter (in name order) not in `known`.
+    pub fn allow_only(&self, known: &[&str]) -> Result<(), ApiError> {
+        let mut unknown: Vec<&str> = self
+            .0
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !known.contains(k))
+            .collect();
+        unknown.sort_unstable();
+        match unknown.first() {
+            None => Ok(()),
+            Some(first) if known.is_empty() => Err(ApiError::Domain(DomainError::invalid(
+                first,
+                format!("`{first}` is not a parameter of this endpoint; it takes none"),
+            ))),
+            Some(first) => Err(ApiError::Domain(DomainError::invalid(
+                first,
+                format!(
+                    "`{first}` is not a parameter of this endpoint; it takes {}",
+                    known.join(", ")
+                ),
+            ))),
+        }
     }
 
     /// The value of boolean parameter `name` (`true`/`false`, any case), if

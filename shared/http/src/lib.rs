@@ -4,8 +4,8 @@
 //! rendering ([`error`]), extractors that turn bad input into 4xx
 //! ([`extract`]), API keys ([`auth`]), request ids ([`request_id`]), the
 //! common layers and fallbacks ([`app`]), and start-up from the environment
-//! ([`bootstrap`]), and what every operation shares in the OpenAPI document
-//! ([`openapi`]). Each group in `functions/` exposes a
+//! ([`bootstrap`]), what every operation shares in the OpenAPI document
+//! ([`openapi`]), and Twilio's signed form requests ([`twilio`]). Each group in `functions/` exposes a
 //! `Router<AppState>`; [`app`] wraps it for Lambda or local-api.
 
 pub mod auth;
@@ -14,6 +14,7 @@ pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod request_id;
+pub mod twilio;
 
 use std::time::Instant;
 

@@ -21,6 +21,9 @@
 //! | `CRM_API_KEYS` | comma-separated keys checked by the function itself; unset on AWS, where API Gateway checks the key |
 //! | `REPLY_QUEUE_URL` | the SQS reply queue: an inbound message logged here enqueues its reply job (issue 9); unset, jobs wait in the outbox for the sweep |
 //! | `EVENT_BUS_NAME` | the EventBridge bus seed 001's events go to (issue 10; `default` is the account's); unset, none are published |
+//! | `TWILIO_AUTH_TOKEN` | the Twilio auth token that signs status callbacks (issue 11; messages function); unset, Twilio callbacks are refused with 403 |
+//! | `CRM_PUBLIC_BASE_URL` | the public base URL Twilio signs (a custom domain); unset, rebuilt from the API Gateway request context |
+//! | `CRM_LEASE_MAX_RECEIVES` | leases of one message before leased polls stop handing it out (default 5) |
 //! | `CRM_DEFAULT_REGION`, `CRM_HISTORY_LIMIT`, `CRM_REPLY_DEBOUNCE_SECONDS`, `RUST_LOG` | as for local-api (README) |
 
 use std::sync::Arc;

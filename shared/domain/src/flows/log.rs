@@ -14,6 +14,10 @@
 //!   outbox, `flows/reply.rs`), replacing an older pending one; after the
 //!   commit the job is enqueued (a queue failure is logged, not returned).
 //!   An outbound message ends a pending job: it is the answer.
+//! - a log carrying Twilio's `MessageSid` (issue 11) reserves it in the
+//!   same transaction (`TWILIO_SID#<sid>`, `attribute_not_exists`): a retry
+//!   of the same log answers the first one's ids and writes nothing; the
+//!   same SID for another customer is a 409.
 
 use super::open::Opened;
 use crate::conversations::record::ConversationRecord;
@@ -36,13 +40,19 @@ impl Crm {
     /// one `TransactWriteItems`), 3 when it opens the conversation; +3 per
     /// lost race; then 1–2 statistics `UpdateItem`s (issue 10). An inbound
     /// message then enqueues its reply job (one queue call).
+    ///
+    /// With a `twilio_message_sid`: +1 `GetItem` (its reservation); a
+    /// replay of a logged SID is that one read and nothing else.
     pub async fn log_message(&self, input: &LogMessage) -> DomainResult<Logged> {
-        let (context_id, log_id, direction) = self.write_log(input).await?;
+        let (context_id, log_id, direction, replay) = self.write_log(input).await?;
         let logged = Logged {
             success: true,
             log_id: log_id.get(),
             context_id: context_id.to_string(),
         };
+        if replay {
+            return Ok(logged);
+        }
         let ctx = context_id.to_string();
         self.publish(match direction {
             Direction::Inbound => {
@@ -57,19 +67,34 @@ impl Crm {
         Ok(logged)
     }
 
-    /// The log's writes; answers where the message went and its id.
-    async fn write_log(&self, input: &LogMessage) -> DomainResult<(ContextId, LogId, Direction)> {
+    /// The log's writes; answers where the message went, its id, and
+    /// whether it was logged before (a replayed `twilio_message_sid`).
+    async fn write_log(
+        &self,
+        input: &LogMessage,
+    ) -> DomainResult<(ContextId, LogId, Direction, bool)> {
         let valid = input.validate()?;
         let inbound = valid.direction == Direction::Inbound;
         let mut log_id = None;
         for _ in 0..OPTIMISTIC_ATTEMPTS {
+            if let Some(sid) = &valid.twilio_message_sid {
+                if let Some(first) = self.logged_sid(sid).await? {
+                    if first.customer_id != valid.customer_id {
+                        return Err(DomainError::conflict(format!(
+                            "twilio_message_sid {sid} is already logged as message {} of another customer",
+                            first.log_id
+                        )));
+                    }
+                    return Ok((first.context_id, first.log_id, valid.direction, true));
+                }
+            }
             let customer = self.existing_customer(valid.customer_id).await?;
             let id = match log_id {
                 Some(id) => id,
                 None => *log_id.insert(LogId::allocated(self.next_id("log_id").await?)),
             };
             let now = now_rfc3339();
-            let logged = |context_id: ContextId| (context_id, id, valid.direction);
+            let logged = |context_id: ContextId| (context_id, id, valid.direction, false);
             // Where it goes: the named conversation, the open one, or a new one.
             let mut conversation = match (&valid.context_id, &customer.open_context_id) {
                 (Some(named), _) => {
@@ -100,11 +125,12 @@ impl Crm {
                     if inbound {
                         opened.request_reply(id, &now);
                     }
-                    let put = WriteAction::Put(Put {
+                    let mut writes = vec![WriteAction::Put(Put {
                         item: message.to_item()?,
                         condition: Some(Condition::item_not_exists()),
-                    });
-                    match self.try_open(&customer, &opened, vec![put]).await? {
+                    })];
+                    writes.extend(valid.reserve_sid(id, &opened.context_id)?);
+                    match self.try_open(&customer, &opened, writes).await? {
                         Opened::Created(c) => {
                             let mut delta = StatsDelta::default();
                             delta.messages(valid.direction, 1);
@@ -141,7 +167,7 @@ impl Crm {
                 &now,
                 &mut delta,
             ));
-            let actions = vec![
+            let mut actions = vec![
                 WriteAction::Put(Put {
                     item: message.to_item()?,
                     condition: Some(Condition::item_not_exists()),
@@ -152,13 +178,15 @@ impl Crm {
                     condition: Some(gauge_is),
                 }),
             ];
+            actions.extend(valid.reserve_sid(id, &context_id)?);
             match self.store.transact_write(actions).await {
                 Ok(()) => {
                     self.record_stats(delta).await;
                     return Ok(logged(context_id));
                 }
-                // Changed meanwhile (a message, a status change) or deleted:
-                // read again; a vanished conversation is a 404 on the next round.
+                // Changed meanwhile (a message, a status change) or deleted,
+                // or the SID was logged meanwhile: read again; a vanished
+                // conversation is a 404 on the next round, a logged SID a replay.
                 Err(StoreError::TransactionCanceled(_)) => continue,
                 Err(e) => return Err(e.into()),
             }

@@ -61,6 +61,25 @@ pub struct Message {
     pub media_url: Option<String>,
     /// Ingested messages: when it was sent on the platform; else `null`.
     pub sent_at: Option<String>,
+    /// Twilio's `MessageSid`, given to `POST /log` or learnt from a status
+    /// callback; else `null` (issue 11).
+    pub twilio_message_sid: Option<String>,
+    /// Twilio's own status from the last status callback applied
+    /// (`queued` … `read`); `send_status` is what it means here; else `null`.
+    #[schema(value_type = Option<String>, example = "delivered")]
+    pub provider_status: Option<crate::twilio::TwilioStatus>,
+    /// Twilio's `ErrorCode` (e.g. `30003`) from a status callback; else `null`.
+    pub error_code: Option<String>,
+    /// When the last applied status callback arrived (RFC 3339 UTC); else `null`.
+    pub status_updated_at: Option<String>,
+    /// Leased polls only (`GET /messages/unprocessed?lease_seconds=N`): the
+    /// token to acknowledge with (`POST /messages/{log_id}/processed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_token: Option<String>,
+    /// Leased polls only: when the lease ends (RFC 3339 UTC); after it the
+    /// message can be handed to another poller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_expires_at: Option<String>,
 }
 
 /// One entry of `history` in `GET /context` (guide §8).
@@ -107,6 +126,12 @@ pub struct LogMessage {
     pub metadata: Option<serde_json::Value>,
     /// `sent` (default), `pending` or `failed` (`delivered` is accepted too).
     pub send_status: Option<SendStatus>,
+    /// Twilio's `MessageSid` of this message (issue 11; also read from
+    /// `metadata.twilio_message_sid`): stored, so status callbacks to
+    /// `POST /webhooks/twilio/status` find the message, and reserved, so a
+    /// retried log with the same SID logs once (answering the first log's ids).
+    #[schema(pattern = "^[A-Z]{2}[0-9a-fA-F]{32}$")]
+    pub twilio_message_sid: Option<String>,
 }
 
 fn channel_identifier_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
@@ -150,4 +175,33 @@ pub struct MarkedProcessed {
     pub updated_count: u32,
     /// True when more than 1000 were unprocessed: call again for the rest.
     pub has_more: bool,
+}
+
+/// Answer of a Twilio status callback (`POST /messages/{log_id}/status`,
+/// `POST /webhooks/twilio/status`; issue 11). Twilio reads only the status
+/// code; the body is for people replaying a callback by hand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryUpdated {
+    /// Always true.
+    pub success: bool,
+    /// The message.
+    pub log_id: i64,
+    /// Its `send_status` now.
+    pub send_status: SendStatus,
+    /// Twilio's status now stored (`null` if none was ever applied).
+    #[schema(value_type = Option<String>)]
+    pub provider_status: Option<crate::twilio::TwilioStatus>,
+    /// False when the callback was older than (ranked at or below) what was
+    /// stored, so nothing changed: callbacks arrive late and twice.
+    pub applied: bool,
+}
+
+/// Which message a status callback is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackTarget {
+    /// The `log_id` in the callback URL (`POST /messages/{log_id}/status`).
+    LogId(crate::types::LogId),
+    /// The callback's `MessageSid`, as reserved by `POST /log`
+    /// (`POST /webhooks/twilio/status`).
+    BySid,
 }

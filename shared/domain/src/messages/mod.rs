@@ -3,7 +3,9 @@
 //! - [`api`]: what the endpoints take and return;
 //! - `record`: the stored item and its keys (with the sparse work-queue indexes);
 //! - `new_message`: a `POST /log` body, validated;
-//! - `service`: get, list, status, processed.
+//! - `service`: get, list, status, processed;
+//! - `delivery`: Twilio's status callbacks, applied in rank order (issue 11);
+//! - `lease`: leased polls of the unprocessed messages and their acknowledgement (issue 11).
 //!
 //! Logging itself also writes the conversation (and may open one), so it is
 //! the flow `flows/log.rs`.
@@ -16,11 +18,15 @@
 //!   messages are listed through the sparse GSI5.
 
 pub mod api;
+mod delivery;
+mod lease;
 pub(crate) mod new_message;
 pub(crate) mod record;
 mod service;
 
 pub use api::{
-    HistoryEntry, LogMessage, Logged, MarkedProcessed, Message, MessageFilter, MAX_BODY_CHARS,
-    MAX_IDENTIFIER_LEN, MAX_MARK_PER_CALL, MAX_METADATA_BYTES, MAX_SUBJECT_LEN,
+    CallbackTarget, DeliveryUpdated, HistoryEntry, LogMessage, Logged, MarkedProcessed, Message,
+    MessageFilter, MAX_BODY_CHARS, MAX_IDENTIFIER_LEN, MAX_MARK_PER_CALL, MAX_METADATA_BYTES,
+    MAX_SUBJECT_LEN,
 };
+pub use lease::{LeaseSeconds, MAX_LEASE_SECONDS};

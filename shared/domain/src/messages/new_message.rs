@@ -4,8 +4,11 @@
 use super::api::{
     LogMessage, MAX_BODY_CHARS, MAX_IDENTIFIER_LEN, MAX_METADATA_BYTES, MAX_SUBJECT_LEN,
 };
-use super::record::MessageRecord;
+use super::record::{Delivery, MessageRecord, TwilioSidRecord};
 use crate::error::{DomainError, DomainResult};
+use crate::keys::Entity;
+use crate::store::{Condition, Put, WriteAction};
+use crate::twilio::MessageSid;
 use crate::types::{text, Channel, ContextId, CustomerId, Direction, LogId, SendStatus};
 
 /// A validated `POST /log` body, before ids are allocated.
@@ -19,6 +22,9 @@ pub(crate) struct ValidLog {
     pub message_subject: Option<String>,
     pub metadata_json: Option<String>,
     pub send_status: SendStatus,
+    /// Twilio's `MessageSid`: the body's `twilio_message_sid`, else
+    /// `metadata.twilio_message_sid` when that is a SID (issue 11).
+    pub twilio_message_sid: Option<MessageSid>,
 }
 
 impl LogMessage {
@@ -57,7 +63,30 @@ impl LogMessage {
                 Some(json)
             }
         };
+        // The top-level field is this API's and must be a SID; the one in
+        // `metadata` is free-form data and counts only when it is one.
+        let top = self
+            .twilio_message_sid
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| MessageSid::parse("twilio_message_sid", s))
+            .transpose()?;
+        let in_metadata = self
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get("twilio_message_sid"))
+            .and_then(|v| v.as_str())
+            .and_then(MessageSid::read);
+        if let (Some(a), Some(b)) = (&top, &in_metadata) {
+            if a != b {
+                return Err(DomainError::invalid(
+                    "twilio_message_sid",
+                    "`twilio_message_sid` differs from `metadata.twilio_message_sid`; send one SID",
+                ));
+            }
+        }
         Ok(ValidLog {
+            twilio_message_sid: top.or(in_metadata),
             customer_id,
             context_id: self
                 .context_id
@@ -101,6 +130,33 @@ impl ValidLog {
             created_at: now.to_string(),
             updated_at: now.to_string(),
             ingested: None,
+            delivery: Delivery {
+                twilio_message_sid: self.twilio_message_sid.as_ref().map(|s| s.to_string()),
+                ..Default::default()
+            },
+            lease: Default::default(),
         }
+    }
+
+    /// The `attribute_not_exists` put reserving this log's Twilio SID for
+    /// message `log_id` of `context_id`; none without a SID.
+    pub(crate) fn reserve_sid(
+        &self,
+        log_id: LogId,
+        context_id: &ContextId,
+    ) -> DomainResult<Option<WriteAction>> {
+        let Some(sid) = &self.twilio_message_sid else {
+            return Ok(None);
+        };
+        let record = TwilioSidRecord {
+            message_sid: sid.to_string(),
+            log_id,
+            context_id: context_id.clone(),
+            customer_id: self.customer_id,
+        };
+        Ok(Some(WriteAction::Put(Put {
+            item: record.to_item()?,
+            condition: Some(Condition::item_not_exists()),
+        })))
     }
 }

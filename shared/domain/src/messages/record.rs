@@ -15,6 +15,7 @@ use crate::codec::to_value;
 use crate::error::DomainResult;
 use crate::keys::{padded, Entity, Index, IndexEntry};
 use crate::store::{s, AttributeValue, Key, Query, SortCondition, UpdateAction};
+use crate::twilio::TwilioStatus;
 use crate::types::{Channel, ContextId, CustomerId, Direction, LogId, MessageType, SendStatus};
 
 /// GSI1 partition holding every message.
@@ -50,6 +51,80 @@ pub(crate) struct MessageRecord {
     /// What an ingested message was on its platform (absent for `POST /log`).
     #[serde(default, flatten)]
     pub ingested: Option<IngestedFields>,
+    /// What the sending provider (Twilio) reported (issue 11).
+    #[serde(default, flatten)]
+    pub delivery: Delivery,
+    /// The lease of a leased poll of `/messages/unprocessed` (issue 11).
+    #[serde(default, flatten)]
+    pub lease: Lease,
+}
+
+/// A message's delivery as its provider reports it (issue 11; all absent
+/// until a status callback or a `twilio_message_sid` on `POST /log`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Delivery {
+    /// Twilio's `MessageSid` (also reserved by a [`TwilioSidRecord`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twilio_message_sid: Option<String>,
+    /// Twilio's own `MessageStatus`, as last applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_status: Option<TwilioStatus>,
+    /// [`TwilioStatus::rank`] of `provider_status`: the condition that keeps
+    /// a status from moving backwards compares with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_rank: Option<i64>,
+    /// Twilio's `ErrorCode`, when a callback gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// When the applied callback arrived (RFC 3339 UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_updated_at: Option<String>,
+}
+
+/// A message's lease (issue 11): handed to one leased poller until
+/// `lease_until` (epoch milliseconds); `lease_count` counts the leases so far.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Lease {
+    /// The token the poller acknowledges with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_token: Option<String>,
+    /// The lease ends at this epoch millisecond.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_until: Option<i64>,
+    /// How many times the message was leased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_count: Option<i64>,
+}
+
+/// The reservation of a Twilio `MessageSid` by the message it belongs to
+/// (issue 11): `POST /log` writes it `attribute_not_exists` in the message's
+/// transaction, so a retried log with the same SID logs once, and a status
+/// callback that names only the SID finds its message with one `GetItem`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct TwilioSidRecord {
+    pub message_sid: String,
+    pub log_id: LogId,
+    pub context_id: ContextId,
+    pub customer_id: CustomerId,
+}
+
+impl Entity for TwilioSidRecord {
+    const TYPE: &'static str = "twilio_sid";
+
+    fn primary_key(&self) -> Key {
+        Self::key(&self.message_sid)
+    }
+
+    fn index_entries(&self) -> Vec<IndexEntry> {
+        Vec::new()
+    }
+}
+
+impl TwilioSidRecord {
+    /// Key of the reservation of `sid`.
+    pub(crate) fn key(sid: &str) -> Key {
+        Key::new(format!("TWILIO_SID#{sid}"), "TWILIO_SID")
+    }
 }
 
 /// The platform facts kept on a message that came through the ingest
@@ -223,6 +298,12 @@ impl MessageRecord {
             message_type: self.ingested.as_ref().map(|i| i.message_type),
             media_url: self.ingested.as_ref().and_then(|i| i.media_url.clone()),
             sent_at: self.ingested.map(|i| i.sent_at),
+            twilio_message_sid: self.delivery.twilio_message_sid,
+            provider_status: self.delivery.provider_status,
+            error_code: self.delivery.error_code,
+            status_updated_at: self.delivery.status_updated_at,
+            lease_token: None,
+            lease_expires_at: None,
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::counter::Counter;
 use crate::customers::record::{CustomerRecord, Reservation, Unique};
 use crate::escalations::record::EscalationRecord;
 use crate::flows::ingest::record::{ExternalConversation, IngestedMarker};
-use crate::messages::record::MessageRecord;
+use crate::messages::record::{MessageRecord, TwilioSidRecord};
 use crate::store::{string_attr, Item, PK, SK};
 use crate::suggestions::record::SuggestionRecord;
 use crate::types::{Channel, ContextId, CustomerId, Direction, LogId, Platform, SendStatus};
@@ -107,6 +107,8 @@ fn message(processed: bool, send_status: SendStatus) -> MessageRecord {
         created_at: CREATED_AT.into(),
         updated_at: CREATED_AT.into(),
         ingested: None,
+        delivery: Default::default(),
+        lease: Default::default(),
     }
 }
 
@@ -132,6 +134,10 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
         ("last 10 digits", "4165551234".to_string()),
         ("reply_requested_at", "2026-02-20T10:31:00.456Z".to_string()),
         ("ticket_id", "TKT-2026-000042".to_string()),
+        (
+            "MessageSid",
+            "SM0123456789abcdef0123456789abcdef".to_string(),
+        ),
     ]);
     let mut customer = CustomerRecord::new(customer_id, CREATED_AT.into());
     customer.phone_normalized = Some("+14165551234".into());
@@ -201,6 +207,18 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
                 customer_id,
                 context_id: context_id.clone(),
                 updated_at: CREATED_AT.into(),
+            }
+            .to_item()
+            .unwrap(),
+            values.clone(),
+        ),
+        (
+            "Twilio SID reservation",
+            TwilioSidRecord {
+                message_sid: "SM0123456789abcdef0123456789abcdef".into(),
+                log_id: LogId::allocated(LOG_ID),
+                context_id: context_id.clone(),
+                customer_id,
             }
             .to_item()
             .unwrap(),

@@ -439,6 +439,8 @@ fn ingested_record(
             media_url: m.media_url.clone(),
             sent_at: m.sent_at.clone(),
         }),
+        delivery: Default::default(),
+        lease: Default::default(),
     }
 }
 

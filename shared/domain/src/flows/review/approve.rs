@@ -42,6 +42,8 @@ fn reply_record(
         created_at: now.to_string(),
         updated_at: now.to_string(),
         ingested: None,
+        delivery: Default::default(),
+        lease: Default::default(),
     }
 }
 

@@ -1,0 +1,240 @@
+//! Leased polls of `GET /messages/unprocessed` (issue 11): what SQS gives
+//! its consumers, for batch processors polling this API.
+//!
+//! - `?lease_seconds=N` (1–900) hands each returned message to this poller
+//!   alone for N seconds: every message is leased by one conditional
+//!   `UpdateItem` on the message item itself (strongly consistent), on
+//!   condition that it is unprocessed, not under a live lease and leased
+//!   fewer than `max_leases` times. The candidates come from the sparse
+//!   GSI4 (`UNPROCESSED`), filtered on the lease attributes; the index being
+//!   eventually consistent only makes a candidate's update fail, never
+//!   hands a message out twice. Store cost: O(page) — ≤ 12 queries and one
+//!   `UpdateItem` per candidate tried (a candidate another poller won costs
+//!   one failed conditional write).
+//! - Each returned message carries a fresh `lease_token` and
+//!   `lease_expires_at`; `POST /messages/{log_id}/processed` with that token
+//!   acknowledges it (condition `lease_token = :token`: a token superseded by
+//!   another poller's lease is a 409 and changes nothing). The token stays on
+//!   the message, so an acknowledgement retried is still a 200.
+//! - A lease that ends unacknowledged makes the message available again; a
+//!   message leased `max_leases` times (`CRM_LEASE_MAX_RECEIVES`, default 5)
+//!   whose last lease ended is *dead*: leased polls skip it and
+//!   `?dead=true` lists it (like an SQS dead-letter queue). It is still
+//!   unprocessed: the guide's unleased list shows it, and acknowledging it
+//!   (with or without its last token) or marking it processed ends it.
+
+use futures::future::join_all;
+
+use super::api::Message;
+use super::record::MessageRecord;
+use crate::budget::{json_size, MAX_RESPONSE_BYTES};
+use crate::codec::from_item;
+use crate::error::{DomainError, DomainResult, Missing};
+use crate::paging::{self, ListParams, Listed, MAX_QUERY_CALLS};
+use crate::store::{
+    n, s, AttributeValue, CmpOp, Condition, Item, ReturnValues, StoreError, Update, UpdateAction,
+};
+use crate::types::{now_rfc3339, rfc3339, LogId};
+use crate::Crm;
+
+/// Longest lease, in seconds (SQS's visibility timeout goes to 12 hours;
+/// 15 minutes bounds how long a crashed poller holds messages).
+pub const MAX_LEASE_SECONDS: u32 = 900;
+
+/// A validated `lease_seconds`: 1 to [`MAX_LEASE_SECONDS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaseSeconds(u32);
+
+impl LeaseSeconds {
+    /// Reads the query parameter: ASCII digits, 1–900; a 400 naming
+    /// `lease_seconds` otherwise.
+    pub fn parse(raw: &str) -> DomainResult<Self> {
+        raw.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| raw.parse::<u32>().ok())
+            .flatten()
+            .filter(|n| (1..=MAX_LEASE_SECONDS).contains(n))
+            .map(Self)
+            .ok_or_else(|| {
+                DomainError::invalid(
+                    "lease_seconds",
+                    format!("`lease_seconds` must be an integer from 1 to {MAX_LEASE_SECONDS}, got {raw:?}"),
+                )
+            })
+    }
+
+    /// The seconds.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// No live lease at `now`: never leased, or its lease ended.
+fn lease_ended(now: i64) -> Condition {
+    Condition::Or(vec![
+        Condition::NotExists("lease_until".into()),
+        Condition::Cmp("lease_until".into(), CmpOp::Le, n(now)),
+    ])
+}
+
+/// Leased fewer than `max` times.
+fn leases_left(max: i64) -> Condition {
+    Condition::Or(vec![
+        Condition::NotExists("lease_count".into()),
+        Condition::Cmp("lease_count".into(), CmpOp::Lt, n(max)),
+    ])
+}
+
+impl Crm {
+    /// `GET /messages/unprocessed?lease_seconds=N` (issue 11): leases up to
+    /// `limit` unprocessed messages, oldest first, to this caller for
+    /// `seconds`, each with its `lease_token` and `lease_expires_at`. Stops
+    /// before the answer would pass the response budget (5 MiB).
+    ///
+    /// Store calls: ≤ 12 GSI4 queries + one conditional `UpdateItem` per
+    /// candidate tried (at most `limit` at a time, concurrently).
+    pub async fn lease_unprocessed(
+        &self,
+        limit: u32,
+        seconds: LeaseSeconds,
+    ) -> DomainResult<Vec<Message>> {
+        let max = self.settings.max_leases;
+        let limit = limit as usize;
+        let mut leased: Vec<Message> = Vec::new();
+        let mut bytes = 0usize;
+        let mut start_key: Option<Item> = None;
+        for _ in 0..MAX_QUERY_CALLS {
+            let now = now_ms();
+            let mut query = MessageRecord::unprocessed();
+            query.limit = (limit * 2).clamp(10, 1000) as u32;
+            query.start_key = start_key.take();
+            query.filter = Some(Condition::And(vec![lease_ended(now), leases_left(max)]));
+            let page = self.store.query(query).await?;
+            let mut candidates = Vec::new();
+            for item in page.items {
+                let record = from_item::<MessageRecord>(item)?;
+                bytes = bytes.saturating_add(json_size(&record.clone().into_api()) + 128);
+                if bytes > MAX_RESPONSE_BYTES && !(leased.is_empty() && candidates.is_empty()) {
+                    break;
+                }
+                candidates.push(record.log_id);
+            }
+            let budget_spent = bytes > MAX_RESPONSE_BYTES;
+            for chunk in candidates.chunks(limit.max(1)) {
+                let wanted = limit - leased.len();
+                if wanted == 0 {
+                    break;
+                }
+                let tries = chunk[..chunk.len().min(wanted)]
+                    .iter()
+                    .map(|id| self.try_lease(*id, seconds, max));
+                for result in join_all(tries).await {
+                    if let Some(message) = result? {
+                        leased.push(message);
+                    }
+                }
+            }
+            if leased.len() >= limit || budget_spent {
+                break;
+            }
+            match page.last_evaluated_key {
+                Some(key) => start_key = Some(key),
+                None => break,
+            }
+        }
+        leased.sort_by_key(|m| m.log_id);
+        Ok(leased)
+    }
+
+    /// Leases message `id` if no one holds it: one conditional `UpdateItem`.
+    /// `None` when another poller has it, it was processed, or it is dead.
+    async fn try_lease(
+        &self,
+        id: LogId,
+        seconds: LeaseSeconds,
+        max: i64,
+    ) -> DomainResult<Option<Message>> {
+        let now = now_ms();
+        let until = now + i64::from(seconds.get()) * 1000;
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        let update = Update {
+            key: MessageRecord::key(id),
+            actions: vec![
+                UpdateAction::Set("lease_token".into(), s(&token)),
+                UpdateAction::Set("lease_until".into(), n(until)),
+                UpdateAction::Add("lease_count".into(), 1),
+            ],
+            condition: Some(Condition::And(vec![
+                Condition::item_exists(),
+                Condition::eq("processed", AttributeValue::Bool(false)),
+                lease_ended(now),
+                leases_left(max),
+            ])),
+        };
+        match self.store.update_item(update, ReturnValues::AllNew).await {
+            Ok(Some(item)) => {
+                let mut message = from_item::<MessageRecord>(item)?.into_api();
+                message.lease_token = Some(token);
+                message.lease_expires_at =
+                    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(until) * 1_000_000)
+                        .ok()
+                        .map(rfc3339);
+                Ok(Some(message))
+            }
+            Ok(None) => Err(DomainError::corrupt("update returned no item")),
+            Err(StoreError::ConditionFailed) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `GET /messages/unprocessed?dead=true` (issue 11): unprocessed
+    /// messages leased `max_leases` times whose last lease ended, oldest
+    /// first, paged like every list. Store calls: ≤ 12 GSI4 queries.
+    pub async fn dead_messages(&self, params: &ListParams) -> DomainResult<Listed<Message>> {
+        let mut query = MessageRecord::unprocessed();
+        query.filter = Some(Condition::And(vec![
+            Condition::Cmp("lease_count".into(), CmpOp::Ge, n(self.settings.max_leases)),
+            Condition::Cmp("lease_until".into(), CmpOp::Le, n(now_ms())),
+        ]));
+        paging::list_as(self.store.as_ref(), query, params, |item| {
+            from_item::<MessageRecord>(item).map(MessageRecord::into_api)
+        })
+        .await
+    }
+
+    /// `POST /messages/{log_id}/processed` with a `lease_token` (issue 11):
+    /// marks the message processed if the token is its current lease's (or
+    /// its last one's: an acknowledgement after the lease ended, before
+    /// another poller leased it, still counts).
+    ///
+    /// Store calls: 1 `UpdateItem`; +1 `GetItem` when the token does not
+    /// match, to tell an unknown message (404) from a stale token (409).
+    pub async fn acknowledge(&self, id: LogId, token: &str) -> DomainResult<Message> {
+        let update = Update {
+            key: MessageRecord::key(id),
+            actions: MessageRecord::processed_actions(&now_rfc3339()),
+            condition: Some(Condition::And(vec![
+                Condition::item_exists(),
+                Condition::eq("lease_token", s(token)),
+            ])),
+        };
+        match self.store.update_item(update, ReturnValues::AllNew).await {
+            Ok(Some(item)) => Ok(from_item::<MessageRecord>(item)?.into_api()),
+            Ok(None) => Err(DomainError::corrupt("update returned no item")),
+            Err(StoreError::ConditionFailed) => {
+                match self.store.get_item(&MessageRecord::key(id)).await? {
+                    None => Err(DomainError::not_found(Missing::Message, id)),
+                    Some(_) => Err(DomainError::conflict(format!(
+                        "lease_token is stale for message {}: its lease ended and another poller leased it (or it was never leased with this token); nothing changed",
+                        id.get()
+                    ))),
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
