@@ -26,7 +26,8 @@ pub struct LogApi;
     responses(
         (status = 200, description = "Logged", body = Logged),
         (status = 400, description = "Missing or malformed field, or a conversation of another customer", body = ErrorBody),
-        (status = 404, description = "Unknown customer or conversation", body = ErrorBody)))]
+        (status = 404, description = "Unknown customer or conversation", body = ErrorBody),
+        (status = 409, description = "The twilio_message_sid is logged for another customer", body = ErrorBody)))]
 pub async fn log_message(
     State(s): State<AppState>,
     JsonBody(input): JsonBody<LogMessage>,

@@ -13,7 +13,8 @@ use axum::extract::State;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use crm_domain::messages::{
-    CallbackTarget, DeliveryUpdated, LeaseSeconds, MarkedProcessed, Message, MessageFilter,
+    CallbackTarget, DeliveryUpdated, LeaseSeconds, LeasedPoll, MarkedProcessed, Message,
+    MessageFilter,
 };
 use crm_domain::twilio::StatusCallback;
 use crm_domain::types::{Channel, ContextId, CustomerId, Direction, LogId, SendStatus};
@@ -207,7 +208,8 @@ pub async fn update_status(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ProcessedRequest {
     /// The `lease_token` of a leased poll (also accepted as a query
-    /// parameter): acknowledges that lease; a stale one is a 409.
+    /// parameter; given both ways, either may hold the lease): acknowledges
+    /// that lease; a stale one is a 409.
     #[schema(min_length = 1, max_length = 64)]
     pub lease_token: Option<String>,
 }
@@ -217,7 +219,7 @@ pub struct ProcessedRequest {
 /// is stale (the lease ended and another poller leased the message).
 #[utoipa::path(post, path = "/messages/{log_id}/processed", tag = "messages",
     params(("log_id" = LogId, Path, description = "Message id"),
-        ("lease_token" = Option<String>, Query, description = "The lease to acknowledge (or in the body)")),
+        ("lease_token" = Option<String>, Query, min_length = 1, max_length = 64, description = "The lease to acknowledge (or in the body)")),
     request_body(content = Option<ProcessedRequest>, description = "Optional: the lease to acknowledge"),
     responses((status = 200, body = Processed), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "The lease_token is stale", body = ErrorBody)))]
@@ -228,11 +230,11 @@ pub async fn mark_processed(
     OptionalJsonBody(body): OptionalJsonBody<ProcessedRequest>,
 ) -> ApiResult<Json<Processed>> {
     q.allow_only(&["lease_token"])?;
-    let token = lease_token(q.get("lease_token"), body.lease_token.as_deref())?;
+    let tokens = lease_tokens(q.get("lease_token"), body.lease_token.as_deref())?;
     let id = LogId::parse(&id)?;
-    let message = match token {
-        Some(token) => s.crm.acknowledge(id, token).await?,
-        None => s.crm.mark_processed(id).await?,
+    let message = match tokens.is_empty() {
+        false => s.crm.acknowledge(id, &tokens).await?,
+        true => s.crm.mark_processed(id).await?,
     };
     Ok(Json(Processed {
         success: true,
@@ -240,26 +242,23 @@ pub async fn mark_processed(
     }))
 }
 
-/// The lease token from the query or the body (the same if both).
-fn lease_token<'a>(query: Option<&'a str>, body: Option<&'a str>) -> ApiResult<Option<&'a str>> {
-    let token = match (query, body) {
-        (Some(a), Some(b)) if a != b => {
+/// The lease tokens given in the query and the body (either may hold the
+/// lease; a 400 when one is not a token's shape).
+fn lease_tokens<'a>(query: Option<&'a str>, body: Option<&'a str>) -> ApiResult<Vec<&'a str>> {
+    let mut tokens = Vec::new();
+    for token in [query, body].into_iter().flatten() {
+        if token.is_empty() || token.chars().count() > 64 {
             return Err(DomainError::invalid(
                 "lease_token",
-                "`lease_token` differs between the query and the body; send one",
+                "`lease_token` must be the 1–64 character token of a leased poll",
             )
-            .into())
+            .into());
         }
-        (q, b) => q.or(b),
-    };
-    match token {
-        Some(t) if t.is_empty() || t.len() > 64 => Err(DomainError::invalid(
-            "lease_token",
-            "`lease_token` must be the 1–64 character token of a leased poll",
-        )
-        .into()),
-        t => Ok(t),
+        if !tokens.contains(&token) {
+            tokens.push(token);
+        }
     }
+    Ok(tokens)
 }
 
 /// `POST /messages/context/{context_id}/processed` (guide §17): up to 1000 per call.
@@ -278,12 +277,13 @@ pub async fn mark_context_processed(
 /// (issue 11) leases the returned messages to this caller: no other leased
 /// poll returns them for that long, each carries `lease_token` and
 /// `lease_expires_at`, and `next_cursor` is `null` (poll again for more).
-/// `dead=true` lists the messages leased too often (`CRM_LEASE_MAX_RECEIVES`).
+/// `dead=true` lists — or with `lease_seconds` leases — the messages leased
+/// too often (`CRM_LEASE_MAX_RECEIVES`).
 #[utoipa::path(get, path = "/messages/unprocessed", tag = "messages",
     params(
         ("lease_seconds" = Option<u32>, Query, minimum = 1, maximum = 900,
-            description = "Lease the returned messages for this many seconds (1–900); not with cursor, offset or dead"),
-        ("dead" = Option<bool>, Query, description = "true: the messages leased too often, not handed out any more"),
+            description = "Lease the returned messages for this many seconds (1–900); `offset` then skips that many available messages, and `cursor` must be empty"),
+        ("dead" = Option<bool>, Query, description = "true: the messages leased too often, which leased polls otherwise skip"),
         Paging),
     responses((status = 200, body = MessageList), (status = 400, body = ErrorBody)))]
 pub async fn unprocessed_messages(
@@ -295,19 +295,20 @@ pub async fn unprocessed_messages(
     match q.get("lease_seconds") {
         Some(raw) => {
             let seconds = LeaseSeconds::parse(raw)?;
-            let conflicting = [
-                ("dead", dead),
-                ("cursor", params.cursor.is_some()),
-                ("offset", params.offset > 0),
-            ];
-            if let Some((name, _)) = conflicting.iter().find(|(_, given)| *given) {
+            if params.cursor.is_some() {
                 return Err(DomainError::invalid(
-                    name,
-                    format!("`{name}` does not go with `lease_seconds`: a leased poll always starts at the oldest available message"),
+                    "cursor",
+                    "`cursor` does not go with `lease_seconds`: a leased poll always starts at the oldest available message",
                 )
                 .into());
             }
-            let messages = s.crm.lease_unprocessed(params.limit, seconds).await?;
+            let poll = LeasedPoll {
+                limit: params.limit,
+                skip: params.offset,
+                seconds,
+                dead,
+            };
+            let messages = s.crm.lease_unprocessed(&poll).await?;
             Ok(Json(MessageList {
                 count: messages.len(),
                 messages,

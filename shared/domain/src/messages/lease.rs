@@ -22,6 +22,7 @@
 //!   `?dead=true` lists it (like an SQS dead-letter queue). It is still
 //!   unprocessed: the guide's unleased list shows it, and acknowledging it
 //!   (with or without its last token) or marking it processed ends it.
+//!   `?dead=true&lease_seconds=N` leases dead messages (a redrive).
 
 use futures::future::join_all;
 
@@ -69,6 +70,20 @@ impl LeaseSeconds {
     }
 }
 
+/// What a leased poll asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct LeasedPoll {
+    /// Most messages to lease (1–1000, the list `limit`).
+    pub limit: u32,
+    /// Available messages to pass over first (the list `offset`, 0–10000).
+    pub skip: u32,
+    /// How long the lease lasts.
+    pub seconds: LeaseSeconds,
+    /// Lease dead messages (leased `max_leases` times) instead of live ones,
+    /// e.g. for a processor that redrives them.
+    pub dead: bool,
+}
+
 fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
@@ -81,41 +96,50 @@ fn lease_ended(now: i64) -> Condition {
     ])
 }
 
-/// Leased fewer than `max` times.
-fn leases_left(max: i64) -> Condition {
-    Condition::Or(vec![
-        Condition::NotExists("lease_count".into()),
-        Condition::Cmp("lease_count".into(), CmpOp::Lt, n(max)),
-    ])
+/// Leased fewer than `max` times (live), or at least `max` times (dead).
+fn leases_left(max: i64, dead: bool) -> Condition {
+    match dead {
+        false => Condition::Or(vec![
+            Condition::NotExists("lease_count".into()),
+            Condition::Cmp("lease_count".into(), CmpOp::Lt, n(max)),
+        ]),
+        true => Condition::Cmp("lease_count".into(), CmpOp::Ge, n(max)),
+    }
 }
 
 impl Crm {
     /// `GET /messages/unprocessed?lease_seconds=N` (issue 11): leases up to
-    /// `limit` unprocessed messages, oldest first, to this caller for
-    /// `seconds`, each with its `lease_token` and `lease_expires_at`. Stops
-    /// before the answer would pass the response budget (5 MiB).
+    /// `poll.limit` unprocessed messages, oldest first after passing over
+    /// `poll.skip` available ones, to this caller for `poll.seconds`, each
+    /// with its `lease_token` and `lease_expires_at`; `poll.dead` leases the
+    /// dead ones instead. Stops before the answer would pass the response
+    /// budget (5 MiB).
     ///
     /// Store calls: ≤ 12 GSI4 queries + one conditional `UpdateItem` per
     /// candidate tried (at most `limit` at a time, concurrently).
-    pub async fn lease_unprocessed(
-        &self,
-        limit: u32,
-        seconds: LeaseSeconds,
-    ) -> DomainResult<Vec<Message>> {
-        let max = self.settings.max_leases;
-        let limit = limit as usize;
+    pub async fn lease_unprocessed(&self, poll: &LeasedPoll) -> DomainResult<Vec<Message>> {
+        let (max, seconds, dead) = (self.settings.max_leases, poll.seconds, poll.dead);
+        let limit = poll.limit as usize;
+        let mut skip = poll.skip as usize;
         let mut leased: Vec<Message> = Vec::new();
         let mut bytes = 0usize;
         let mut start_key: Option<Item> = None;
         for _ in 0..MAX_QUERY_CALLS {
             let now = now_ms();
             let mut query = MessageRecord::unprocessed();
-            query.limit = (limit * 2).clamp(10, 1000) as u32;
+            query.limit = ((limit + skip) * 2).clamp(10, 1000) as u32;
             query.start_key = start_key.take();
-            query.filter = Some(Condition::And(vec![lease_ended(now), leases_left(max)]));
+            query.filter = Some(Condition::And(vec![
+                lease_ended(now),
+                leases_left(max, dead),
+            ]));
             let page = self.store.query(query).await?;
             let mut candidates = Vec::new();
             for item in page.items {
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
                 let record = from_item::<MessageRecord>(item)?;
                 bytes = bytes.saturating_add(json_size(&record.clone().into_api()) + 128);
                 if bytes > MAX_RESPONSE_BYTES && !(leased.is_empty() && candidates.is_empty()) {
@@ -131,7 +155,7 @@ impl Crm {
                 }
                 let tries = chunk[..chunk.len().min(wanted)]
                     .iter()
-                    .map(|id| self.try_lease(*id, seconds, max));
+                    .map(|id| self.try_lease(*id, seconds, max, dead));
                 for result in join_all(tries).await {
                     if let Some(message) = result? {
                         leased.push(message);
@@ -157,6 +181,7 @@ impl Crm {
         id: LogId,
         seconds: LeaseSeconds,
         max: i64,
+        dead: bool,
     ) -> DomainResult<Option<Message>> {
         let now = now_ms();
         let until = now + i64::from(seconds.get()) * 1000;
@@ -172,7 +197,7 @@ impl Crm {
                 Condition::item_exists(),
                 Condition::eq("processed", AttributeValue::Bool(false)),
                 lease_ended(now),
-                leases_left(max),
+                leases_left(max, dead),
             ])),
         };
         match self.store.update_item(update, ReturnValues::AllNew).await {
@@ -211,15 +236,25 @@ impl Crm {
     /// its last one's: an acknowledgement after the lease ended, before
     /// another poller leased it, still counts).
     ///
-    /// Store calls: 1 `UpdateItem`; +1 `GetItem` when the token does not
-    /// match, to tell an unknown message (404) from a stale token (409).
-    pub async fn acknowledge(&self, id: LogId, token: &str) -> DomainResult<Message> {
+    /// `tokens` are what the caller sent (query and body); the message is
+    /// acknowledged when one of them is its lease's.
+    ///
+    /// Store calls: 1 `UpdateItem`; +1 `GetItem` when no token matches, to
+    /// tell an unknown message (404) from a stale token (409).
+    pub async fn acknowledge(&self, id: LogId, tokens: &[&str]) -> DomainResult<Message> {
+        if tokens.is_empty() {
+            return self.mark_processed(id).await;
+        }
+        let held = tokens
+            .iter()
+            .map(|t| Condition::eq("lease_token", s(*t)))
+            .collect();
         let update = Update {
             key: MessageRecord::key(id),
             actions: MessageRecord::processed_actions(&now_rfc3339()),
             condition: Some(Condition::And(vec![
                 Condition::item_exists(),
-                Condition::eq("lease_token", s(token)),
+                Condition::Or(held),
             ])),
         };
         match self.store.update_item(update, ReturnValues::AllNew).await {

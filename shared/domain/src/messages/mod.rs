@@ -29,4 +29,4 @@ pub use api::{
     MessageFilter, MAX_BODY_CHARS, MAX_IDENTIFIER_LEN, MAX_MARK_PER_CALL, MAX_METADATA_BYTES,
     MAX_SUBJECT_LEN,
 };
-pub use lease::{LeaseSeconds, MAX_LEASE_SECONDS};
+pub use lease::{LeaseSeconds, LeasedPoll, MAX_LEASE_SECONDS};
