@@ -30,6 +30,6 @@ done
 
 # Run from the data folder: schemathesis keeps its cache (.schemathesis/) in the working directory.
 root=$PWD
-(cd "$data" && "$root/.tools/venv/bin/schemathesis" --config-file "$root/schemathesis.toml" \
+(cd "$data" && SCHEMATHESIS_HOOKS="$root/.ci/schemathesis_hooks.py" "$root/.tools/venv/bin/schemathesis" --config-file "$root/schemathesis.toml" \
   run "$root/docs/openapi.json" --url "http://127.0.0.1:$port" -H "x-api-key: $key" \
   --checks all --no-color)

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crm_domain::clock::Clock;
 use crm_domain::store::Store;
 use crm_domain::suggestions::{
     Draft, DraftError, JobQueue, Prompt, QueueError, ReplyJob, ReplyModel,
@@ -17,6 +18,8 @@ use serde_json::Value;
 
 /// The API key every test app accepts.
 pub const TEST_KEY: &str = "test-key-0123456789";
+/// A second accepted key (another client), e.g. for per-key scopes.
+pub const OTHER_KEY: &str = "other-key-9876543210";
 
 /// A fresh, empty store of the kind named by `CRM_TEST_STORE`: `sqlite` (default,
 /// in memory) or `dynamodb` (a new table on the emulator at `AWS_ENDPOINT_URL_DYNAMODB`).
@@ -60,34 +63,46 @@ pub async fn spawn_app_with_queue(queue: Arc<dyn JobQueue>) -> TestApp {
 
 /// Starts the whole API on a random port over `store`, with `queue` for reply jobs.
 pub async fn spawn_app_with(store: Arc<dyn Store>, queue: Option<Arc<dyn JobQueue>>) -> TestApp {
-    spawn_app_full(store, queue, |_| {}).await
+    spawn_app_full(store, queue, |_| {}, None).await
 }
 
 /// Starts the whole API on a random port over a fresh store, its settings
 /// (those of the environment) changed by `configure` first.
 pub async fn spawn_app_configured(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    spawn_app_full(test_store().await, None, configure).await
+    spawn_app_full(test_store().await, None, configure, None).await
+}
+
+/// Starts the whole API on a random port over a fresh store, reading the
+/// time from `clock` where records expire.
+pub async fn spawn_app_clocked(clock: Arc<dyn Clock>) -> TestApp {
+    spawn_app_full(test_store().await, None, |_| {}, Some(clock)).await
 }
 
 async fn spawn_app_full(
     store: Arc<dyn Store>,
     queue: Option<Arc<dyn JobQueue>>,
     configure: impl FnOnce(&mut Settings),
+    clock: Option<Arc<dyn Clock>>,
 ) -> TestApp {
     let counting = Arc::new(CountingStore::new(store));
     let state = crm_http::bootstrap::state_with(counting.clone()).expect("state");
     let mut settings = state.crm.settings().clone();
     configure(&mut settings);
-    let state = crm_http::AppState {
-        crm: Crm::new(counting.clone(), settings),
-    };
+    let mut crm = Crm::new(counting.clone(), settings);
+    if let Some(clock) = clock {
+        crm = crm.with_clock(clock);
+    }
+    let state = crm_http::AppState { crm };
     let (mut state, hub) = local_api::with_events(state);
     if let Some(q) = queue {
         state.crm = state.crm.with_queue(q);
     }
     let crm = state.crm.clone();
-    let app =
-        local_api::app_with_events(state, Auth::Keys(ApiKeys::from_plaintext([TEST_KEY])), hub);
+    let app = local_api::app_with_events(
+        state,
+        Auth::Keys(ApiKeys::from_plaintext([TEST_KEY, OTHER_KEY])),
+        hub,
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -100,6 +115,26 @@ async fn spawn_app_full(
         store: counting,
         crm,
         client: reqwest::Client::new(),
+    }
+}
+
+/// A clock a test moves forward: the system's plus an offset.
+#[derive(Default)]
+pub struct ManualClock {
+    offset_secs: std::sync::atomic::AtomicI64,
+}
+
+impl ManualClock {
+    /// Moves the clock `secs` seconds ahead.
+    pub fn advance(&self, secs: i64) {
+        self.offset_secs.fetch_add(secs, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::now_utc()
+            + time::Duration::seconds(self.offset_secs.load(Ordering::SeqCst))
     }
 }
 
@@ -158,6 +193,8 @@ pub struct Reply {
     pub content_type: String,
     /// `retry-after` header, if any.
     pub retry_after: Option<String>,
+    /// `idempotent-replayed` header, if any.
+    pub replayed: Option<String>,
 }
 
 impl Reply {
@@ -221,13 +258,30 @@ impl TestApp {
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let replayed = resp
+            .headers()
+            .get("idempotent-replayed")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let bytes = resp.bytes().await.expect("body");
         Reply {
             status,
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
             content_type,
             retry_after,
+            replayed,
         }
+    }
+
+    /// `POST path` with a JSON body, `Idempotency-Key: key` and API key `api_key`.
+    pub async fn post_once(&self, path: &str, body: &Value, key: &str, api_key: &str) -> Reply {
+        let req = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .header("x-api-key", api_key)
+            .header("idempotency-key", key)
+            .json(body);
+        Self::reply(req.send().await.expect("request")).await
     }
 
     /// `GET path`.

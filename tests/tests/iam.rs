@@ -14,7 +14,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use crm_tests::{spawn_app, TestApp};
+use crm_tests::{spawn_app_configured, TestApp};
+
+/// The Twilio auth token of the scenario's app.
+const TWILIO_TOKEN: &str = "iam-twilio-token";
 use serde_json::{json, Value};
 
 /// (binary, its policy's DynamoDB actions, its routes as (method, path)).
@@ -141,6 +144,42 @@ impl Recorder<'_> {
 }
 
 impl Recorder<'_> {
+    /// Records the IAM actions of a call already made under (method, template).
+    fn record(&mut self, method: &str, template: &str) {
+        self.seen
+            .entry((method.to_lowercase(), template.to_string()))
+            .or_default()
+            .extend(self.app.store.iam_actions().into_iter().map(str::to_string));
+    }
+
+    /// `POST path` with `Idempotency-Key: key` (issue 11); asserts the status.
+    async fn once(&mut self, template: &str, body: Value, key: &str, ok: u16) -> Value {
+        self.app.store.reset();
+        let reply = self
+            .app
+            .post_once(template, &body, key, crm_tests::TEST_KEY)
+            .await;
+        assert_eq!(reply.status, ok, "{template} once: {:?}", reply.body);
+        self.record("post", template);
+        reply.body
+    }
+
+    /// A Twilio status callback signed with [`TWILIO_TOKEN`] (issue 11).
+    async fn twilio(&mut self, template: &str, path: &str, status: &str, ok: u16) {
+        self.app.store.reset();
+        let sid = "SM0123456789abcdef0123456789abcdef";
+        let reply = self
+            .app
+            .twilio(
+                TWILIO_TOKEN,
+                path,
+                &[("MessageSid", sid), ("MessageStatus", status)],
+            )
+            .await;
+        assert_eq!(reply.status, ok, "{path}: {:?}", reply.body);
+        self.record("post", template);
+    }
+
     /// Logs an inbound message of `customer` and works its reply job as the
     /// worker does, recording the calls under the SQS event `ReplyJobs`;
     /// then the sweep twice (re-enqueue, then give up) under `Sweep`.
@@ -211,7 +250,10 @@ type Step = (
 
 #[tokio::test]
 async fn each_function_policy_grants_exactly_the_dynamodb_actions_its_routes_make() {
-    let app = spawn_app().await;
+    let app = spawn_app_configured(|s| {
+        s.twilio.auth_token = crm_domain::twilio::AuthToken::new(TWILIO_TOKEN);
+    })
+    .await;
     let mut r = Recorder {
         app: &app,
         seen: BTreeMap::new(),
@@ -313,6 +355,87 @@ async fn each_function_policy_grants_exactly_the_dynamodb_actions_its_routes_mak
     ];
     for (method, template, path, body, ok) in steps {
         r.call(method, template, &path, body, ok).await;
+    }
+
+    // issue 11: Twilio's callbacks (by log id, then by the SID a log
+    // reserved), a leased poll and its acknowledgement, and each creating
+    // POST with an Idempotency-Key: run, replayed, and refused (400: the
+    // key is released).
+    let mut with_sid = msg("outbound");
+    with_sid["twilio_message_sid"] = json!("SM0123456789abcdef0123456789abcdef");
+    let sent = r.call("POST", "/log", "/log", Some(with_sid), &[200]).await;
+    let sent = number(&sent, "log_id");
+    r.twilio(
+        "/messages/{log_id}/status",
+        &format!("/messages/{sent}/status"),
+        "sent",
+        200,
+    )
+    .await;
+    r.twilio(
+        "/messages/{log_id}/status",
+        &format!("/messages/{sent}/status"),
+        "queued",
+        200,
+    )
+    .await;
+    r.twilio(
+        "/webhooks/twilio/status",
+        "/webhooks/twilio/status",
+        "delivered",
+        200,
+    )
+    .await;
+    r.call("POST", "/log", "/log", Some(msg("inbound")), &[200])
+        .await;
+    let leased = r
+        .call(
+            "GET",
+            "/messages/unprocessed",
+            "/messages/unprocessed?lease_seconds=30&limit=1",
+            None,
+            &[200],
+        )
+        .await;
+    let held = &leased["messages"][0];
+    let (held_id, token) = (
+        number(held, "log_id"),
+        held["lease_token"].as_str().expect("token"),
+    );
+    r.call(
+        "POST",
+        "/messages/{log_id}/processed",
+        &format!("/messages/{held_id}/processed"),
+        Some(json!({"lease_token": token})),
+        &[200],
+    )
+    .await;
+    r.call(
+        "GET",
+        "/messages/unprocessed",
+        "/messages/unprocessed?dead=true",
+        None,
+        &[200],
+    )
+    .await;
+    for (template, body, ok) in [
+        ("/customers", json!({"email": "dan@example.com"}), 201),
+        (
+            "/customers/upsert",
+            json!({"email": "erin@example.com"}),
+            201,
+        ),
+        ("/log", msg("inbound"), 200),
+        (
+            "/conversations/get-or-create",
+            json!({"customer_id": ann}),
+            200,
+        ),
+        ("/conversations", json!({"customer_id": ann}), 409),
+    ] {
+        r.once(template, body.clone(), template, ok).await;
+        r.once(template, body, template, ok).await;
+        r.once(template, json!({}), "refused", 400).await;
     }
 
     // ingest (seed 002): a new participant (customer + conversation opened),

@@ -40,6 +40,10 @@ pub enum DomainError {
     /// The caller is known but may not do this (→ 403): `Connection is inactive`.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// The request is well-formed but cannot be taken as it is (→ 422), e.g.
+    /// an `Idempotency-Key` reused with another body.
+    #[error("{0}")]
+    Unprocessable(String),
     /// Too many requests of one kind for one record (→ 429 with
     /// `Retry-After: retry_after_secs`), e.g. regenerations per conversation.
     #[error("{message}")]

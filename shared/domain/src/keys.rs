@@ -13,6 +13,7 @@
 //! | `context` | `conversations/record.rs` — `ConversationRecord` |
 //! | `message` | `messages/record.rs` — `MessageRecord` |
 //! | `twilio_sid` (a Twilio `MessageSid` reserved by its message) | `messages/record.rs` — `TwilioSidRecord` |
+//! | `idempotency` (an `Idempotency-Key`'s claim and stored answer) | `idempotency.rs` — `IdempotencyRecord` |
 //!
 //! The key table with every PK/SK and GSI pattern is in `docs/data-model.md`;
 //! the test `tests/key_table.rs` (beside this file) builds one item of each entity and

@@ -14,6 +14,7 @@
 //! - messages (guide §11–19): [`messages`]
 //! - messaging connections, the senders of the ingest endpoint (seed 002): [`connections`]
 //! - Twilio as a caller: signatures, status callbacks (issue 11): [`twilio`]
+//! - `Idempotency-Key` records: the first answer of a creating request, replayed (issue 11): [`idempotency`]
 //! - AI reply suggestions, the reply job and the model port (issue 9, seed 001): [`suggestions`];
 //!   escalation tickets (seed 003): [`escalations`]
 //! - operations that span aggregates — `POST /log`, `GET /context`, opening,
@@ -22,6 +23,7 @@
 //!   key table is `docs/data-model.md`); the storage port: [`store`].
 
 pub mod budget;
+pub mod clock;
 mod codec;
 pub mod connections;
 pub mod conversations;
@@ -31,6 +33,7 @@ pub mod error;
 pub mod escalations;
 pub mod events;
 pub mod flows;
+pub mod idempotency;
 pub mod keys;
 pub mod messages;
 pub mod paging;
@@ -223,6 +226,7 @@ pub struct Crm {
     settings: Settings,
     queue: Option<Arc<dyn suggestions::JobQueue>>,
     events: Option<Arc<dyn events::EventSink>>,
+    clock: Arc<dyn clock::Clock>,
 }
 
 impl Crm {
@@ -234,7 +238,15 @@ impl Crm {
             settings,
             queue: None,
             events: None,
+            clock: Arc::new(clock::SystemClock),
         }
+    }
+
+    /// The same service reading the time from `clock` where records expire
+    /// (idempotency records); tests move it forward.
+    pub fn with_clock(mut self, clock: Arc<dyn clock::Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The same service, publishing seed 001's events to `sink` (EventBridge

@@ -17,7 +17,7 @@ pub struct ErrorBody {
     /// What went wrong, for a person (a string, as in the guide).
     pub error: String,
     /// Stable machine code: `validation_error`, `malformed_json`, `unauthorized`,
-    /// `forbidden`, `not_found`, `method_not_allowed`, `conflict`, `payload_too_large`, `rate_limited`,
+    /// `forbidden`, `not_found`, `method_not_allowed`, `conflict`, `unprocessable`, `payload_too_large`, `rate_limited`,
     /// `unsupported_media_type`, `service_unavailable`, `internal_error`.
     pub code: String,
     /// Id of this request (also the `x-request-id` response header).
@@ -80,6 +80,9 @@ impl ApiError {
                 (StatusCode::UNAUTHORIZED, "unauthorized")
             }
             ApiError::Domain(DomainError::Forbidden(_)) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::Domain(DomainError::Unprocessable(_)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable")
+            }
             ApiError::Domain(DomainError::Contended) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")
             }

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 pub mod openapi;
 pub mod request_id;
 pub mod twilio;
@@ -102,7 +103,8 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 }
 
 /// Wraps a group's routes with `/health`, JSON 404/405 fallbacks, panic
-/// catching, the API-key check, the access log and request ids, and binds the state.
+/// catching, `Idempotency-Key` replay, the API-key check, the access log and
+/// request ids, and binds the state.
 pub fn app(routes: Router<AppState>, state: AppState, auth: Auth) -> Router {
     routes
         .route("/health", get(health))
@@ -110,6 +112,10 @@ pub fn app(routes: Router<AppState>, state: AppState, auth: Auth) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             panic_response,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
         ))
         .layer(middleware::from_fn_with_state(auth, auth::layer))
         .layer(middleware::from_fn(access_log))

@@ -74,6 +74,61 @@ impl Modify for CommonResponses {
             );
         }
         operations_mut(doc).for_each(add_common);
+        add_idempotency(doc);
+    }
+}
+
+/// The `Idempotency-Key` header (issue 11) on the creating `POST`s of
+/// [`crate::idempotency::ROUTES`], with its 409 and 422.
+fn add_idempotency(doc: &mut OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::Required;
+    for route in crate::idempotency::ROUTES {
+        let Some(op) = doc
+            .paths
+            .paths
+            .get_mut(route)
+            .and_then(|item| item.post.as_mut())
+        else {
+            continue;
+        };
+        let header = ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "Makes a retry safe: the first answer (status and body) is kept for 24 hours and \
+                 replayed, with `Idempotent-Replayed: true`, to a request with the same key, method, \
+                 path and body; the same key with another request is a 422; while the first still \
+                 runs, a retry waits up to about 3 s, then is a 409. Keys are per API key.",
+            ))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(255))
+                    .pattern(Some("^[!-~]+$")),
+            ))
+            .build();
+        op.parameters.get_or_insert_with(Vec::new).push(header);
+        for (status, description) in [
+            ("409", "A request with this Idempotency-Key is still running (or the endpoint's own conflict)."),
+            ("422", "This Idempotency-Key was used with another request."),
+        ] {
+            op.responses.responses.entry(status.to_string()).or_insert_with(|| {
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description(description)
+                        .content(
+                            "application/json",
+                            ContentBuilder::new()
+                                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                                .build(),
+                        )
+                        .build(),
+                )
+            });
+        }
     }
 }
 

@@ -79,13 +79,21 @@ impl Expr {
         })
     }
 
+    /// `(a) op (b) …`; one part alone stands bare, since DynamoDB refuses
+    /// redundant parentheses (`((a))`) once its parent wraps it.
     fn join(&mut self, parts: &[Condition], op: &str) -> Option<String> {
-        let parts: Vec<String> = parts
-            .iter()
-            .filter_map(|c| self.condition(c))
-            .map(|c| format!("({c})"))
-            .collect();
-        (!parts.is_empty()).then(|| parts.join(op))
+        let mut parts: Vec<String> = parts.iter().filter_map(|c| self.condition(c)).collect();
+        match parts.len() {
+            0 => None,
+            1 => parts.pop(),
+            _ => Some(
+                parts
+                    .iter()
+                    .map(|c| format!("({c})"))
+                    .collect::<Vec<_>>()
+                    .join(op),
+            ),
+        }
     }
 
     /// An update expression: `SET … ADD … REMOVE …`.
@@ -177,6 +185,16 @@ mod tests {
         assert_eq!(e.names().unwrap().len(), 3);
         assert_eq!(e.values().unwrap().len(), 3);
         assert_eq!(Expr::default().condition(&Condition::And(vec![])), None);
+        // One alternative alone: no parentheses of its own (DynamoDB refuses `((a))`).
+        let mut e = Expr::default();
+        let one = Condition::And(vec![
+            Condition::item_exists(),
+            Condition::Or(vec![Condition::eq("lease_token", s("t"))]),
+        ]);
+        assert_eq!(
+            e.condition(&one).unwrap(),
+            "(attribute_exists(#n0)) AND (#n1 = :v0)"
+        );
     }
 
     #[test]

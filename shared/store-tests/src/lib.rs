@@ -409,6 +409,21 @@ pub mod contract {
             .unwrap();
         assert_eq!(new.get("status"), Some(&s("resolved")));
         assert_eq!(new.get("version"), Some(&n(4)));
+        // A one-alternative OR nested in an AND is a condition like any other.
+        let single = Update {
+            key: key.clone(),
+            actions: vec![UpdateAction::Add("version".into(), 1)],
+            condition: Some(Condition::And(vec![
+                Condition::item_exists(),
+                Condition::Or(vec![Condition::eq("status", s("resolved"))]),
+            ])),
+        };
+        let new = store
+            .update_item(single, ReturnValues::AllNew)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(new.get("version"), Some(&n(5)));
     }
 
     /// Key attributes cannot be updated (`ValidationException`).

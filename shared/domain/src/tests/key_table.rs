@@ -12,6 +12,7 @@ use crate::counter::Counter;
 use crate::customers::record::{CustomerRecord, Reservation, Unique};
 use crate::escalations::record::EscalationRecord;
 use crate::flows::ingest::record::{ExternalConversation, IngestedMarker};
+use crate::idempotency::IdempotencyRecord;
 use crate::messages::record::{MessageRecord, TwilioSidRecord};
 use crate::store::{string_attr, Item, PK, SK};
 use crate::suggestions::record::SuggestionRecord;
@@ -138,6 +139,8 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
             "MessageSid",
             "SM0123456789abcdef0123456789abcdef".to_string(),
         ),
+        ("scope", "0123456789abcdef".to_string()),
+        ("key", "8e03978e-40d5-43e8-bc93-6894a57f9324".to_string()),
     ]);
     let mut customer = CustomerRecord::new(customer_id, CREATED_AT.into());
     customer.phone_normalized = Some("+14165551234".into());
@@ -219,6 +222,23 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
                 log_id: LogId::allocated(LOG_ID),
                 context_id: context_id.clone(),
                 customer_id,
+            }
+            .to_item()
+            .unwrap(),
+            values.clone(),
+        ),
+        (
+            "idempotency record",
+            IdempotencyRecord {
+                scope: "0123456789abcdef".into(),
+                idempotency_key: "8e03978e-40d5-43e8-bc93-6894a57f9324".into(),
+                fingerprint: "0".repeat(64),
+                state: "completed".into(),
+                claim_token: "t".into(),
+                started_at_ms: 0,
+                status: Some(200),
+                body: Some("{}".into()),
+                expires_at: 0,
             }
             .to_item()
             .unwrap(),
