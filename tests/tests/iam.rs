@@ -18,6 +18,8 @@ use crm_tests::{spawn_app_configured, TestApp};
 
 /// The Twilio auth token of the scenario's app.
 const TWILIO_TOKEN: &str = "iam-twilio-token";
+/// The Twilio SID the scenario's outbound message is logged with.
+const SID: &str = "SM0123456789abcdef0123456789abcdef";
 use serde_json::{json, Value};
 
 /// (binary, its policy's DynamoDB actions, its routes as (method, path)).
@@ -164,18 +166,10 @@ impl Recorder<'_> {
         reply.body
     }
 
-    /// A Twilio status callback signed with [`TWILIO_TOKEN`] (issue 11).
-    async fn twilio(&mut self, template: &str, path: &str, status: &str, ok: u16) {
+    /// A Twilio request signed with [`TWILIO_TOKEN`] (issue 11).
+    async fn twilio(&mut self, template: &str, path: &str, params: &[(&str, &str)], ok: u16) {
         self.app.store.reset();
-        let sid = "SM0123456789abcdef0123456789abcdef";
-        let reply = self
-            .app
-            .twilio(
-                TWILIO_TOKEN,
-                path,
-                &[("MessageSid", sid), ("MessageStatus", status)],
-            )
-            .await;
+        let reply = self.app.twilio(TWILIO_TOKEN, path, params).await;
         assert_eq!(reply.status, ok, "{path}: {:?}", reply.body);
         self.record("post", template);
     }
@@ -362,30 +356,46 @@ async fn each_function_policy_grants_exactly_the_dynamodb_actions_its_routes_mak
     // POST with an Idempotency-Key: run, replayed, and refused (400: the
     // key is released).
     let mut with_sid = msg("outbound");
-    with_sid["twilio_message_sid"] = json!("SM0123456789abcdef0123456789abcdef");
+    with_sid["twilio_message_sid"] = json!(SID);
     let sent = r.call("POST", "/log", "/log", Some(with_sid), &[200]).await;
     let sent = number(&sent, "log_id");
     r.twilio(
         "/messages/{log_id}/status",
         &format!("/messages/{sent}/status"),
-        "sent",
+        &[("MessageSid", SID), ("MessageStatus", "sent")],
         200,
     )
     .await;
     r.twilio(
         "/messages/{log_id}/status",
         &format!("/messages/{sent}/status"),
-        "queued",
+        &[("MessageSid", SID), ("MessageStatus", "queued")],
         200,
     )
     .await;
     r.twilio(
         "/webhooks/twilio/status",
         "/webhooks/twilio/status",
-        "delivered",
+        &[("MessageSid", SID), ("MessageStatus", "delivered")],
         200,
     )
     .await;
+    // Twilio's inbound webhook: a new sender (a customer created), a known
+    // one, and Twilio's retry of the same message.
+    for (sid, from) in [
+        ("SMcccccccccccccccccccccccccccccccc", "+14165559999"),
+        ("SMdddddddddddddddddddddddddddddddd", "+14165550001"),
+        ("SMdddddddddddddddddddddddddddddddd", "+14165550001"),
+    ] {
+        let params = [("MessageSid", sid), ("From", from), ("Body", "hi")];
+        r.twilio(
+            "/webhooks/twilio/messages",
+            "/webhooks/twilio/messages",
+            &params,
+            200,
+        )
+        .await;
+    }
     r.call("POST", "/log", "/log", Some(msg("inbound")), &[200])
         .await;
     let leased = r

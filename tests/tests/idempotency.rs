@@ -179,3 +179,36 @@ async fn an_idempotent_request_costs_two_store_calls_more() {
         "a replay is one failed put and one read"
     );
 }
+
+#[tokio::test]
+async fn a_relay_retrying_without_a_key_logs_once_by_the_providers_message_id() {
+    let app = spawn_app().await;
+    let id = customer(&app).await;
+    let mut body = log_body(id, "from a relay");
+    body["channel"] = json!("whatsapp");
+    body["external_message_id"] = json!("wamid.HBgLMTQxNjU1NTEyMzQVAgASGBQzQUE=");
+    let first = app.post("/log", body.clone()).await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    let again = app.post("/log", body.clone()).await;
+    assert_eq!(again.body, first.body);
+    let m = app.get(&format!("/messages/{}", first.get("log_id"))).await;
+    assert_eq!(m.get("external_message_id"), &body["external_message_id"]);
+    // Ids are a provider's: the same id on another channel is another message.
+    let mut sms = body.clone();
+    sms["channel"] = json!("sms");
+    let other = app.post("/log", sms).await;
+    assert_ne!(other.get("log_id"), first.get("log_id"));
+    let context = first.get("context_id").as_str().expect("context");
+    assert_eq!(message_count(&app, context).await, 2);
+    // With a Twilio SID as well, either id finds the first log.
+    let mut both = log_body(id, "both");
+    both["external_message_id"] = json!("ext-2");
+    both["twilio_message_sid"] = json!("SM0123456789abcdef0123456789abcdef");
+    let a = app.post("/log", both.clone()).await;
+    both["external_message_id"] = json!("ext-3");
+    let b = app.post("/log", both).await;
+    assert_eq!(a.body, b.body);
+    let mut bad = log_body(id, "x");
+    bad["external_message_id"] = json!("x".repeat(256));
+    assert_error(&app.post("/log", bad).await, 400, "validation_error");
+}

@@ -345,3 +345,97 @@ async fn a_callback_costs_one_or_two_store_calls() {
     assert_eq!(r.status, 403);
     assert_eq!(app.store.total(), 0);
 }
+
+fn inbound<'a>(sid: &'a str, from: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("MessageSid", sid),
+        ("SmsMessageSid", sid),
+        ("SmsSid", sid),
+        ("AccountSid", "AC0123456789abcdef0123456789abcdef"),
+        ("From", from),
+        ("To", "+15005550006"),
+        ("Body", body),
+        ("NumMedia", "0"),
+        ("ApiVersion", "2010-04-01"),
+    ]
+}
+
+#[tokio::test]
+async fn inbound_messages_are_logged_once_for_their_sender_and_answered_with_twiml() {
+    let app = app().await;
+    let known = app
+        .customer(json!({"name": "Ada", "phone": "+1 416 555 1234"}))
+        .await;
+    // Twilio retries the webhook: the message is logged once.
+    let mut first = None;
+    for _ in 0..3 {
+        let r = app
+            .twilio(
+                TOKEN,
+                "/webhooks/twilio/messages",
+                &inbound(SID, "+14165551234", "Is my order late?"),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert!(r.content_type.starts_with("text/xml"), "{}", r.content_type);
+        first.get_or_insert(r.status);
+    }
+    let messages = app.get(&format!("/messages/customer/{known}")).await;
+    assert_eq!(messages.get("count"), 1, "{:?}", messages.body);
+    let m = &messages.body["messages"][0];
+    assert_eq!(m["direction"], "inbound");
+    assert_eq!(m["channel"], "sms");
+    assert_eq!(m["message_body"], "Is my order late?");
+    assert_eq!(m["twilio_message_sid"], SID);
+    assert_eq!(m["processed"], false);
+    // The conversation now needs a reply.
+    let context = m["context_id"].as_str().expect("context");
+    let c = app.get(&format!("/conversations/{context}")).await;
+    assert_eq!(c.get("message_count"), 1);
+    assert_eq!(c.get("needs_reply"), true, "{:?}", c.body);
+    // An unknown WhatsApp sender becomes a customer named by its profile.
+    let wa_sid = "SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let mut params = inbound(wa_sid, "whatsapp:+442071838750", "hello");
+    params.push(("ProfileName", "Grace"));
+    let r = app
+        .twilio(TOKEN, "/webhooks/twilio/messages", &params)
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let found = app.get("/customers/%2B442071838750?by=phone").await;
+    assert_eq!(found.status, 200, "{:?}", found.body);
+    assert_eq!(found.get("name"), "Grace");
+    let theirs = app
+        .get(&format!("/messages/customer/{}", found.get("customer_id")))
+        .await;
+    assert_eq!(theirs.body["messages"][0]["channel"], "whatsapp");
+}
+
+#[tokio::test]
+async fn inbound_webhooks_that_are_forged_or_malformed_log_nothing() {
+    let app = app().await;
+    let params = inbound(SID, "+14165551234", "hi");
+    let r = app
+        .post_form("/webhooks/twilio/messages", &params, None)
+        .await;
+    assert_error(&r, 403, "forbidden");
+    let wrong = twilio_signature(
+        "other-token",
+        &format!("{}/webhooks/twilio/messages", app.base),
+        &params,
+    );
+    let r = app
+        .post_form("/webhooks/twilio/messages", &params, Some(&wrong))
+        .await;
+    assert_error(&r, 403, "forbidden");
+    let r = app
+        .twilio(
+            TOKEN,
+            "/webhooks/twilio/messages",
+            &inbound(SID, "not a number", "hi"),
+        )
+        .await;
+    assert_error(&r, 400, "validation_error");
+    assert_eq!(r.get("field"), "From");
+    assert_eq!(app.get("/messages").await.get("count"), 0);
+    assert_eq!(app.get("/customers").await.get("count"), 0);
+}

@@ -5,7 +5,10 @@
 //! (WhatsApp, Signal, Telegram, WeChat) push chats, authenticated by their
 //! connection's secret; and the connections themselves, managed with the
 //! CRM's API key under `/ingest/connections`. Rules in
-//! `crm_domain::flows::ingest` and `crm_domain::connections`.
+//! `crm_domain::flows::ingest` and `crm_domain::connections`. Also Twilio's
+//! inbound-message webhook (issue 11), `POST /webhooks/twilio/messages`:
+//! SMS and WhatsApp messages to the account's numbers, signed with
+//! `X-Twilio-Signature`.
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -44,6 +47,7 @@ pub fn router() -> Router<AppState> {
             "/ingest/connections/{connection_id}/rotate-secret",
             post(rotate_secret),
         )
+        .route("/webhooks/twilio/messages", post(twilio_inbound))
 }
 
 /// The group's OpenAPI paths.
@@ -55,7 +59,8 @@ pub fn router() -> Router<AppState> {
     get_connection,
     update_connection,
     rotate_secret,
-    delete_connection
+    delete_connection,
+    twilio_inbound
 ))]
 pub struct IngestApi;
 
@@ -256,4 +261,58 @@ pub async fn delete_connection(
         success: true,
         deleted_id: id,
     }))
+}
+
+/// Twilio's answer to an inbound message: empty TwiML (no automatic reply;
+/// replies come from the suggestion workflow).
+pub const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
+
+/// `POST /webhooks/twilio/messages` (issue 11): Twilio's inbound-message
+/// webhook (a number's or Messaging Service's "A message comes in" URL). Signed
+/// with `X-Twilio-Signature`, no API key. Logs the SMS or WhatsApp message as
+/// an inbound message of the customer holding `From` (created when unknown),
+/// once per `MessageSid`, and asks for a reply draft; answers empty TwiML.
+#[utoipa::path(post, path = "/webhooks/twilio/messages", tag = "ingest", security(()),
+    params(("X-Twilio-Signature" = String, Header, description = "Twilio's signature of the URL and the form")),
+    request_body(content = TwilioInboundForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Logged (or logged before): empty TwiML", content_type = "text/xml", body = String,
+            example = json!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>")),
+        (status = 400, body = ErrorBody),
+        (status = 403, description = "Missing or invalid X-Twilio-Signature", body = ErrorBody),
+        (status = 415, body = ErrorBody)))]
+pub async fn twilio_inbound(
+    State(s): State<AppState>,
+    request: crm_http::twilio::TwilioRequest,
+) -> ApiResult<impl axum::response::IntoResponse> {
+    s.crm.verify_twilio(&request.signed())?;
+    let message = crm_domain::flows::ingest::twilio::InboundMessage::from_params(
+        &request.params,
+        s.crm.settings().default_region,
+    )?;
+    s.crm.receive_twilio_message(&message).await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        EMPTY_TWIML,
+    ))
+}
+
+/// The form Twilio posts for an incoming message (the parameters this API
+/// reads; every parameter sent is covered by the signature).
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(non_snake_case, dead_code)]
+pub struct TwilioInboundForm {
+    /// The message's SID (`SM…`, `MM…` with media).
+    #[schema(pattern = "^[A-Za-z0-9]{2,64}$")]
+    pub MessageSid: String,
+    /// The sender: `+14165551234`, or `whatsapp:+14165551234`.
+    pub From: String,
+    /// The account's number it was sent to.
+    pub To: Option<String>,
+    /// The text.
+    pub Body: Option<String>,
+    /// How many media items it carries.
+    pub NumMedia: Option<String>,
+    /// The WhatsApp sender's profile name.
+    pub ProfileName: Option<String>,
 }

@@ -82,11 +82,13 @@ pub const INGEST_ROUTES: [(&str, &str); 7] = [
     ("post", "/ingest/connections/{connection_id}/rotate-secret"),
 ];
 
-/// Twilio's callbacks (issue 11), in the messages group: signed with
+/// Twilio's callbacks (issue 11): status callbacks in the messages group,
+/// the inbound-message webhook in the ingest group; signed with
 /// `X-Twilio-Signature`, no API key.
-pub const TWILIO_ROUTES: [(&str, &str); 2] = [
+pub const TWILIO_ROUTES: [(&str, &str); 3] = [
     ("post", "/messages/{log_id}/status"),
     ("post", "/webhooks/twilio/status"),
+    ("post", "/webhooks/twilio/messages"),
 ];
 
 /// Every route of the API beside `/health` and `/openapi.json`: the guide's,

@@ -171,6 +171,28 @@ async fn every_event_reaches_its_handler() {
     assert_eq!(body["provider_status"], "read", "{file}: {body}");
     assert_eq!(body["send_status"], "delivered", "{file}: {body}");
     covered.push(file.to_string());
+    // Twilio's inbound-message webhook, signed over the stage URL: logged as
+    // customer 2's (+14165551234) inbound SMS, answered with empty TwiML.
+    let file = "ingest-twilio-message.json";
+    let app = crm_http::app(group_router(file), state.clone(), Auth::Gateway);
+    let (got, _) = send(app, file).await;
+    assert_eq!(got, 200, "{file}");
+    let customer = crm_domain::types::CustomerId::parse("customer_id", "2").expect("id");
+    let theirs = state
+        .crm
+        .messages_for_customer(customer, &crm_domain::ListParams::default())
+        .await
+        .expect("messages");
+    assert!(
+        theirs
+            .items
+            .iter()
+            .any(|m| m.message_body == "Hi, is my order on its way?"
+                && m.twilio_message_sid.as_deref() == Some("SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")),
+        "{:?}",
+        theirs.items
+    );
+    covered.push(file.to_string());
     let mut files: Vec<String> = std::fs::read_dir(events_dir())
         .expect("events/")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())

@@ -12,7 +12,7 @@
 //! | `counter` | `counter.rs` — `Counter` |
 //! | `context` | `conversations/record.rs` — `ConversationRecord` |
 //! | `message` | `messages/record.rs` — `MessageRecord` |
-//! | `twilio_sid` (a Twilio `MessageSid` reserved by its message) | `messages/record.rs` — `TwilioSidRecord` |
+//! | `provider_id` (a Twilio `MessageSid` or an `external_message_id` reserved by its message) | `messages/record.rs` — `ProviderIdRecord` |
 //! | `idempotency` (an `Idempotency-Key`'s claim and stored answer) | `idempotency.rs` — `IdempotencyRecord` |
 //!
 //! The key table with every PK/SK and GSI pattern is in `docs/data-model.md`;

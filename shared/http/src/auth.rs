@@ -103,12 +103,13 @@ pub enum Auth {
 /// (signed with `X-Twilio-Signature`, checked by their handlers). On AWS
 /// exactly these have `ApiKeyRequired: false` (a test holds the template to
 /// this list). `None` for the method: any method.
-pub const PUBLIC_ROUTES: [(Option<&str>, &str); 5] = [
+pub const PUBLIC_ROUTES: [(Option<&str>, &str); 6] = [
     (None, "/health"),
     (None, "/openapi.json"),
     (Some("POST"), "/functions/v1/messaging-ingest"),
     (Some("POST"), "/messages/{log_id}/status"),
     (Some("POST"), "/webhooks/twilio/status"),
+    (Some("POST"), "/webhooks/twilio/messages"),
 ];
 
 /// Whether `method` on route `template` needs no API key.

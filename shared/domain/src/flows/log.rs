@@ -14,10 +14,11 @@
 //!   outbox, `flows/reply.rs`), replacing an older pending one; after the
 //!   commit the job is enqueued (a queue failure is logged, not returned).
 //!   An outbound message ends a pending job: it is the answer.
-//! - a log carrying Twilio's `MessageSid` (issue 11) reserves it in the
-//!   same transaction (`TWILIO_SID#<sid>`, `attribute_not_exists`): a retry
-//!   of the same log answers the first one's ids and writes nothing; the
-//!   same SID for another customer is a 409.
+//! - a log carrying a provider's message id — Twilio's `MessageSid`, or an
+//!   `external_message_id` (issue 11) — reserves it in the same transaction
+//!   (`TWILIO_SID#<sid>` / `EXTMSG#<channel>#<id>`, `attribute_not_exists`):
+//!   a retry of the same log answers the first one's ids and writes nothing;
+//!   the same id for another customer is a 409.
 
 use super::open::Opened;
 use crate::conversations::record::ConversationRecord;
@@ -41,8 +42,9 @@ impl Crm {
     /// lost race; then 1–2 statistics `UpdateItem`s (issue 10). An inbound
     /// message then enqueues its reply job (one queue call).
     ///
-    /// With a `twilio_message_sid`: +1 `GetItem` (its reservation); a
-    /// replay of a logged SID is that one read and nothing else.
+    /// With a `twilio_message_sid` or `external_message_id`: +1 read of
+    /// their reservations (`GetItem`, or `BatchGetItem` for both); a replay
+    /// is that one read and nothing else.
     pub async fn log_message(&self, input: &LogMessage) -> DomainResult<Logged> {
         let (context_id, log_id, direction, replay) = self.write_log(input).await?;
         let logged = Logged {
@@ -77,16 +79,15 @@ impl Crm {
         let inbound = valid.direction == Direction::Inbound;
         let mut log_id = None;
         for _ in 0..OPTIMISTIC_ATTEMPTS {
-            if let Some(sid) = &valid.twilio_message_sid {
-                if let Some(first) = self.logged_sid(sid).await? {
-                    if first.customer_id != valid.customer_id {
-                        return Err(DomainError::conflict(format!(
-                            "twilio_message_sid {sid} is already logged as message {} of another customer",
-                            first.log_id
-                        )));
-                    }
-                    return Ok((first.context_id, first.log_id, valid.direction, true));
+            let ids = valid.provider_ids();
+            if let Some(first) = self.logged_provider_id(&ids).await? {
+                if first.customer_id != valid.customer_id {
+                    return Err(DomainError::conflict(format!(
+                        "this message's provider id (twilio_message_sid / external_message_id) is already logged as message {} of another customer",
+                        first.log_id
+                    )));
                 }
+                return Ok((first.context_id, first.log_id, valid.direction, true));
             }
             let customer = self.existing_customer(valid.customer_id).await?;
             let id = match log_id {
@@ -129,7 +130,7 @@ impl Crm {
                         item: message.to_item()?,
                         condition: Some(Condition::item_not_exists()),
                     })];
-                    writes.extend(valid.reserve_sid(id, &opened.context_id)?);
+                    writes.extend(valid.reserve_ids(id, &opened.context_id)?);
                     match self.try_open(&customer, &opened, writes).await? {
                         Opened::Created(c) => {
                             let mut delta = StatsDelta::default();
@@ -178,7 +179,7 @@ impl Crm {
                     condition: Some(gauge_is),
                 }),
             ];
-            actions.extend(valid.reserve_sid(id, &context_id)?);
+            actions.extend(valid.reserve_ids(id, &context_id)?);
             match self.store.transact_write(actions).await {
                 Ok(()) => {
                     self.record_stats(delta).await;

@@ -12,6 +12,8 @@ pub const MAX_BODY_CHARS: usize = 64 * 1024;
 pub const MAX_METADATA_BYTES: usize = 16 * 1024;
 /// Longest `message_subject`, in characters.
 pub const MAX_SUBJECT_LEN: usize = 998;
+/// Longest `external_message_id` of `POST /log`, in characters.
+pub const MAX_EXTERNAL_ID_LEN: usize = 255;
 /// Longest `channel_identifier`, in characters.
 pub const MAX_IDENTIFIER_LEN: usize = 320;
 /// Most messages one `POST /messages/context/{id}/processed` marks; the answer's
@@ -53,7 +55,8 @@ pub struct Message {
     pub updated_at: String,
     /// Ingested messages (seed 002): the connection it came through; else `null`.
     pub connection_id: Option<String>,
-    /// Ingested messages: the platform's message id; else `null`.
+    /// The platform's message id of an ingested message, or the
+    /// `external_message_id` given to `POST /log`; else `null`.
     pub external_message_id: Option<String>,
     /// Ingested messages: `text`, `image`, `audio`, `video`, `file`, `location`; else `null`.
     pub message_type: Option<MessageType>,
@@ -130,8 +133,14 @@ pub struct LogMessage {
     /// `metadata.twilio_message_sid`): stored, so status callbacks to
     /// `POST /webhooks/twilio/status` find the message, and reserved, so a
     /// retried log with the same SID logs once (answering the first log's ids).
-    #[schema(pattern = "^[A-Z]{2}[0-9a-fA-F]{32}$")]
+    #[schema(pattern = "^[A-Za-z0-9]{2,64}$")]
     pub twilio_message_sid: Option<String>,
+    /// Another provider's id of this message (a WhatsApp `wamid`, an email
+    /// `Message-ID` …; ≤ 255 characters; issue 11): reserved per channel,
+    /// so a relay retrying the same log logs once (answering the first
+    /// log's ids); returned as `external_message_id`.
+    #[schema(max_length = 255)]
+    pub external_message_id: Option<String>,
 }
 
 fn channel_identifier_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {

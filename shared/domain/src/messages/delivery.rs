@@ -12,7 +12,7 @@
 //! message from `delivered` back to `sent`, and the first final status stands.
 
 use super::api::{CallbackTarget, DeliveryUpdated};
-use super::record::{MessageRecord, TwilioSidRecord};
+use super::record::{MessageRecord, ProviderId, ProviderIdRecord};
 use crate::codec::from_item;
 use crate::error::{DomainError, DomainResult, Missing};
 use crate::events::ConversationEvent;
@@ -27,15 +27,24 @@ impl Crm {
     pub(crate) async fn logged_sid(
         &self,
         sid: &MessageSid,
-    ) -> DomainResult<Option<TwilioSidRecord>> {
-        match self
-            .store
-            .get_item(&TwilioSidRecord::key(sid.as_str()))
-            .await?
-        {
-            Some(item) => Ok(Some(from_item(item)?)),
-            None => Ok(None),
-        }
+    ) -> DomainResult<Option<ProviderIdRecord>> {
+        self.logged_provider_id(&[ProviderId::Twilio(sid.to_string())])
+            .await
+    }
+
+    /// The first reservation among `ids` by a logged message, if any.
+    /// Store calls: 0 without ids, else 1 (`GetItem`, or `BatchGetItem` of 2).
+    pub(crate) async fn logged_provider_id(
+        &self,
+        ids: &[ProviderId],
+    ) -> DomainResult<Option<ProviderIdRecord>> {
+        let keys: Vec<_> = ids.iter().map(ProviderId::key).collect();
+        let items = match keys.as_slice() {
+            [] => Vec::new(),
+            [one] => self.store.get_item(one).await?.into_iter().collect(),
+            many => self.store.batch_get(many).await?,
+        };
+        items.into_iter().next().map(from_item).transpose()
     }
 
     /// Applies a verified Twilio status callback to its message (call

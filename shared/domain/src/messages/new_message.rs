@@ -2,9 +2,10 @@
 //! allocated or anything is read.
 
 use super::api::{
-    LogMessage, MAX_BODY_CHARS, MAX_IDENTIFIER_LEN, MAX_METADATA_BYTES, MAX_SUBJECT_LEN,
+    LogMessage, MAX_BODY_CHARS, MAX_EXTERNAL_ID_LEN, MAX_IDENTIFIER_LEN, MAX_METADATA_BYTES,
+    MAX_SUBJECT_LEN,
 };
-use super::record::{Delivery, MessageRecord, TwilioSidRecord};
+use super::record::{Delivery, MessageRecord, ProviderId, ProviderIdRecord};
 use crate::error::{DomainError, DomainResult};
 use crate::keys::Entity;
 use crate::store::{Condition, Put, WriteAction};
@@ -25,6 +26,8 @@ pub(crate) struct ValidLog {
     /// Twilio's `MessageSid`: the body's `twilio_message_sid`, else
     /// `metadata.twilio_message_sid` when that is a SID (issue 11).
     pub twilio_message_sid: Option<MessageSid>,
+    /// Another provider's message id (issue 11), 1–255 characters.
+    pub external_message_id: Option<String>,
 }
 
 impl LogMessage {
@@ -85,8 +88,21 @@ impl LogMessage {
                 ));
             }
         }
+        let external_message_id = match self.external_message_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(id) if id.chars().count() <= MAX_EXTERNAL_ID_LEN && !id.chars().any(char::is_control) => {
+                Some(id.to_string())
+            }
+            Some(_) => {
+                return Err(DomainError::invalid(
+                    "external_message_id",
+                    format!("`external_message_id` must be at most {MAX_EXTERNAL_ID_LEN} characters without control characters"),
+                ))
+            }
+        };
         Ok(ValidLog {
             twilio_message_sid: top.or(in_metadata),
+            external_message_id,
             customer_id,
             context_id: self
                 .context_id
@@ -132,31 +148,49 @@ impl ValidLog {
             ingested: None,
             delivery: Delivery {
                 twilio_message_sid: self.twilio_message_sid.as_ref().map(|s| s.to_string()),
+                external_message_id: self.external_message_id.clone(),
                 ..Default::default()
             },
             lease: Default::default(),
         }
     }
 
-    /// The `attribute_not_exists` put reserving this log's Twilio SID for
-    /// message `log_id` of `context_id`; none without a SID.
-    pub(crate) fn reserve_sid(
+    /// The provider ids this log carries (Twilio's SID, an external id).
+    pub(crate) fn provider_ids(&self) -> Vec<ProviderId> {
+        let mut ids = Vec::new();
+        if let Some(sid) = &self.twilio_message_sid {
+            ids.push(ProviderId::Twilio(sid.to_string()));
+        }
+        if let Some(id) = &self.external_message_id {
+            ids.push(ProviderId::External {
+                channel: self.channel,
+                id: id.clone(),
+            });
+        }
+        ids
+    }
+
+    /// The `attribute_not_exists` puts reserving this log's provider ids for
+    /// message `log_id` of `context_id`.
+    pub(crate) fn reserve_ids(
         &self,
         log_id: LogId,
         context_id: &ContextId,
-    ) -> DomainResult<Option<WriteAction>> {
-        let Some(sid) = &self.twilio_message_sid else {
-            return Ok(None);
-        };
-        let record = TwilioSidRecord {
-            message_sid: sid.to_string(),
-            log_id,
-            context_id: context_id.clone(),
-            customer_id: self.customer_id,
-        };
-        Ok(Some(WriteAction::Put(Put {
-            item: record.to_item()?,
-            condition: Some(Condition::item_not_exists()),
-        })))
+    ) -> DomainResult<Vec<WriteAction>> {
+        self.provider_ids()
+            .iter()
+            .map(|id| {
+                let record = ProviderIdRecord {
+                    reserved: id.key().pk,
+                    log_id,
+                    context_id: context_id.clone(),
+                    customer_id: self.customer_id,
+                };
+                Ok(WriteAction::Put(Put {
+                    item: record.to_item()?,
+                    condition: Some(Condition::item_not_exists()),
+                }))
+            })
+            .collect()
     }
 }

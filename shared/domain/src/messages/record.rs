@@ -63,9 +63,18 @@ pub(crate) struct MessageRecord {
 /// until a status callback or a `twilio_message_sid` on `POST /log`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Delivery {
-    /// Twilio's `MessageSid` (also reserved by a [`TwilioSidRecord`]).
+    /// Twilio's `MessageSid` (also reserved by a [`ProviderIdRecord`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twilio_message_sid: Option<String>,
+    /// Another provider's message id given to `POST /log` (also reserved).
+    /// Stored as `external_id`: an ingested message's `external_message_id`
+    /// is [`IngestedFields`]'s, and two flattened fields cannot share a name.
+    #[serde(
+        default,
+        rename = "external_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub external_message_id: Option<String>,
     /// Twilio's own `MessageStatus`, as last applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_status: Option<TwilioStatus>,
@@ -96,34 +105,55 @@ pub(crate) struct Lease {
     pub lease_count: Option<i64>,
 }
 
-/// The reservation of a Twilio `MessageSid` by the message it belongs to
-/// (issue 11): `POST /log` writes it `attribute_not_exists` in the message's
-/// transaction, so a retried log with the same SID logs once, and a status
-/// callback that names only the SID finds its message with one `GetItem`.
+/// A provider's id of a message (issue 11): Twilio's `MessageSid`, or an
+/// `external_message_id` given to `POST /log` (scoped by channel).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ProviderId {
+    /// Twilio's `MessageSid`.
+    Twilio(String),
+    /// Another provider's message id on `channel`.
+    External { channel: Channel, id: String },
+}
+
+impl ProviderId {
+    /// The key of its reservation.
+    pub(crate) fn key(&self) -> Key {
+        let pk = match self {
+            ProviderId::Twilio(sid) => format!("TWILIO_SID#{sid}"),
+            ProviderId::External { channel, id } => {
+                format!("EXTMSG#{}#{id}", channel.as_str())
+            }
+        };
+        Key::new(pk, PROVIDER_ID)
+    }
+}
+
+/// Sort key of every provider-id reservation.
+const PROVIDER_ID: &str = "PROVIDER_ID";
+
+/// The reservation of a provider's message id by the message that carries
+/// it (issue 11): `POST /log` writes it `attribute_not_exists` in the
+/// message's transaction, so a retried log with the same id logs once, and
+/// a Twilio status callback that names only the SID finds its message with
+/// one `GetItem`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct TwilioSidRecord {
-    pub message_sid: String,
+pub(crate) struct ProviderIdRecord {
+    /// The reservation's `PK` (`TWILIO_SID#…` or `EXTMSG#…`).
+    pub reserved: String,
     pub log_id: LogId,
     pub context_id: ContextId,
     pub customer_id: CustomerId,
 }
 
-impl Entity for TwilioSidRecord {
-    const TYPE: &'static str = "twilio_sid";
+impl Entity for ProviderIdRecord {
+    const TYPE: &'static str = "provider_id";
 
     fn primary_key(&self) -> Key {
-        Self::key(&self.message_sid)
+        Key::new(self.reserved.clone(), PROVIDER_ID)
     }
 
     fn index_entries(&self) -> Vec<IndexEntry> {
         Vec::new()
-    }
-}
-
-impl TwilioSidRecord {
-    /// Key of the reservation of `sid`.
-    pub(crate) fn key(sid: &str) -> Key {
-        Key::new(format!("TWILIO_SID#{sid}"), "TWILIO_SID")
     }
 }
 
@@ -294,7 +324,8 @@ impl MessageRecord {
             external_message_id: self
                 .ingested
                 .as_ref()
-                .map(|i| i.external_message_id.clone()),
+                .map(|i| i.external_message_id.clone())
+                .or(self.delivery.external_message_id),
             message_type: self.ingested.as_ref().map(|i| i.message_type),
             media_url: self.ingested.as_ref().and_then(|i| i.media_url.clone()),
             sent_at: self.ingested.map(|i| i.sent_at),

@@ -13,7 +13,7 @@ use crate::customers::record::{CustomerRecord, Reservation, Unique};
 use crate::escalations::record::EscalationRecord;
 use crate::flows::ingest::record::{ExternalConversation, IngestedMarker};
 use crate::idempotency::IdempotencyRecord;
-use crate::messages::record::{MessageRecord, TwilioSidRecord};
+use crate::messages::record::{MessageRecord, ProviderId, ProviderIdRecord};
 use crate::store::{string_attr, Item, PK, SK};
 use crate::suggestions::record::SuggestionRecord;
 use crate::types::{Channel, ContextId, CustomerId, Direction, LogId, Platform, SendStatus};
@@ -140,6 +140,8 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
             "SM0123456789abcdef0123456789abcdef".to_string(),
         ),
         ("scope", "0123456789abcdef".to_string()),
+        ("channel", "sms".to_string()),
+        ("external_message_id", "wamid.HBgL".to_string()),
         ("key", "8e03978e-40d5-43e8-bc93-6894a57f9324".to_string()),
     ]);
     let mut customer = CustomerRecord::new(customer_id, CREATED_AT.into());
@@ -217,8 +219,27 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
         ),
         (
             "Twilio SID reservation",
-            TwilioSidRecord {
-                message_sid: "SM0123456789abcdef0123456789abcdef".into(),
+            ProviderIdRecord {
+                reserved: ProviderId::Twilio("SM0123456789abcdef0123456789abcdef".into())
+                    .key()
+                    .pk,
+                log_id: LogId::allocated(LOG_ID),
+                context_id: context_id.clone(),
+                customer_id,
+            }
+            .to_item()
+            .unwrap(),
+            values.clone(),
+        ),
+        (
+            "external message id reservation",
+            ProviderIdRecord {
+                reserved: ProviderId::External {
+                    channel: Channel::Sms,
+                    id: "wamid.HBgL".into(),
+                }
+                .key()
+                .pk,
                 log_id: LogId::allocated(LOG_ID),
                 context_id: context_id.clone(),
                 customer_id,

@@ -46,6 +46,23 @@ pub enum Channel {
     Wechat,
 }
 
+impl Channel {
+    /// The wire name (`sms` …), as stored and in keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Chat => "chat",
+            Channel::Voice => "voice",
+            Channel::Sms => "sms",
+            Channel::Whatsapp => "whatsapp",
+            Channel::Social => "social",
+            Channel::Signal => "signal",
+            Channel::Telegram => "telegram",
+            Channel::Wechat => "wechat",
+        }
+    }
+}
+
 /// The wire names of [`Channel`], for messages that list them.
 pub const CHANNELS: &str = "email, chat, voice, sms, whatsapp, social, signal, telegram, wechat";
 

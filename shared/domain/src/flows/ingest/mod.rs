@@ -29,6 +29,7 @@
 pub mod api;
 mod contact;
 pub(crate) mod record;
+pub mod twilio;
 
 use std::collections::{HashMap, HashSet};
 
