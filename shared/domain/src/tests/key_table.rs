@@ -154,6 +154,16 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
     let mut conversation = ConversationRecord::new(customer_id, CREATED_AT.into());
     conversation.context_id = context_id.clone();
     conversation.request_reply(LogId::allocated(LOG_ID), "2026-02-20T10:31:00.456Z");
+    let provider = |id: ProviderId| {
+        ProviderIdRecord {
+            reserved: id.key().pk,
+            log_id: LogId::allocated(LOG_ID),
+            context_id: context_id.clone(),
+            customer_id,
+        }
+        .to_item()
+        .unwrap()
+    };
     let mut out = vec![
         ("customer", customer.to_item().unwrap(), values.clone()),
         (
@@ -219,33 +229,17 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
         ),
         (
             "Twilio SID reservation",
-            ProviderIdRecord {
-                reserved: ProviderId::Twilio("SM0123456789abcdef0123456789abcdef".into())
-                    .key()
-                    .pk,
-                log_id: LogId::allocated(LOG_ID),
-                context_id: context_id.clone(),
-                customer_id,
-            }
-            .to_item()
-            .unwrap(),
+            provider(ProviderId::Twilio(
+                "SM0123456789abcdef0123456789abcdef".into(),
+            )),
             values.clone(),
         ),
         (
             "external message id reservation",
-            ProviderIdRecord {
-                reserved: ProviderId::External {
-                    channel: Channel::Sms,
-                    id: "wamid.HBgL".into(),
-                }
-                .key()
-                .pk,
-                log_id: LogId::allocated(LOG_ID),
-                context_id: context_id.clone(),
-                customer_id,
-            }
-            .to_item()
-            .unwrap(),
+            provider(ProviderId::External {
+                channel: Channel::Sms,
+                id: "wamid.HBgL".into(),
+            }),
             values.clone(),
         ),
         (

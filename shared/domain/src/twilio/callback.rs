@@ -5,7 +5,7 @@
 //! check, and otherwise ignored: `From`/`To` are phone numbers and are never
 //! stored or logged from here.
 
-use super::TwilioStatus;
+use super::{first_param, param, TwilioStatus};
 use crate::error::{DomainError, DomainResult};
 
 /// A Twilio message SID (`SM` + 32 hex digits in practice): 2–64 ASCII
@@ -60,32 +60,10 @@ impl StatusCallback {
     /// parameter when `MessageSid` or `MessageStatus` is missing or not
     /// Twilio's, or `ErrorCode` is not a number.
     pub fn from_params(params: &[(String, String)]) -> DomainResult<Self> {
-        let get = |name: &str| {
-            params
-                .iter()
-                .find(|(k, v)| k == name && !v.trim().is_empty())
-                .map(|(_, v)| v.as_str())
-        };
-        let (sid_field, sid) = match (get("MessageSid"), get("SmsSid")) {
-            (Some(s), _) => ("MessageSid", s),
-            (None, Some(s)) => ("SmsSid", s),
-            (None, None) => {
-                return Err(DomainError::invalid(
-                    "MessageSid",
-                    "`MessageSid` is required",
-                ))
-            }
-        };
-        let (status_field, raw_status) = match (get("MessageStatus"), get("SmsStatus")) {
-            (Some(s), _) => ("MessageStatus", s),
-            (None, Some(s)) => ("SmsStatus", s),
-            (None, None) => {
-                return Err(DomainError::invalid(
-                    "MessageStatus",
-                    "`MessageStatus` is required",
-                ))
-            }
-        };
+        let (sid_field, sid) = first_param(params, &["MessageSid", "SmsSid"])
+            .ok_or_else(|| DomainError::invalid("MessageSid", "`MessageSid` is required"))?;
+        let (status_field, raw_status) = first_param(params, &["MessageStatus", "SmsStatus"])
+            .ok_or_else(|| DomainError::invalid("MessageStatus", "`MessageStatus` is required"))?;
         let status = TwilioStatus::parse(raw_status).ok_or_else(|| {
             DomainError::invalid(
                 status_field,
@@ -95,7 +73,7 @@ impl StatusCallback {
                 ),
             )
         })?;
-        let error_code = match get("ErrorCode").map(str::trim) {
+        let error_code = match param(params, "ErrorCode") {
             None => None,
             Some(code) if code.len() <= 10 && code.bytes().all(|b| b.is_ascii_digit()) => {
                 Some(code.to_string())
@@ -118,13 +96,7 @@ impl StatusCallback {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::twilio::form as params;
 
     const SID: &str = "SM0123456789abcdef0123456789abcdef";
 

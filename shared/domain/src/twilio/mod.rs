@@ -68,6 +68,34 @@ pub struct SignedRequest<'a> {
     pub signature: Option<&'a str>,
 }
 
+/// The first non-blank value of form parameter `name`, trimmed.
+pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, v)| k == name && !v.trim().is_empty())
+        .map(|(_, v)| v.trim())
+}
+
+/// The first of `names` (Twilio's current name, then its legacy ones) that
+/// the form gives: that name and its value.
+pub fn first_param<'a>(
+    params: &'a [(String, String)],
+    names: &[&'static str],
+) -> Option<(&'static str, &'a str)> {
+    names
+        .iter()
+        .find_map(|name| param(params, name).map(|v| (*name, v)))
+}
+
+/// A form from `(name, value)` pairs (unit tests).
+#[cfg(test)]
+pub(crate) fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 impl Crm {
     /// Checks a Twilio request's signature with the configured auth token.
     /// No store call.

@@ -84,13 +84,7 @@ fn url_forms(url: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::twilio::form as params;
 
     /// The example of Twilio's "Webhooks security" page (token `12345`).
     #[test]

@@ -18,7 +18,7 @@ use serde_json::json;
 use super::contact::Participant;
 use crate::error::{DomainError, DomainResult};
 use crate::messages::{LogMessage, Logged};
-use crate::twilio::MessageSid;
+use crate::twilio::{first_param, param, MessageSid};
 use crate::types::{Channel, Direction, Phone};
 use crate::Crm;
 
@@ -50,15 +50,8 @@ impl InboundMessage {
         params: &[(String, String)],
         region: phonenumber::country::Id,
     ) -> DomainResult<Self> {
-        let get = |name: &str| {
-            params
-                .iter()
-                .find(|(k, v)| k == name && !v.trim().is_empty())
-                .map(|(_, v)| v.trim())
-        };
-        let (sid_field, sid) = ["MessageSid", "SmsMessageSid", "SmsSid"]
-            .iter()
-            .find_map(|f| get(f).map(|v| (*f, v)))
+        let get = |name: &str| param(params, name);
+        let (sid_field, sid) = first_param(params, &["MessageSid", "SmsMessageSid", "SmsSid"])
             .ok_or_else(|| DomainError::invalid("MessageSid", "`MessageSid` is required"))?;
         let raw_from =
             get("From").ok_or_else(|| DomainError::invalid("From", "`From` is required"))?;
@@ -136,14 +129,8 @@ impl Crm {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::twilio::form as params;
     use phonenumber::country::Id::US;
-
-    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     #[test]
     fn webhooks_read_sms_and_whatsapp_senders_and_name_a_bad_parameter() {
