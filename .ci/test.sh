@@ -3,6 +3,7 @@
 #   - DynamoDB Local (npm package amplify-dynamodb-simulator, Java 17) on a free port;
 #   - cfn-lint and aws-sam-cli (PyPI) in .tools/venv for the template checks;
 #   - schemathesis (PyPI, pinned) in .tools/venv for the contract run against docs/openapi.json;
+#   - checkov (PyPI, pinned) in .tools/checkov-venv, the IaC scanner of template.yaml;
 #   - an SQS emulator (PyPI moto[server], pinned, in .tools/venv) on a free port for the reply queue tests.
 # Then: formatting and clippy, every test on the embedded store (and the DynamoDB contract
 # suite), the HTTP and end-to-end tests again on DynamoDB, the template linters,
@@ -44,6 +45,14 @@ if [ ! -x .tools/venv/bin/sam ] || [ ! -x .tools/venv/bin/cfn-lint ]; then
 fi
 .tools/venv/bin/cfn-lint template.yaml
 SAM_CLI_TELEMETRY=0 .tools/venv/bin/sam validate --lint --region us-east-1 --template-file template.yaml
+
+step "IaC scanner (checkov): every finding fixed, or skipped in template.yaml's Metadata with its reason"
+CHECKOV=3.3.30
+if ! .tools/checkov-venv/bin/checkov --version 2>/dev/null | grep -qx "$CHECKOV"; then
+  python3 -m venv .tools/checkov-venv
+  .tools/checkov-venv/bin/pip install -q --disable-pip-version-check "checkov==$CHECKOV"
+fi
+.tools/checkov-venv/bin/checkov -f template.yaml --framework cloudformation --compact --quiet
 
 step "all tests, embedded store (+ storage contract on DynamoDB Local)"
 cargo test --workspace --no-fail-fast
