@@ -3,7 +3,7 @@
 The creating POSTs take an `Idempotency-Key` (issue 11). Generated requests
 draw their keys from a few short values, so most would reuse a key with
 another body and get the 422 that rule answers by design (tested in
-tests/tests/idempotency.rs) instead of reaching the endpoint. A well-formed
+tests/tests/api/idempotency.rs) instead of reaching the endpoint. A well-formed
 generated key of a schema-valid case is therefore made unique per request;
 malformed keys and negative cases are sent as generated, so their 4xx are
 still checked.
