@@ -12,6 +12,7 @@ use crm_http::{AppState, Auth};
 
 pub mod events;
 pub mod keys;
+pub mod metrics;
 mod openapi;
 pub mod reply;
 pub mod store;
@@ -118,11 +119,14 @@ pub fn app(state: AppState, auth: Auth) -> Router {
 }
 
 /// [`app`] plus `GET /events`, the server-sent stream of what `hub`
-/// receives (seed 001's events, issue 10). `state`'s service should publish
-/// to `hub` ([`with_events`]).
+/// receives (seed 001's events, issue 10), and `GET /metrics`, the
+/// service's metrics in Prometheus text ([`metrics`], issue 12; installs the
+/// process's recorder). `state`'s service should publish to `hub` ([`with_events`]).
 pub fn app_with_events(state: AppState, auth: Auth, hub: events::Hub) -> Router {
+    metrics::handle();
     let routes = routes()
         .route("/events", get(events::stream))
+        .route("/metrics", get(metrics::render))
         .layer(axum::Extension(hub));
     crm_http::app(routes, state, auth)
 }

@@ -184,3 +184,185 @@ fn every_checkov_skip_has_a_reason() {
         "the template's Metadata holds the scanner's exceptions"
     );
 }
+
+fn template() -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
+    serde_norway::from_str(&std::fs::read_to_string(path).expect("template.yaml")).expect("YAML")
+}
+
+/// A scalar, or the argument of a short-form intrinsic (`!Ref X` → `X`,
+/// `!Sub "…"` → `…`, `!GetAtt A.B` → `A.B`).
+fn text(v: &Value) -> String {
+    match v {
+        Value::Tagged(t) => text(&t.value),
+        Value::String(s) => s.clone(),
+        other => serde_norway::to_string(other).unwrap_or_default(),
+    }
+}
+
+/// `${…}` of a `Fn::Sub` string replaced by `x`, as CloudFormation would
+/// put some value there.
+fn substituted(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('}') {
+            Some(end) => {
+                out.push('x');
+                rest = &rest[start + end + 1..];
+            }
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Issue 12: every function has an errors and a throttles alarm on its own
+/// name, the API its 5xx-rate and p99 alarms, the table a throttle alarm, the
+/// reply queue an age alarm and its DLQ a depth alarm; every alarm notifies
+/// the optional SNS topic, and the dashboard shows every errors alarm.
+#[test]
+fn every_function_queue_and_the_api_have_their_alarms() {
+    let doc = template();
+    let resources = doc["Resources"].as_mapping().expect("Resources");
+    let mut alarmed = BTreeSet::new();
+    let mut alarms = BTreeSet::new();
+    for (name, resource) in resources {
+        if resource["Type"].as_str() != Some("AWS::CloudWatch::Alarm") {
+            continue;
+        }
+        let name = name.as_str().expect("name").to_string();
+        let p = &resource["Properties"];
+        for actions in ["AlarmActions", "OKActions"] {
+            let when = text(&p[actions]);
+            assert!(
+                when.contains("HasAlarmTopic") && when.contains("AlarmTopicArn"),
+                "{name}: {actions} notify AlarmTopicArn when set"
+            );
+        }
+        assert!(
+            text(&p["AlarmDescription"]).len() > 40,
+            "{name}: the description says what to do"
+        );
+        let metric = text(&p["MetricName"]);
+        let dimension = p["Dimensions"][0]["Value"].clone();
+        alarmed.insert((metric, text(&dimension)));
+        alarms.insert(name);
+    }
+    let mut functions = 0;
+    for (name, resource) in resources {
+        if resource["Type"].as_str() == Some("AWS::Serverless::Function") {
+            let name = name.as_str().expect("name");
+            for metric in ["Errors", "Throttles"] {
+                assert!(
+                    alarmed.contains(&(metric.to_string(), name.to_string())),
+                    "{name} has no {metric} alarm"
+                );
+            }
+            functions += 1;
+        }
+    }
+    assert_eq!(functions, 7, "the six API functions and the reply worker");
+    for (metric, on) in [
+        ("5XXError", "${AWS::StackName}-api"),
+        ("Latency", "${AWS::StackName}-api"),
+        ("ApproximateAgeOfOldestMessage", "ReplyQueue.QueueName"),
+        (
+            "ApproximateNumberOfMessagesVisible",
+            "ReplyDeadLetterQueue.QueueName",
+        ),
+    ] {
+        assert!(
+            alarmed.contains(&(metric.to_string(), on.to_string())),
+            "no {metric} alarm on {on}"
+        );
+    }
+    assert!(alarms.contains("TableThrottleAlarm"));
+    let dashboard = &doc["Resources"]["OperationsDashboard"]["Properties"]["DashboardBody"];
+    let sub = match dashboard {
+        Value::Tagged(t) => t.value.clone(),
+        other => panic!("DashboardBody is a !Sub, not {other:?}"),
+    };
+    let body = text(&sub[0]);
+    let parsed: serde_json::Value =
+        // AlarmArns expands to a comma-separated list of quoted ARNs.
+        serde_json::from_str(&substituted(&body.replace("${AlarmArns}", "\"arn\"")))
+            .expect("the dashboard body is JSON");
+    assert!(parsed["widgets"].as_array().expect("widgets").len() >= 8);
+    let listed = text(&sub[1]["AlarmArns"]);
+    for alarm in alarms.iter().filter(|a| a.ends_with("FunctionErrorsAlarm")) {
+        assert!(
+            listed.contains(alarm.as_str()),
+            "{alarm} is not on the dashboard"
+        );
+    }
+}
+
+/// Issue 12: the API access log is one JSON object a request with the ids to
+/// follow it (API Gateway's, the Lambda request id, the X-Ray trace), route,
+/// status, latencies and the API key's id — and nothing that can hold
+/// personal data (raw path, query string, the key itself).
+#[test]
+fn the_access_log_is_json_with_ids_and_no_personal_data() {
+    let doc = template();
+    let api = &doc["Resources"]["CrmApi"]["Properties"];
+    assert_eq!(
+        text(&api["AccessLogSetting"]["DestinationArn"]),
+        "ApiAccessLogs.Arn"
+    );
+    let format = text(&api["AccessLogSetting"]["Format"]);
+    for forbidden in [
+        "$context.path",
+        "querystring",
+        "identity.apiKey\"",
+        "$context.identity.sourceIp",
+        "$input",
+    ] {
+        assert!(
+            !format.contains(forbidden),
+            "the access log records {forbidden}"
+        );
+    }
+    // Every $context variable as API Gateway would fill it (numbers bare).
+    let mut line = format.clone();
+    for (var, value) in [
+        ("$context.requestTimeEpoch", "1733550000000"),
+        ("$context.responseLatency", "12"),
+        ("$context.status", "500"),
+    ] {
+        line = line.replace(var, value);
+    }
+    while let Some(start) = line.find("$context.") {
+        let end = line[start..]
+            .find(|c: char| c == '"' || c == ',' || c == '}')
+            .map(|e| start + e)
+            .unwrap_or(line.len());
+        line.replace_range(start..end, "v");
+    }
+    let parsed: serde_json::Value = serde_json::from_str(&line).expect("one JSON object");
+    for key in [
+        "requestId",
+        "integrationRequestId",
+        "xrayTraceId",
+        "resourcePath",
+        "status",
+        "responseLatency",
+        "integrationLatency",
+        "apiKeyId",
+        "errorMessage",
+    ] {
+        assert!(parsed.get(key).is_some(), "the access log has no {key}");
+    }
+    let group = &doc["Resources"]["ApiAccessLogs"]["Properties"];
+    assert_eq!(text(&group["RetentionInDays"]), "LogRetentionDays");
+    let api_resource = &doc["Resources"]["CrmApi"];
+    assert_eq!(
+        api_resource["DependsOn"].as_str(),
+        Some("ApiGatewayAccount")
+    );
+}

@@ -162,6 +162,7 @@ pub async fn handle_event(
 /// Errors: a missing `TABLE_NAME`, a malformed setting, or the runtime's.
 pub async fn run() -> Result<(), lambda_runtime::Error> {
     crm_http::init_tracing();
+    let metrics = crm_http::telemetry::lambda_metrics()?;
     let table =
         crm_http::bootstrap::var("TABLE_NAME").ok_or("TABLE_NAME must name the DynamoDB table")?;
     let store = crm_store_dynamodb::DynamoStore::for_lambda(table).await;
@@ -176,8 +177,8 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     let (model, provider) = crm_reply::config::from_env(crm_http::bootstrap::var).await?;
     tracing::info!(provider, "reply worker ready");
     let (crm, model) = (&crm, model.as_ref());
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+    let handler = service_fn(move |event: LambdaEvent<Value>| async move {
         handle_event(crm, model, event.payload, event.context.deadline).await
-    }))
-    .await
+    });
+    metrics_cloudwatch_embedded::lambda::service::run(metrics, handler).await
 }

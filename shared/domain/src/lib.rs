@@ -36,6 +36,7 @@ pub mod flows;
 pub mod idempotency;
 pub mod keys;
 pub mod messages;
+pub mod metrics;
 pub mod paging;
 pub mod stats;
 pub mod store;

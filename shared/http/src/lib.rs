@@ -5,7 +5,8 @@
 //! ([`extract`]), API keys ([`auth`]), request ids ([`request_id`]), the
 //! common layers and fallbacks ([`app`]), and start-up from the environment
 //! ([`bootstrap`]), what every operation shares in the OpenAPI document
-//! ([`openapi`]), and Twilio's signed form requests ([`twilio`]). Each group in `functions/` exposes a
+//! ([`openapi`]), Twilio's signed form requests ([`twilio`]), and logs and
+//! metrics ([`telemetry`]). Each group in `functions/` exposes a
 //! `Router<AppState>`; [`app`] wraps it for Lambda or local-api.
 
 pub mod auth;
@@ -15,6 +16,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod openapi;
 pub mod request_id;
+pub mod telemetry;
 pub mod twilio;
 
 use std::time::Instant;
@@ -32,6 +34,7 @@ use utoipa::ToSchema;
 pub use auth::{ApiKeys, Auth};
 pub use error::{ApiError, ApiResult, ErrorBody};
 pub use extract::{JsonBody, OptionalJsonBody, PathParam, PathParams, QueryMap};
+pub use telemetry::init_tracing;
 
 /// State shared by every handler: the CRM service, built once at start-up (cold start on Lambda).
 #[derive(Clone)]
@@ -121,18 +124,6 @@ pub fn app(routes: Router<AppState>, state: AppState, auth: Auth) -> Router {
         .layer(middleware::from_fn(access_log))
         .layer(middleware::from_fn(request_id::layer))
         .with_state(state)
-}
-
-/// Installs the JSON log subscriber (`RUST_LOG` filters; default `info`). Safe to call twice.
-pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_env_filter(filter)
-        .try_init();
 }
 
 /// The JSON shape of list answers' paging fields, documented once.

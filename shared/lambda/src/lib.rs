@@ -23,6 +23,7 @@
 //! | `EVENT_BUS_NAME` | the EventBridge bus seed 001's events go to (issue 10; `default` is the account's); unset, none are published |
 //! | `TWILIO_AUTH_TOKEN` | the Twilio auth token that signs status callbacks (issue 11; messages function); unset, Twilio callbacks are refused with 403 |
 //! | `CRM_PUBLIC_BASE_URL` | the public base URL Twilio signs (a custom domain); unset, rebuilt from the API Gateway request context |
+//! | `CRM_METRICS_NAMESPACE` | CloudWatch namespace of the EMF metrics (default `CRM`; the stack name in template.yaml) |
 //! | `CRM_LEASE_MAX_RECEIVES` | leases of one message before leased polls stop handing it out (default 5) |
 //! | `CRM_DEFAULT_REGION`, `CRM_HISTORY_LIMIT`, `CRM_REPLY_DEBOUNCE_SECONDS`, `RUST_LOG` | as for local-api (README) |
 
@@ -52,14 +53,16 @@ pub async fn state_from_env() -> Result<AppState, StartupError> {
     Ok(state)
 }
 
-/// Serves `routes` (one endpoint group) as this Lambda's handler: JSON logs,
-/// state built once at cold start, the common layers of [`crm_http::app`],
+/// Serves `routes` (one endpoint group) as this Lambda's handler: JSON logs
+/// and EMF metrics ([`crm_http::telemetry`]), state built once at cold start, the common layers of [`crm_http::app`],
 /// API Gateway REST proxy events through `lambda_http`.
 ///
 /// Errors: a start-up error (see [`state_from_env`]) or the runtime's.
 pub async fn run(routes: Router<AppState>) -> Result<(), lambda_http::Error> {
     crm_http::init_tracing();
+    let metrics = crm_http::telemetry::lambda_metrics()?;
     let state = state_from_env().await?;
     let auth = bootstrap::auth_from_env();
-    lambda_http::run(crm_http::app(routes, state, auth)).await
+    let app = crm_http::app(routes, state, auth);
+    metrics_cloudwatch_embedded::lambda::service::run_http(metrics, app).await
 }

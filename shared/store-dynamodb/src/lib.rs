@@ -19,6 +19,7 @@
 //! [`table`] reads the table definition from `template.yaml`.
 
 pub mod expr;
+mod retries;
 pub mod table;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -148,7 +149,7 @@ impl DynamoStore {
     pub fn client(&self) -> &Client {
         match self.client.as_ref() {
             ClientSource::Ready(client) => client,
-            ClientSource::Lazy(config, cell) => cell.get_or_init(|| Client::new(config)),
+            ClientSource::Lazy(config, cell) => cell.get_or_init(|| retries::client(config)),
         }
     }
 
@@ -196,13 +197,19 @@ fn map_err<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
             let e = service.err();
             let message = e.message().unwrap_or_default().to_string();
             match e.code().unwrap_or_default() {
-                "ConditionalCheckFailedException" => StoreError::ConditionFailed,
+                "ConditionalCheckFailedException" => {
+                    crm_domain::metrics::condition_conflict();
+                    StoreError::ConditionFailed
+                }
                 "ValidationException" | "SerializationException" => {
                     StoreError::InvalidRequest(message)
                 }
                 "ProvisionedThroughputExceededException"
                 | "ThrottlingException"
-                | "RequestLimitExceeded" => StoreError::Throttled,
+                | "RequestLimitExceeded" => {
+                    crm_domain::metrics::store_throttled();
+                    StoreError::Throttled
+                }
                 "InternalServerError" | "ServiceUnavailable" => StoreError::Unavailable(message),
                 code => StoreError::Internal(format!("{code}: {message}")),
             }
@@ -282,6 +289,7 @@ impl Store for DynamoStore {
         if pending.is_empty() {
             Ok(found)
         } else {
+            crm_domain::metrics::store_throttled();
             Err(StoreError::Throttled)
         }
     }
@@ -467,7 +475,10 @@ impl Store for DynamoStore {
                                 "ConditionalCheckFailed" => CancelReason::ConditionFailed,
                                 _ => CancelReason::Conflict,
                             })
-                            .collect();
+                            .collect::<Vec<_>>();
+                        if reasons.contains(&CancelReason::ConditionFailed) {
+                            crm_domain::metrics::condition_conflict();
+                        }
                         return Err(StoreError::TransactionCanceled(reasons));
                     }
                 }

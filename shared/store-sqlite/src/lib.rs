@@ -173,12 +173,19 @@ fn updated(current: Option<&Item>, update: &Update) -> Result<Item, StoreError> 
     expr::apply(base, &update.actions)
 }
 
+/// A write refused by its condition, counted (`ConditionalCheckConflicts`,
+/// as the DynamoDB adapter counts DynamoDB's refusals).
+fn refused() -> StoreError {
+    crm_domain::metrics::condition_conflict();
+    StoreError::ConditionFailed
+}
+
 fn do_put(conn: &Connection, put: &Put) -> Result<Option<Item>, StoreError> {
     let key = Key::of(&put.item)
         .ok_or_else(|| StoreError::InvalidRequest("item is missing its string PK or SK".into()))?;
     let current = load(conn, &key)?;
     if !check(&put.condition, current.as_ref())? {
-        return Err(StoreError::ConditionFailed);
+        return Err(refused());
     }
     save(conn, &put.item)?;
     Ok(current)
@@ -191,7 +198,7 @@ fn do_update(
 ) -> Result<Option<Item>, StoreError> {
     let current = load(conn, &update.key)?;
     if !check(&update.condition, current.as_ref())? {
-        return Err(StoreError::ConditionFailed);
+        return Err(refused());
     }
     let next = updated(current.as_ref(), update)?;
     save(conn, &next)?;
@@ -205,7 +212,7 @@ fn do_update(
 fn do_delete(conn: &Connection, delete: &Delete) -> Result<Option<Item>, StoreError> {
     let current = load(conn, &delete.key)?;
     if !check(&delete.condition, current.as_ref())? {
-        return Err(StoreError::ConditionFailed);
+        return Err(refused());
     }
     if current.is_some() {
         remove(conn, &delete.key)?;
@@ -422,6 +429,9 @@ impl Store for SqliteStore {
                 current.push(item);
             }
             if reasons.iter().any(|r| *r != CancelReason::None) {
+                if reasons.contains(&CancelReason::ConditionFailed) {
+                    crm_domain::metrics::condition_conflict();
+                }
                 return Err(StoreError::TransactionCanceled(reasons));
             }
             for (action, item) in actions.iter().zip(current) {

@@ -68,6 +68,7 @@ impl Crm {
                 Ok(()) => {
                     let mut delta = StatsDelta::default();
                     delta.total("escalations_open", 1);
+                    crate::metrics::escalation_opened();
                     self.record_stats(delta).await;
                     return Ok(record.to_api());
                 }

@@ -55,6 +55,7 @@ impl Crm {
         if replay {
             return Ok(logged);
         }
+        crate::metrics::message_logged(input.channel, direction);
         let ctx = context_id.to_string();
         self.publish(match direction {
             Direction::Inbound => {

@@ -155,7 +155,10 @@ impl Crm {
             instructions,
             ..prompt
         };
-        let draft = match model.draft(&prompt).await {
+        let started = std::time::Instant::now();
+        let drafted = model.draft(&prompt).await;
+        crate::metrics::provider_call(started.elapsed(), drafted.is_ok());
+        let draft = match drafted {
             Ok(d) => d,
             Err(e) => {
                 let event = ConversationEvent::error(
@@ -246,7 +249,9 @@ impl Crm {
                     );
                     if opened.is_some() {
                         delta.total("escalations_open", 1);
+                        crate::metrics::escalation_opened();
                     }
+                    crate::metrics::suggestion_drafted();
                     self.record_stats(delta).await;
                     self.publish(ConversationEvent::ai_ready(
                         &job.context_id.to_string(),
@@ -470,6 +475,7 @@ impl Crm {
         if opens {
             let mut delta = StatsDelta::default();
             delta.total("escalations_open", 1);
+            crate::metrics::escalation_opened();
             self.record_stats(delta).await;
         }
         Ok(())

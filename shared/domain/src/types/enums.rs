@@ -131,6 +131,16 @@ pub enum Direction {
     Outbound,
 }
 
+impl Direction {
+    /// The wire name (`inbound` / `outbound`), as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+        }
+    }
+}
+
 /// Delivery status of a message (guide §10 and §15).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema, Default)]
 #[serde(rename_all = "lowercase")]

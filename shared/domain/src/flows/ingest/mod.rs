@@ -127,6 +127,7 @@ impl Crm {
             status: status.to_string(),
         };
         if fresh.is_empty() {
+            crate::metrics::ingested(auth.platform, 0, conv.messages.len());
             let known = stored
                 .values()
                 .next()
@@ -165,6 +166,11 @@ impl Crm {
             .await;
             self.enqueue_reply(ReplyJob::new(context_id, log_id)).await;
         }
+        crate::metrics::ingested(
+            auth.platform,
+            added,
+            conv.messages.len().saturating_sub(added),
+        );
         let status = if created { "created" } else { "updated" };
         Ok(result(
             Some(conversation.context_id.to_string()),

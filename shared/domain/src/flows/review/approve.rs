@@ -173,6 +173,8 @@ impl Crm {
             ];
             match self.store.transact_write(actions).await {
                 Ok(()) => {
+                    crate::metrics::suggestion_approved();
+                    crate::metrics::message_logged(message.channel, Direction::Outbound);
                     self.record_stats(delta).await;
                     self.publish(ConversationEvent::sent(&context_id.to_string(), id.get()))
                         .await;
@@ -271,6 +273,7 @@ impl Crm {
             }
             match self.store.transact_write(actions).await {
                 Ok(()) => {
+                    crate::metrics::message_logged(message.channel, Direction::Outbound);
                     self.record_stats(delta).await;
                     self.publish(ConversationEvent::sent(&context_id.to_string(), id.get()))
                         .await;
