@@ -309,6 +309,49 @@ async fn an_inbound_log_shows_a_suggestion_within_the_debounce() {
         conversation["pending_suggestions"].as_array().map(Vec::len),
         Some(1)
     );
+
+    // GET /metrics (issue 12): what happened, counted once, in Prometheus text.
+    let denied = s
+        .client
+        .get(format!("{}/metrics", s.base))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(denied.status(), 401);
+    let response = s
+        .client
+        .get(format!("{}/metrics", s.base))
+        .header("x-api-key", KEY)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        content_type.starts_with("text/plain; version=0.0.4"),
+        "{content_type}"
+    );
+    let text = response.text().await.expect("text");
+    let sample = |series: &str| -> Option<f64> {
+        text.lines().find_map(|l| {
+            l.strip_prefix(series)?
+                .strip_prefix(' ')?
+                .trim()
+                .parse()
+                .ok()
+        })
+    };
+    assert_eq!(
+        sample(r#"MessagesLogged{Channel="sms",Direction="inbound"}"#),
+        Some(3.0),
+        "{text}"
+    );
+    assert_eq!(sample("SuggestionsDrafted"), Some(1.0), "{text}");
+    assert_eq!(sample("ProviderLatency_count"), Some(1.0), "{text}");
+    assert!(text.contains("# TYPE MessagesLogged counter"), "{text}");
 }
 
 /// The embedded queue survives a restart (issue 9): a job still waiting in

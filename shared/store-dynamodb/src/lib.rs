@@ -153,6 +153,11 @@ impl DynamoStore {
         }
     }
 
+    /// The table's name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
     /// Capacity consumed through this store.
     pub fn capacity(&self) -> &Capacity {
         &self.capacity
