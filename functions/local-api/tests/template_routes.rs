@@ -339,7 +339,7 @@ fn the_access_log_is_json_with_ids_and_no_personal_data() {
     }
     while let Some(start) = line.find("$context.") {
         let end = line[start..]
-            .find(|c: char| c == '"' || c == ',' || c == '}')
+            .find(['"', ',', '}'])
             .map(|e| start + e)
             .unwrap_or(line.len());
         line.replace_range(start..end, "v");

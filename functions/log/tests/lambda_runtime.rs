@@ -187,6 +187,22 @@ async fn one_request_is_followed_through_logs_and_metrics() {
     assert_eq!(emf["XrayTraceId"], TRACE);
     assert_eq!(emf["Function"], "crm-log");
 
+    // The log volume of one request (README "What observability costs";
+    // `cargo test -p crm-log --test lambda_runtime -- --nocapture`).
+    let bytes = |pick: &dyn Fn(&Value) -> bool| -> usize {
+        stdout
+            .lines()
+            .filter(|l| serde_json::from_str::<Value>(l).is_ok_and(|v| pick(&v)))
+            .map(|l| l.len() + 1)
+            .sum()
+    };
+    println!(
+        "bytes written for one POST /log: request line {}, EMF {}, other log lines {}",
+        bytes(&|v| v["message"] == "request"),
+        bytes(&|v| v.get("_aws").is_some()),
+        bytes(&|v| v.get("level").is_some() && v["message"] != "request"),
+    );
+
     for personal in [BODY, PHONE, "4165551234"] {
         assert!(
             !stdout.contains(personal),
