@@ -1,5 +1,5 @@
 # The README's two commands are `make run` and `make test`.
-.PHONY: run run-llm test bench bench-cold build table fmt lint openapi
+.PHONY: run run-llm test bench bench-cold build lambdas table fmt lint openapi
 
 run: ## Serve the API at http://127.0.0.1:3000 on the embedded store.
 	cargo run --release -p local-api
@@ -18,6 +18,36 @@ bench-cold: ## Only the Lambda cold-start part of `make bench`.
 
 build: ## sam build: every Lambda for arm64 via cargo-lambda (installs aws-sam-cli, cargo-lambda, ziglang into .tools/venv).
 	bash .ci/sam-build.sh
+
+# sam build runs `make build-<LogicalId>` for each function (BuildMethod:
+# makefile, build_in_source in samconfig.toml): the first builds every Lambda
+# binary in one cargo-lambda invocation (one dependency graph, one target
+# dir), the others find it fresh and only copy their bootstrap.
+LAMBDA_BINS := crm-customers crm-context crm-log crm-messages crm-conversations crm-ingest crm-reply-worker
+
+lambdas: ## Every Lambda binary, release, arm64 (cargo-lambda + zig), into target/lambda/<binary>/bootstrap.
+	cargo lambda build --release --arm64 $(addprefix --bin ,$(LAMBDA_BINS))
+
+build-CustomersFunction: lambdas
+	cp target/lambda/crm-customers/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
+
+build-ContextFunction: lambdas
+	cp target/lambda/crm-context/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
+
+build-LogFunction: lambdas
+	cp target/lambda/crm-log/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
+
+build-MessagesFunction: lambdas
+	cp target/lambda/crm-messages/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
+
+build-ConversationsFunction: lambdas
+	cp target/lambda/crm-conversations/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
+
+build-IngestFunction: lambdas
+	cp target/lambda/crm-ingest/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
+
+build-ReplyWorkerFunction: lambdas
+	cp target/lambda/crm-reply-worker/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
 
 table: ## Create the table on DynamoDB (or the emulator at AWS_ENDPOINT_URL_DYNAMODB) from template.yaml.
 	cargo run -q -p crm-store-dynamodb --bin create-table -- --template template.yaml --table $${TABLE_NAME:-crm}

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# `make build`: sam build of every function (arm64, provided.al2023) through
-# cargo-lambda, which cross-compiles with zig: no Docker. Then prints each
-# function's zipped bootstrap size. A packaging step, not part of the tests.
+# `make build`: sam build of every function (arm64, provided.al2023): SAM runs
+# the Makefile's build-<LogicalId> targets in the source tree (BuildMethod:
+# makefile, build_in_source), the first of which builds every Lambda binary
+# in one cargo-lambda invocation (cross-compiled with zig: no Docker). Then
+# prints each function's zipped bootstrap size. A packaging step, not part of the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .tools/venv/bin/sam ] || [ ! -x .tools/venv/bin/cargo-lambda ]; then
@@ -11,7 +13,7 @@ fi
 rustup target list --installed | grep -q aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
 export PATH="$PWD/.tools/venv/bin:$PATH" SAM_CLI_TELEMETRY=0
 start=$(date +%s)
-sam build --beta-features
+sam build
 echo "sam build took $(( $(date +%s) - start )) s"
 for dir in .aws-sam/build/*Function; do
   [ -f "$dir/bootstrap" ] || continue

@@ -38,17 +38,37 @@ fn api_events() -> Vec<(String, String, String, bool)> {
         .expect("YAML");
     let mut out = Vec::new();
     let mut binaries = BTreeSet::new();
-    for (_, resource) in doc["Resources"].as_mapping().expect("Resources") {
+    let makefile =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../Makefile"))
+            .expect("Makefile");
+    let lambda_bins = makefile
+        .lines()
+        .find_map(|l| l.strip_prefix("LAMBDA_BINS := "))
+        .expect("LAMBDA_BINS in the Makefile");
+    for (name, resource) in doc["Resources"].as_mapping().expect("Resources") {
         if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
             continue;
         }
+        let name = name.as_str().expect("logical id");
         let binary = resource["Metadata"]["BuildProperties"]["Binary"]
             .as_str()
             .expect("BuildProperties.Binary")
             .to_string();
+        // sam build runs `make build-<LogicalId>`, which copies this binary
+        // out of the one cargo-lambda build of every LAMBDA_BINS.
         assert_eq!(
             resource["Metadata"]["BuildMethod"].as_str(),
-            Some("rust-cargolambda")
+            Some("makefile")
+        );
+        assert!(
+            makefile.contains(&format!(
+                "build-{name}: lambdas\n\tcp target/lambda/{binary}/bootstrap \"$(ARTIFACTS_DIR)/bootstrap\"\n"
+            )),
+            "the Makefile has no build-{name} target copying {binary}"
+        );
+        assert!(
+            lambda_bins.split(' ').any(|b| b == binary),
+            "{binary} is not in LAMBDA_BINS"
         );
         assert_eq!(
             resource["Properties"]["CodeUri"].as_str(),
