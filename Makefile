@@ -23,31 +23,15 @@ build: ## sam build: every Lambda for arm64 via cargo-lambda (installs aws-sam-c
 # makefile, build_in_source in samconfig.toml): the first builds every Lambda
 # binary in one cargo-lambda invocation (one dependency graph, one target
 # dir), the others find it fresh and only copy their bootstrap.
-LAMBDA_BINS := crm-customers crm-context crm-log crm-messages crm-conversations crm-ingest crm-reply-worker
+# LAMBDAS: each function's logical id in template.yaml = its binary.
+LAMBDAS := CustomersFunction=crm-customers ContextFunction=crm-context LogFunction=crm-log MessagesFunction=crm-messages ConversationsFunction=crm-conversations IngestFunction=crm-ingest ReplyWorkerFunction=crm-reply-worker
+binary_of = $(patsubst $(1)=%,%,$(filter $(1)=%,$(LAMBDAS)))
 
 lambdas: ## Every Lambda binary, release, arm64 (cargo-lambda + zig), into target/lambda/<binary>/bootstrap.
-	cargo lambda build --release --arm64 $(addprefix --bin ,$(LAMBDA_BINS))
+	cargo lambda build --release --arm64 $(foreach l,$(LAMBDAS),--bin $(lastword $(subst =, ,$(l))))
 
-build-CustomersFunction: lambdas
-	cp target/lambda/crm-customers/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
-
-build-ContextFunction: lambdas
-	cp target/lambda/crm-context/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
-
-build-LogFunction: lambdas
-	cp target/lambda/crm-log/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
-
-build-MessagesFunction: lambdas
-	cp target/lambda/crm-messages/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
-
-build-ConversationsFunction: lambdas
-	cp target/lambda/crm-conversations/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
-
-build-IngestFunction: lambdas
-	cp target/lambda/crm-ingest/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
-
-build-ReplyWorkerFunction: lambdas
-	cp target/lambda/crm-reply-worker/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
+$(foreach l,$(LAMBDAS),build-$(firstword $(subst =, ,$(l)))): build-%: lambdas
+	cp target/lambda/$(call binary_of,$*)/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
 
 table: ## Create the table on DynamoDB (or the emulator at AWS_ENDPOINT_URL_DYNAMODB) from template.yaml.
 	cargo run -q -p crm-store-dynamodb --bin create-table -- --template template.yaml --table $${TABLE_NAME:-crm}

@@ -34,6 +34,7 @@ use crm_domain::suggestions::{Draft, DraftError, Prompt, ReplyJob, ReplyModel};
 use crm_domain::{Crm, DomainError};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
+use tracing::Instrument;
 
 pub mod local;
 
@@ -68,11 +69,11 @@ async fn work_record(crm: &Crm, model: &dyn ReplyModel, record: &SqsMessage) -> 
             suggestion_id,
             escalation_ticket,
         }) => {
-            tracing::info!(log_id = job.log_id.get(), %suggestion_id, escalated = escalation_ticket.is_some(), "suggestion drafted");
+            tracing::info!(context_id = %job.context_id, log_id = job.log_id.get(), %suggestion_id, escalated = escalation_ticket.is_some(), "suggestion drafted");
             Ok(())
         }
         Ok(ReplyOutcome::Skipped(why)) => {
-            tracing::info!(log_id = job.log_id.get(), skipped = ?why, "reply job dropped");
+            tracing::info!(context_id = %job.context_id, log_id = job.log_id.get(), skipped = ?why, "reply job dropped");
             Ok(())
         }
         Err(e) => Err(e.to_string()),
@@ -85,12 +86,24 @@ async fn work_record(crm: &Crm, model: &dyn ReplyModel, record: &SqsMessage) -> 
 /// in `batchItemFailures` by its `messageId`. The others are done and will
 /// not be retried.
 pub async fn handle_batch(crm: &Crm, model: &dyn ReplyModel, event: SqsEvent) -> SqsBatchResponse {
-    let results = futures::future::join_all(
-        event
-            .records
-            .iter()
-            .map(|record| async move { (record, work_record(crm, model, record).await) }),
-    )
+    let results = futures::future::join_all(event.records.iter().map(|record| {
+        // Every line of this record's work carries the trace of the request
+        // that enqueued it (SQS's AWSTraceHeader, issue 12) and its receive count.
+        let attribute = |name: &str| {
+            record
+                .attributes
+                .get(name)
+                .map(String::as_str)
+                .unwrap_or("")
+        };
+        let span = tracing::info_span!(
+            "job",
+            message_id = record.message_id.as_deref().unwrap_or(""),
+            queued_by_trace = attribute("AWSTraceHeader"),
+            receive_count = attribute("ApproximateReceiveCount"),
+        );
+        async move { (record, work_record(crm, model, record).await) }.instrument(span)
+    }))
     .await;
     let mut response = SqsBatchResponse::default();
     for (record, result) in results {
