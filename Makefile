@@ -27,8 +27,8 @@ build: ## sam build: every Lambda for arm64 via cargo-lambda (installs aws-sam-c
 LAMBDAS := CustomersFunction=crm-customers ContextFunction=crm-context LogFunction=crm-log MessagesFunction=crm-messages ConversationsFunction=crm-conversations IngestFunction=crm-ingest ReplyWorkerFunction=crm-reply-worker
 binary_of = $(patsubst $(1)=%,%,$(filter $(1)=%,$(LAMBDAS)))
 
-lambdas: ## Every Lambda binary, release, arm64 (cargo-lambda + zig), into target/lambda/<binary>/bootstrap.
-	cargo lambda build --release --arm64 $(foreach l,$(LAMBDAS),--bin $(lastword $(subst =, ,$(l))))
+lambdas: ## Every Lambda binary, profile deploy (Cargo.toml), arm64 (cargo-lambda + zig), into target/lambda/<binary>/bootstrap.
+	cargo lambda build --profile deploy --arm64 $(foreach l,$(LAMBDAS),--bin $(lastword $(subst =, ,$(l))))
 
 $(foreach l,$(LAMBDAS),build-$(firstword $(subst =, ,$(l)))): build-%: lambdas
 	cp target/lambda/$(call binary_of,$*)/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
