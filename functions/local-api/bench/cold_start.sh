@@ -10,10 +10,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 RUNS=${BENCH_COLD_RUNS:-30}
-FUNCTIONS="crm-customers crm-context crm-log crm-messages crm-conversations"
-cargo build --release -q $(for f in $FUNCTIONS; do printf -- '-p %s --bin %s ' "$f" "$f"; done) \
+FUNCTIONS="crm-customers crm-context crm-log crm-messages crm-conversations crm-ingest"
+# Profile deploy: what `make build` deploys (release without cross-crate LTO).
+cargo build --profile deploy -q $(for f in $FUNCTIONS; do printf -- '-p %s --bin %s ' "$f" "$f"; done) \
   -p local-api --example hello_lambda --example cold_start
-BINS="target/release/examples/hello_lambda $(for f in $FUNCTIONS; do printf 'target/release/%s ' "$f"; done)"
+BINS="target/deploy/examples/hello_lambda $(for f in $FUNCTIONS; do printf 'target/deploy/%s ' "$f"; done)"
 started_emulator=
 if [ -z "${AWS_ENDPOINT_URL_DYNAMODB:-}" ]; then
   eval "$(bash .ci/dynamodb-local.sh start)"
@@ -21,15 +22,15 @@ if [ -z "${AWS_ENDPOINT_URL_DYNAMODB:-}" ]; then
 fi
 trap '[ -n "$started_emulator" ] && bash .ci/dynamodb-local.sh stop' EXIT
 TABLE=crm-cold-$$
-cargo run --release -q -p crm-store-dynamodb --bin create-table -- --template template.yaml --table "$TABLE" >/dev/null
+cargo run --profile deploy -q -p crm-store-dynamodb --bin create-table -- --template template.yaml --table "$TABLE" >/dev/null
 
-echo "Lambda cold start, $RUNS runs per binary, $(nproc) cores, $(date -u +%F) (x86-64 release builds):"
+echo "Lambda cold start, $RUNS runs per binary, $(nproc) cores, $(date -u +%F) (x86-64, profile deploy):"
 echo
 echo "GET /health (no store call):"
-TABLE_NAME=$TABLE target/release/examples/cold_start events/customers-health.json "$RUNS" $BINS
+TABLE_NAME=$TABLE target/deploy/examples/cold_start events/customers-health.json "$RUNS" $BINS
 echo
 echo "A route of each function that reads or writes the table (DynamoDB Local; the first invoke builds the SDK client):"
-TABLE_NAME=$TABLE target/release/examples/cold_start events/customers-get.json "$RUNS" \
-  target/release/examples/hello_lambda target/release/crm-customers=events/customers-get.json \
-  target/release/crm-context=events/context-get-by-phone.json target/release/crm-log=events/log-inbound.json \
-  target/release/crm-messages=events/messages-get.json target/release/crm-conversations=events/conversations-for-customer.json
+TABLE_NAME=$TABLE target/deploy/examples/cold_start events/customers-get.json "$RUNS" \
+  target/deploy/examples/hello_lambda target/deploy/crm-customers=events/customers-get.json \
+  target/deploy/crm-context=events/context-get-by-phone.json target/deploy/crm-log=events/log-inbound.json \
+  target/deploy/crm-messages=events/messages-get.json target/deploy/crm-conversations=events/conversations-for-customer.json

@@ -102,15 +102,20 @@ pub async fn handle_batch(crm: &Crm, model: &dyn ReplyModel, event: SqsEvent) ->
             queued_by_trace = attribute("AWSTraceHeader"),
             receive_count = attribute("ApproximateReceiveCount"),
         );
-        async move { (record, work_record(crm, model, record).await) }.instrument(span)
+        async move {
+            let result = work_record(crm, model, record).await;
+            if let Err(error) = &result {
+                tracing::warn!(%error, "reply job failed; SQS retries it");
+            }
+            (record, result)
+        }
+        .instrument(span)
     }))
     .await;
     let mut response = SqsBatchResponse::default();
     for (record, result) in results {
-        if let Err(error) = result {
-            let id = record.message_id.clone().unwrap_or_default();
-            tracing::warn!(message_id = %id, %error, "reply job failed; SQS retries it");
-            response.add_failure(id);
+        if result.is_err() {
+            response.add_failure(record.message_id.clone().unwrap_or_default());
         }
     }
     response

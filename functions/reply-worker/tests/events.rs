@@ -3,32 +3,10 @@
 //! naming the record that is no job; the EventBridge schedule runs the sweep;
 //! anything else is an error.
 
-use std::path::PathBuf;
-use std::sync::Arc;
+mod common;
 
-use crm_domain::{Crm, Settings};
-use serde_json::{json, Value};
-
-fn event(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../events/reply-worker")
-        .join(name);
-    serde_json::from_str(&std::fs::read_to_string(path).expect("event file")).expect("JSON")
-}
-
-fn crm() -> Crm {
-    let store = crm_store_sqlite::SqliteStore::in_memory().expect("store");
-    Crm::new(Arc::new(store), Settings::default())
-}
-
-/// An hour from now, in epoch milliseconds (the invocation's deadline).
-fn deadline() -> u64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0);
-    now + 3_600_000
-}
+use common::{crm, deadline, event};
+use serde_json::json;
 
 #[tokio::test]
 async fn each_event_source_reaches_its_handler() {
