@@ -102,7 +102,9 @@ enum ClientSource {
 }
 
 impl DynamoStore {
-    /// A store over `table` through `client`.
+    /// A store over `table` through `client` (tests, tools). The client is
+    /// used as given: its retries are not counted into `DynamoRetries`
+    /// unless it was built with that interceptor, as [`DynamoStore::lazy`] does.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
             client: Arc::new(ClientSource::Ready(client)),
