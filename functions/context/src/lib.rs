@@ -5,8 +5,7 @@
 //! `crm_domain::flows::update_conversation` (the update).
 
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use crm_domain::conversations::{ContextRef, ContextUpdated, ConversationPatch};
 use crm_domain::flows::{ContextLookup, ContextView};
 use crm_domain::types::schema;
@@ -14,19 +13,17 @@ use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, PathParam, QueryMap};
 use serde::Deserialize;
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::RefOr;
-use utoipa::{IntoParams, OpenApi, PartialSchema, ToSchema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The group's routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/context/{identifier}", get(get_context))
-        .route("/context/{identifier}/update", post(update_context))
+/// The group's routes, each registered once with its OpenAPI operation
+/// (the handler's `#[utoipa::path]`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_context))
+        .routes(routes!(update_context))
 }
-
-/// The group's OpenAPI paths.
-#[derive(OpenApi)]
-#[openapi(paths(get_context, update_context))]
-pub struct ContextApi;
 
 /// The `by` of `GET /context/{identifier}` as the OpenAPI document states it.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -11,10 +11,9 @@
 //! | `escalations.rs` | `/escalations`, `/escalations/{ticket_id}` | `crm_domain::escalations`, `flows/escalate.rs` |
 //! | `suggestions.rs` | `…/ai-suggestion`, `…/approve`, `…/reject`, `…/reply`, `…/regenerate`, `…/archive`, `…/suggestions/{id}/feedback` | `crm_domain::suggestions`, `flows/review/` |
 
-use axum::routing::{get, patch, post, put};
-use axum::Router;
 use crm_http::AppState;
-use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 mod conversations;
 mod escalations;
@@ -24,74 +23,35 @@ pub use conversations::*;
 pub use escalations::*;
 pub use suggestions::*;
 
-/// The group's routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/conversations",
-            get(list_conversations).post(create_conversation),
-        )
-        .route("/conversations/stats", get(conversation_stats))
-        .route(
-            "/conversations/get-or-create",
-            post(get_or_create_conversation),
-        )
-        .route(
-            "/conversations/customer/{customer_id}",
-            get(open_conversation_for_customer),
-        )
-        .route(
-            "/conversations/{context_id}",
-            get(get_conversation).put(update_conversation),
-        )
-        .route(
-            "/conversations/{context_id}/close",
-            post(close_conversation),
-        )
-        .route(
-            "/conversations/{context_id}/ai-suggestion",
-            get(get_ai_suggestion),
-        )
-        .route("/conversations/{context_id}/approve", post(approve))
-        .route("/conversations/{context_id}/reject", post(reject))
-        .route("/conversations/{context_id}/reply", post(reply))
-        .route("/conversations/{context_id}/regenerate", post(regenerate))
-        .route("/conversations/{context_id}/archive", patch(archive))
-        .route(
-            "/conversations/{context_id}/suggestions/{suggestion_id}/feedback",
-            put(feedback),
-        )
-        .route(
-            "/escalations",
-            get(list_escalations).post(create_escalation),
-        )
-        .route(
-            "/escalations/{ticket_id}",
-            get(get_escalation).put(update_escalation),
-        )
+/// The group's routes, each registered once with its OpenAPI operation
+/// (the handler's `#[utoipa::path]`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(
+            conversations::list_conversations,
+            conversations::create_conversation
+        ))
+        .routes(routes!(
+            conversations::get_conversation,
+            conversations::update_conversation
+        ))
+        .routes(routes!(conversations::open_conversation_for_customer))
+        .routes(routes!(conversations::close_conversation))
+        .routes(routes!(conversations::get_or_create_conversation))
+        .routes(routes!(conversations::conversation_stats))
+        .routes(routes!(suggestions::get_ai_suggestion))
+        .routes(routes!(suggestions::approve))
+        .routes(routes!(suggestions::reject))
+        .routes(routes!(suggestions::reply))
+        .routes(routes!(suggestions::regenerate))
+        .routes(routes!(suggestions::archive))
+        .routes(routes!(suggestions::feedback))
+        .routes(routes!(
+            escalations::create_escalation,
+            escalations::list_escalations
+        ))
+        .routes(routes!(
+            escalations::get_escalation,
+            escalations::update_escalation
+        ))
 }
-
-/// The group's OpenAPI paths.
-#[derive(OpenApi)]
-#[openapi(paths(
-    conversations::list_conversations,
-    conversations::get_conversation,
-    conversations::open_conversation_for_customer,
-    conversations::create_conversation,
-    conversations::update_conversation,
-    conversations::close_conversation,
-    conversations::get_or_create_conversation,
-    conversations::conversation_stats,
-    suggestions::get_ai_suggestion,
-    suggestions::approve,
-    suggestions::reject,
-    suggestions::reply,
-    suggestions::regenerate,
-    suggestions::archive,
-    suggestions::feedback,
-    escalations::create_escalation,
-    escalations::list_escalations,
-    escalations::get_escalation,
-    escalations::update_escalation
-))]
-pub struct ConversationsApi;

@@ -6,8 +6,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use crm_domain::customers::{
     Customer, CustomerFilter, CustomerInput, CustomerPatch, CustomerRef, NewCustomerBody,
     UpsertBody,
@@ -19,34 +18,20 @@ use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, PathParam, QueryMap};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{AllOfBuilder, Schema};
 use utoipa::openapi::{Ref, RefOr};
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The group's routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/customers", get(list_customers).post(create_customer))
-        .route("/customers/lookup", post(lookup_customer))
-        .route("/customers/upsert", post(upsert_customer))
-        .route(
-            "/customers/{id}",
-            get(get_customer)
-                .put(update_customer)
-                .delete(delete_customer),
-        )
+/// The group's routes, each registered once with its OpenAPI operation
+/// (the handler's `#[utoipa::path]`): the Lambda's router, local-api's and
+/// `docs/openapi.json` all come from this list.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_customer, list_customers))
+        .routes(routes!(get_customer, update_customer, delete_customer))
+        .routes(routes!(lookup_customer))
+        .routes(routes!(upsert_customer))
 }
-
-/// The group's OpenAPI paths.
-#[derive(OpenApi)]
-#[openapi(paths(
-    create_customer,
-    list_customers,
-    get_customer,
-    update_customer,
-    delete_customer,
-    lookup_customer,
-    upsert_customer
-))]
-pub struct CustomersApi;
 
 /// Answer of `GET /customers`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -12,8 +12,7 @@
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use crm_domain::connections::{Connection, ConnectionPatch, ConnectionWithSecret, NewConnection};
 use crm_domain::flows::ingest::api::{
     IngestRequest, IngestResponse, MAX_CONVERSATIONS, MAX_MESSAGES,
@@ -27,42 +26,20 @@ use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, PathParam, QueryMap};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::RefOr;
-use utoipa::{OpenApi, PartialSchema, ToSchema};
+use utoipa::{PartialSchema, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The group's routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(INGEST_PATH, post(messaging_ingest))
-        .route(
-            "/ingest/connections",
-            get(list_connections).post(create_connection),
-        )
-        .route(
-            "/ingest/connections/{connection_id}",
-            get(get_connection)
-                .patch(update_connection)
-                .delete(delete_connection),
-        )
-        .route(
-            "/ingest/connections/{connection_id}/rotate-secret",
-            post(rotate_secret),
-        )
-        .route("/webhooks/twilio/messages", post(twilio_inbound))
+/// The group's routes, each registered once with its OpenAPI operation
+/// (the handler's `#[utoipa::path]`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(messaging_ingest))
+        .routes(routes!(create_connection, list_connections))
+        .routes(routes!(get_connection, update_connection, delete_connection))
+        .routes(routes!(rotate_secret))
+        .routes(routes!(twilio_inbound))
 }
-
-/// The group's OpenAPI paths.
-#[derive(OpenApi)]
-#[openapi(paths(
-    messaging_ingest,
-    create_connection,
-    list_connections,
-    get_connection,
-    update_connection,
-    rotate_secret,
-    delete_connection,
-    twilio_inbound
-))]
-pub struct IngestApi;
 
 /// Seed 002's path of the ingest endpoint.
 pub const INGEST_PATH: &str = "/functions/v1/messaging-ingest";

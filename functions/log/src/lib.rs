@@ -5,21 +5,16 @@
 //! its keys in `crm_domain::messages`.
 
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use crm_domain::messages::{LogMessage, Logged};
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody};
-use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The group's routes.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/log", post(log_message))
+/// The group's route, registered once with its OpenAPI operation.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(log_message))
 }
-
-/// The group's OpenAPI paths.
-#[derive(OpenApi)]
-#[openapi(paths(log_message))]
-pub struct LogApi;
 
 /// `POST /log` (guide §10): creates the conversation when needed.
 #[utoipa::path(post, path = "/log", tag = "messages", request_body = LogMessage,

@@ -10,8 +10,7 @@
 //! `/messages/unprocessed` acknowledged with their `lease_token`.
 
 use axum::extract::State;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use crm_domain::messages::{
     CallbackTarget, DeliveryUpdated, LeaseSeconds, LeasedPoll, MarkedProcessed, Message,
     MessageFilter,
@@ -24,48 +23,25 @@ use crm_http::openapi::Paging;
 use crm_http::twilio::TwilioRequest;
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, OptionalJsonBody, PathParam, QueryMap};
 use serde::{Deserialize, Serialize};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The group's routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/messages", get(list_messages))
-        .route("/messages/unprocessed", get(unprocessed_messages))
-        .route("/messages/failed", get(failed_messages))
-        .route("/messages/{log_id}", get(get_message))
-        .route(
-            "/messages/{log_id}/status",
-            put(update_status).post(twilio_status),
-        )
-        .route("/webhooks/twilio/status", post(twilio_status_by_sid))
-        .route("/messages/{log_id}/processed", post(mark_processed))
-        .route("/messages/context/{context_id}", get(messages_for_context))
-        .route(
-            "/messages/context/{context_id}/processed",
-            post(mark_context_processed),
-        )
-        .route(
-            "/messages/customer/{customer_id}",
-            get(messages_for_customer),
-        )
+/// The group's routes, each registered once with its OpenAPI operation
+/// (the handler's `#[utoipa::path]`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_messages))
+        .routes(routes!(get_message))
+        .routes(routes!(messages_for_context))
+        .routes(routes!(messages_for_customer))
+        .routes(routes!(update_status, twilio_status))
+        .routes(routes!(twilio_status_by_sid))
+        .routes(routes!(mark_processed))
+        .routes(routes!(mark_context_processed))
+        .routes(routes!(unprocessed_messages))
+        .routes(routes!(failed_messages))
 }
-
-/// The group's OpenAPI paths.
-#[derive(OpenApi)]
-#[openapi(paths(
-    list_messages,
-    get_message,
-    messages_for_context,
-    messages_for_customer,
-    update_status,
-    twilio_status,
-    twilio_status_by_sid,
-    mark_processed,
-    mark_context_processed,
-    unprocessed_messages,
-    failed_messages
-))]
-pub struct MessagesApi;
 
 /// Answer of every message list.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

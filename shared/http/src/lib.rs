@@ -6,8 +6,9 @@
 //! common layers and fallbacks ([`app`]), and start-up from the environment
 //! ([`bootstrap`]), what every operation shares in the OpenAPI document
 //! ([`openapi`]), Twilio's signed form requests ([`twilio`]), and logs and
-//! metrics ([`telemetry`]). Each group in `functions/` exposes a
-//! `Router<AppState>`; [`app`] wraps it for Lambda or local-api.
+//! metrics ([`telemetry`]). Each group in `functions/` exposes its routes as
+//! an [`OpenApiRouter<AppState>`] (utoipa-axum: every route registered once,
+//! with its OpenAPI operation); [`app`] wraps it for Lambda or local-api.
 
 pub mod auth;
 pub mod bootstrap;
@@ -25,7 +26,6 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
 use crm_domain::Crm;
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,7 @@ pub use auth::{ApiKeys, Auth};
 pub use error::{ApiError, ApiResult, ErrorBody};
 pub use extract::{JsonBody, OptionalJsonBody, PathParam, PathParams, QueryMap};
 pub use telemetry::init_tracing;
+pub use utoipa_axum::router::OpenApiRouter;
 
 /// State shared by every handler: the CRM service, built once at start-up (cold start on Lambda).
 #[derive(Clone)]
@@ -60,6 +61,12 @@ pub async fn health() -> Json<Health> {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
     })
+}
+
+/// `GET /health` registered with its OpenAPI operation: every app serves
+/// it ([`app`]); local-api's document describes it.
+pub fn health_route() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(utoipa_axum::routes!(health))
 }
 
 async fn no_route(method: Method, uri: axum::http::Uri) -> ApiError {
@@ -105,12 +112,13 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
 }
 
-/// Wraps a group's routes with `/health`, JSON 404/405 fallbacks, panic
-/// catching, `Idempotency-Key` replay, the API-key check, the access log and
-/// request ids, and binds the state.
-pub fn app(routes: Router<AppState>, state: AppState, auth: Auth) -> Router {
-    routes
-        .route("/health", get(health))
+/// Wraps a group's routes (its one registration, e.g.
+/// `crm_customers::router()`; the OpenAPI half is dropped here) with
+/// `/health`, JSON 404/405 fallbacks, panic catching, `Idempotency-Key`
+/// replay, the API-key check, the access log and request ids, and binds the
+/// state.
+pub fn app(routes: OpenApiRouter<AppState>, state: AppState, auth: Auth) -> Router {
+    Router::from(routes.merge(health_route()))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(

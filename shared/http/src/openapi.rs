@@ -132,6 +132,20 @@ fn add_idempotency(doc: &mut OpenApi) {
     }
 }
 
+/// The methods (lowercase: `get`, `put`, `post`, `delete`, `patch` — the
+/// ones this API uses) that `item` documents, in that order.
+pub fn methods(item: &utoipa::openapi::PathItem) -> impl Iterator<Item = &'static str> + '_ {
+    [
+        ("get", &item.get),
+        ("put", &item.put),
+        ("post", &item.post),
+        ("delete", &item.delete),
+        ("patch", &item.patch),
+    ]
+    .into_iter()
+    .filter_map(|(name, op)| op.as_ref().map(|_| name))
+}
+
 /// Every operation of the document (the methods this API uses).
 pub fn operations_mut(doc: &mut OpenApi) -> impl Iterator<Item = &mut Operation> {
     doc.paths.paths.values_mut().flat_map(|item| {
