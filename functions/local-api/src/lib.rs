@@ -31,22 +31,22 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(crm_messages::router())
         .merge(crm_conversations::router())
         .merge(crm_ingest::router())
-        .routes(routes!(openapi_json))
+        .routes(routes!(openapi::openapi_json))
 }
 
 /// Every (lowercase method, path template) the API serves beside `/health`
 /// and `/openapi.json`, read off [`routes`]: what `template.yaml` must map
 /// (its test) and what the OpenAPI document describes.
 pub fn api_routes() -> Vec<(String, String)> {
-    let mut routes = Vec::new();
+    let mut list = Vec::new();
     for (path, item) in routes().into_openapi().paths.paths {
         for method in crm_http::openapi::methods(&item) {
             if path != "/openapi.json" {
-                routes.push((method.to_string(), path.clone()));
+                list.push((method.to_string(), path.clone()));
             }
         }
     }
-    routes
+    list
 }
 
 /// The whole API with the common layers, ready to serve.
