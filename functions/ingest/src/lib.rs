@@ -36,7 +36,11 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(messaging_ingest))
         .routes(routes!(create_connection, list_connections))
-        .routes(routes!(get_connection, update_connection, delete_connection))
+        .routes(routes!(
+            get_connection,
+            update_connection,
+            delete_connection
+        ))
         .routes(routes!(rotate_secret))
         .routes(routes!(twilio_inbound))
 }

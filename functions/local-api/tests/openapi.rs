@@ -73,8 +73,7 @@ fn openapi_documents_the_registered_routes_and_the_whole_guide() {
             }
         }
     }
-    let mut registered: BTreeSet<(String, String)> =
-        local_api::api_routes().into_iter().collect();
+    let mut registered: BTreeSet<(String, String)> = local_api::api_routes().into_iter().collect();
     registered.insert(("get".into(), "/health".into()));
     registered.insert(("get".into(), "/openapi.json".into()));
     assert_eq!(documented, registered);

@@ -117,8 +117,7 @@ fn the_template_maps_exactly_the_api_routes() {
         .into_iter()
         .map(|(_, m, p)| (m, p))
         .collect();
-    let mut registered: BTreeSet<(String, String)> =
-        local_api::api_routes().into_iter().collect();
+    let mut registered: BTreeSet<(String, String)> = local_api::api_routes().into_iter().collect();
     registered.insert(("get".into(), "/health".into()));
     assert_eq!(mapped, registered);
     let mut by_binary: std::collections::BTreeMap<String, BTreeSet<(String, String)>> =
