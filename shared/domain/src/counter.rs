@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::error::{DomainError, DomainResult};
 use crate::keys::{Entity, ENTITY};
 use crate::store::{self, Key, ReturnValues, Update, UpdateAction};
+use crate::types::LogId;
 use crate::Crm;
 
 /// An id counter item (`COUNTER#<name>` / `COUNTER`): a number attribute
@@ -31,6 +32,16 @@ impl Crm {
     /// returning the new value.
     pub(crate) async fn next_id(&self, name: &str) -> DomainResult<i64> {
         self.next_ids(name, 1).await
+    }
+
+    /// The log id of a message being written: allocated (one counter
+    /// `UpdateItem`) on the first attempt and kept in `slot`, so an attempt
+    /// retried after a lost race reuses it instead of burning another id.
+    pub(crate) async fn log_id_once(&self, slot: &mut Option<LogId>) -> DomainResult<LogId> {
+        match slot {
+            Some(id) => Ok(*id),
+            None => Ok(*slot.insert(LogId::allocated(self.next_id("log_id").await?))),
+        }
     }
 
     /// Allocates `count` (≥ 1) consecutive values of counter `name` in one

@@ -196,6 +196,23 @@ pub trait Entity: Serialize {
         item.extend(self.full_key());
         Ok(item)
     }
+
+    /// The update actions that store this record's current value of each
+    /// attribute in `names` (its fields' serde names, or index attributes
+    /// such as `GSI4PK`): `SET` where the item has a value, `REMOVE` where
+    /// it has none. A record's change method edits its fields in memory and
+    /// then names what it touched, so the stored change is read off the
+    /// in-memory one — one encoding, no value written twice.
+    fn touched(&self, names: &[&str]) -> DomainResult<Vec<UpdateAction>> {
+        let mut item = self.to_item()?;
+        Ok(names
+            .iter()
+            .map(|name| match item.remove(*name) {
+                Some(value) => UpdateAction::Set((*name).to_string(), value),
+                None => UpdateAction::Remove((*name).to_string()),
+            })
+            .collect())
+    }
 }
 
 #[cfg(test)]

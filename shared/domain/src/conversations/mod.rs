@@ -2,6 +2,7 @@
 //!
 //! - [`api`]: what the endpoints take and return;
 //! - `record`: the stored item and its keys;
+//! - `changes`: every change to a stored conversation, as a record method;
 //! - `patch`: an update body planned into one conditional write;
 //! - `service`: get and list.
 //!
@@ -20,6 +21,7 @@
 //! - reopening a closed conversation is refused (409) while another is open.
 
 pub mod api;
+mod changes;
 pub(crate) mod patch;
 pub(crate) mod record;
 mod service;

@@ -14,13 +14,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::api::Conversation;
-use crate::codec::to_value;
-use crate::error::DomainResult;
 use crate::keys::{Entity, Index, IndexEntry};
-use crate::stats::{Gauge, StatsDelta};
-use crate::store::{s, Condition, Key, Query, SortCondition, UpdateAction};
-use crate::suggestions::{Instructions, ReplyJob};
-use crate::types::{preview, Channel, ContextId, ConversationStatus, CustomerId, Direction, LogId};
+use crate::store::{Key, Query, SortCondition};
+use crate::suggestions::Instructions;
+use crate::types::{Channel, ContextId, ConversationStatus, CustomerId, Direction, LogId};
 
 /// GSI1 partition holding every conversation.
 const COLLECTION: &str = "CONTEXTS";
@@ -141,70 +138,6 @@ impl Entity for ConversationRecord {
     }
 }
 
-impl ConversationRecord {
-    /// What it contributes to the statistics gauges (`stats`).
-    pub(crate) fn gauge(&self) -> Gauge {
-        Gauge {
-            status: self.status,
-            last_direction: self.last_direction,
-        }
-    }
-
-    /// The condition "status and newest-message direction are still as in
-    /// this record": every write that changes either carries it, so the
-    /// statistics delta it adds is exact (issue 10).
-    pub(crate) fn gauge_is(&self) -> Condition {
-        Condition::And(vec![
-            Condition::eq("status", s(self.status.as_str())),
-            match self.last_direction {
-                Some(d) => Condition::eq("last_direction", s(crate::codec::wire_name(&d))),
-                None => Condition::NotExists("last_direction".into()),
-            },
-        ])
-    }
-
-    /// A message in `direction` logged at `at` (RFC 3339): the first-response
-    /// bookkeeping actions, and the delta they add — today's
-    /// `first_responses` and `first_response_seconds` when this is our first
-    /// reply after the customer's first message.
-    /// Also records them in this (in-memory) record.
-    pub(crate) fn first_response(
-        &mut self,
-        direction: Direction,
-        at: &str,
-        delta: &mut StatsDelta,
-    ) -> Vec<UpdateAction> {
-        match (direction, &self.first_inbound_at, &self.first_response_at) {
-            (Direction::Inbound, None, _) => {
-                self.first_inbound_at = Some(at.to_string());
-                vec![UpdateAction::Set("first_inbound_at".into(), s(at))]
-            }
-            (Direction::Outbound, Some(first), None) => {
-                let parse = |t: &str| {
-                    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
-                        .ok()
-                };
-                if let (Some(a), Some(b)) = (parse(first), parse(at)) {
-                    delta
-                        .today("first_responses", 1)
-                        .today("first_response_seconds", (b - a).whole_seconds().max(0));
-                }
-                self.first_response_at = Some(at.to_string());
-                vec![UpdateAction::Set("first_response_at".into(), s(at))]
-            }
-            _ => Vec::new(),
-        }
-    }
-}
-
-/// Revision attributes are absent for 0 (the first draft).
-fn revision_is(attr: &str, revision: i64) -> Condition {
-    match revision {
-        0 => Condition::NotExists(attr.into()),
-        r => Condition::eq(attr, crate::store::n(r)),
-    }
-}
-
 fn is_zero(n: &i64) -> bool {
     *n == 0
 }
@@ -252,138 +185,8 @@ impl ConversationRecord {
     }
 
     /// Its GSI4 entry while a reply job requested at `at` is pending.
-    fn reply_job_entry(at: &str, id: &ContextId) -> IndexEntry {
+    pub(super) fn reply_job_entry(at: &str, id: &ContextId) -> IndexEntry {
         IndexEntry::new(Index::Gsi4, REPLY_JOBS, format!("{at}#{id}"))
-    }
-
-    /// Records in this (in-memory, not yet stored) record that an inbound
-    /// message `log_id` logged at `at` wants a reply draft.
-    pub(crate) fn request_reply(&mut self, log_id: LogId, at: &str) {
-        self.reply_log_id = Some(log_id);
-        self.reply_requested_at = Some(at.to_string());
-        self.reply_attempts = 0;
-    }
-
-    /// The same as [`Self::request_reply`] on the stored item: a newer
-    /// inbound message replaces the pending job (coalescing, issue 9).
-    pub(crate) fn request_reply_actions(
-        self_id: &ContextId,
-        log_id: LogId,
-        at: &str,
-    ) -> Vec<UpdateAction> {
-        let mut actions = vec![
-            UpdateAction::Set("reply_log_id".into(), crate::store::n(log_id.get())),
-            UpdateAction::Set("reply_requested_at".into(), s(at)),
-            UpdateAction::Set("reply_attempts".into(), crate::store::n(0)),
-            UpdateAction::Remove("reply_revision".into()),
-            UpdateAction::Remove("reply_options".into()),
-        ];
-        actions.extend(Self::reply_job_entry(at, self_id).set_actions());
-        actions
-    }
-
-    /// A regeneration job (issue 10) for `log_id` as revision `revision`
-    /// with the agent's `options`, replacing any pending job.
-    pub(crate) fn request_regeneration_actions(
-        self_id: &ContextId,
-        log_id: LogId,
-        revision: i64,
-        options: &Instructions,
-        at: &str,
-    ) -> DomainResult<Vec<UpdateAction>> {
-        let mut actions = Self::request_reply_actions(self_id, log_id, at);
-        actions.retain(|a| !matches!(a, UpdateAction::Remove(_)));
-        actions.push(UpdateAction::Set(
-            "reply_revision".into(),
-            crate::store::n(revision),
-        ));
-        actions.push(match options.is_empty() {
-            true => UpdateAction::Remove("reply_options".into()),
-            false => UpdateAction::Set("reply_options".into(), to_value(options)?),
-        });
-        Ok(actions)
-    }
-
-    /// The pending suggestion's (message, revision), if any.
-    pub(crate) fn pending_suggestion(&self) -> Option<(LogId, i64)> {
-        self.pending_suggestion_log_id
-            .map(|l| (l, self.pending_suggestion_revision))
-    }
-
-    /// The condition "the pending suggestion is still `pending`" (as read).
-    pub(crate) fn pending_suggestion_is(pending: Option<(LogId, i64)>) -> Condition {
-        match pending {
-            None => Condition::NotExists("pending_suggestion_log_id".into()),
-            Some((log_id, revision)) => Condition::And(vec![
-                Condition::eq("pending_suggestion_log_id", crate::store::n(log_id.get())),
-                revision_is("pending_suggestion_revision", revision),
-            ]),
-        }
-    }
-
-    /// Points the conversation at suggestion (`log_id`, `revision`).
-    pub(crate) fn set_pending_suggestion_actions(
-        log_id: LogId,
-        revision: i64,
-    ) -> Vec<UpdateAction> {
-        vec![
-            UpdateAction::Set(
-                "pending_suggestion_log_id".into(),
-                crate::store::n(log_id.get()),
-            ),
-            match revision {
-                0 => UpdateAction::Remove("pending_suggestion_revision".into()),
-                r => UpdateAction::Set("pending_suggestion_revision".into(), crate::store::n(r)),
-            },
-        ]
-    }
-
-    /// The conversation has no pending suggestion any more.
-    pub(crate) fn clear_pending_suggestion_actions() -> Vec<UpdateAction> {
-        vec![
-            UpdateAction::Remove("pending_suggestion_log_id".into()),
-            UpdateAction::Remove("pending_suggestion_revision".into()),
-        ]
-    }
-
-    /// Ends the pending reply job on the stored item (drafted, dropped or given up).
-    pub(crate) fn end_reply_actions() -> Vec<UpdateAction> {
-        let mut actions = vec![
-            UpdateAction::Remove("reply_log_id".into()),
-            UpdateAction::Remove("reply_requested_at".into()),
-            UpdateAction::Remove("reply_attempts".into()),
-            UpdateAction::Remove("reply_revision".into()),
-            UpdateAction::Remove("reply_options".into()),
-        ];
-        actions.extend(Index::Gsi4.remove_actions());
-        actions
-    }
-
-    /// Moves the pending job's time to `at` and counts one more attempt
-    /// (the sweep re-enqueued it).
-    pub(crate) fn retry_reply_actions(id: &ContextId, at: &str) -> Vec<UpdateAction> {
-        vec![
-            UpdateAction::Set("reply_requested_at".into(), s(at)),
-            UpdateAction::Add("reply_attempts".into(), 1),
-            UpdateAction::Set(Index::Gsi4.sk_attr().into(), s(format!("{at}#{id}"))),
-        ]
-    }
-
-    /// The condition "the pending reply job is still (`log_id`, `revision`)".
-    pub(crate) fn reply_pending_for(log_id: LogId, revision: i64) -> Condition {
-        Condition::And(vec![
-            Condition::eq("reply_log_id", crate::store::n(log_id.get())),
-            revision_is("reply_revision", revision),
-        ])
-    }
-
-    /// The pending reply job, if any.
-    pub(crate) fn reply_job(&self) -> Option<ReplyJob> {
-        self.reply_log_id.map(|log_id| ReplyJob {
-            context_id: self.context_id.clone(),
-            log_id,
-            revision: self.reply_revision,
-        })
     }
 
     /// Conversations whose reply job was requested before `before`, oldest
@@ -403,7 +206,7 @@ impl ConversationRecord {
         format!("CUSTOMER#{customer_id}")
     }
 
-    fn status_partition(status: ConversationStatus) -> String {
+    pub(super) fn status_partition(status: ConversationStatus) -> String {
         format!("CONTEXTS#{}", status.as_str())
     }
 
@@ -422,70 +225,6 @@ impl ConversationRecord {
     /// Conversations with `status`, oldest first (GSI3).
     pub(crate) fn with_status(status: ConversationStatus) -> Query {
         Query::new(Some(Index::Gsi3), Self::status_partition(status))
-    }
-
-    /// The actions that set `status` and move the item to that status's GSI3 partition.
-    pub(crate) fn status_actions(status: ConversationStatus) -> Vec<UpdateAction> {
-        vec![
-            UpdateAction::Set("status".into(), s(status.as_str())),
-            Index::Gsi3.move_to(Self::status_partition(status)),
-        ]
-    }
-
-    /// Records a message logged at `at` on `channel` into this (in-memory) record.
-    pub(crate) fn note_message(
-        &mut self,
-        at: &str,
-        channel: Channel,
-        direction: Direction,
-        body: &str,
-    ) {
-        self.message_count += 1;
-        self.last_direction = Some(direction);
-        self.last_interaction_at = Some(at.to_string());
-        self.last_channel = Some(channel);
-        self.last_message_preview = Some(preview(body, PREVIEW_LEN));
-        self.updated_at = at.to_string();
-    }
-
-    /// The same change as [`Self::note_message`], as update actions on the stored item.
-    pub(crate) fn message_actions(
-        at: &str,
-        channel: Channel,
-        direction: Direction,
-        body: &str,
-    ) -> DomainResult<Vec<UpdateAction>> {
-        Ok(vec![
-            UpdateAction::Add("message_count".into(), 1),
-            UpdateAction::Set("last_direction".into(), to_value(&direction)?),
-            UpdateAction::Set("last_interaction_at".into(), s(at)),
-            UpdateAction::Set("last_channel".into(), to_value(&channel)?),
-            UpdateAction::Set("last_message_preview".into(), s(preview(body, PREVIEW_LEN))),
-            UpdateAction::Set("updated_at".into(), s(at)),
-        ])
-    }
-
-    /// `count` more messages at `now`; when `newest` (time, channel, direction, body) is
-    /// the conversation's newest message, the `last_*` fields follow it
-    /// (ingest, issue 8, where messages arrive out of time order).
-    pub(crate) fn messages_actions(
-        count: i64,
-        newest: Option<(&str, Channel, Direction, &str)>,
-        now: &str,
-    ) -> DomainResult<Vec<UpdateAction>> {
-        let mut actions = vec![
-            UpdateAction::Add("message_count".into(), count),
-            UpdateAction::Set("updated_at".into(), s(now)),
-        ];
-        if let Some((at, channel, direction, body)) = newest {
-            actions.extend([
-                UpdateAction::Set("last_interaction_at".into(), s(at)),
-                UpdateAction::Set("last_direction".into(), to_value(&direction)?),
-                UpdateAction::Set("last_channel".into(), to_value(&channel)?),
-                UpdateAction::Set("last_message_preview".into(), s(preview(body, PREVIEW_LEN))),
-            ]);
-        }
-        Ok(actions)
     }
 
     pub(crate) fn to_api(&self) -> Conversation {

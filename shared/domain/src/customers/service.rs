@@ -9,15 +9,15 @@ use crate::error::{DomainError, DomainResult, Missing};
 use crate::keys::Entity;
 use crate::paging::{self, ListParams, Listed};
 use crate::store::{
-    int_attr, n, s, CancelReason, Condition, Delete, Key, Put, ReturnValues, StoreError, Update,
+    int_attr, n, s, Condition, Delete, Key, Put, ReturnValues, StoreError, Transaction, Update,
     WriteAction,
 };
 use crate::types::{now_rfc3339, CustomerId};
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
 
-/// For each action of a customer transaction, the reservation it puts (if
-/// any), so a cancellation reason can be traced to the value in conflict.
-type Reserving = Vec<Option<(Unique, Key)>>;
+/// The label of an action of a customer transaction: the reservation it
+/// puts, if any, so a failed condition names the value in conflict.
+type Reserving = Option<(Unique, Key)>;
 
 impl Crm {
     /// Customer `id`'s stored item, if any (one `GetItem`).
@@ -111,51 +111,46 @@ impl Crm {
         let mut record = CustomerRecord::new(id, now_rfc3339());
         profile.apply_to(&mut record);
         record.identities = identities;
-        let mut actions = vec![WriteAction::Put(Put {
-            item: record.to_item()?,
-            condition: Some(Condition::item_not_exists()),
-        })];
-        let mut reserving: Reserving = vec![None];
-        for reservation in record.reservations() {
-            reserving.push(Some((reservation.unique, reservation.primary_key())));
-            actions.push(WriteAction::Put(Put {
-                item: reservation.to_item()?,
+        let mut tx: Transaction<Reserving> = Transaction::new();
+        tx.push(
+            None,
+            WriteAction::Put(Put {
+                item: record.to_item()?,
                 condition: Some(Condition::item_not_exists()),
-            }));
+            }),
+        );
+        for reservation in record.reservations() {
+            tx.push(
+                Some((reservation.unique, reservation.primary_key())),
+                WriteAction::Put(Put {
+                    item: reservation.to_item()?,
+                    condition: Some(Condition::item_not_exists()),
+                }),
+            );
         }
-        match self.store.transact_write(actions).await {
+        match tx.commit(&*self.store).await? {
             Ok(()) => Ok(record),
-            Err(StoreError::TransactionCanceled(reasons)) => {
-                Err(self.unique_conflict(&reasons, &reserving, id).await)
-            }
-            Err(e) => Err(e.into()),
+            Err(canceled) => Err(self.unique_conflict(canceled.failed_labels(), id).await),
         }
     }
 
     /// Turns the cancellation reasons of a customer write into the 409 naming the holder.
-    async fn unique_conflict(
-        &self,
-        reasons: &[CancelReason],
-        reserving: &Reserving,
-        own_id: CustomerId,
-    ) -> DomainError {
-        for (reason, kind) in reasons.iter().zip(reserving) {
-            if let (CancelReason::ConditionFailed, Some((unique, key))) = (reason, kind) {
-                return match self.holder_of(key).await {
-                    Ok(Some(holder)) if holder != own_id => DomainError::Conflict {
-                        message: format!(
-                            "a customer with this {} already exists (customer_id {holder})",
-                            unique.label()
-                        ),
-                        customer_id: Some(holder.get()),
-                        context_id: None,
-                    },
-                    Ok(_) => DomainError::Contended,
-                    Err(e) => e,
-                };
-            }
+    async fn unique_conflict(&self, failed: &[Reserving], own_id: CustomerId) -> DomainError {
+        let Some((unique, key)) = failed.iter().flatten().next() else {
+            return DomainError::Contended;
+        };
+        match self.holder_of(key).await {
+            Ok(Some(holder)) if holder != own_id => DomainError::Conflict {
+                message: format!(
+                    "a customer with this {} already exists (customer_id {holder})",
+                    unique.label()
+                ),
+                customer_id: Some(holder.get()),
+                context_id: None,
+            },
+            Ok(_) => DomainError::Contended,
+            Err(e) => e,
         }
-        DomainError::Contended
     }
 
     /// `GET /customers` (guide §2). Email/phone filters read the uniqueness
@@ -278,28 +273,31 @@ impl Crm {
                 Err(e) => Err(e.into()),
             };
         }
-        let mut actions = vec![WriteAction::Update(update)];
-        let mut reserving: Reserving = vec![None];
+        let mut tx: Transaction<Reserving> = Transaction::new();
+        tx.push(None, WriteAction::Update(update));
         for r in released {
-            actions.push(WriteAction::Delete(Delete {
-                key: r.primary_key(),
-                condition: Some(Condition::eq("customer_id", n(current.customer_id.get()))),
-            }));
-            reserving.push(None);
+            tx.push(
+                None,
+                WriteAction::Delete(Delete {
+                    key: r.primary_key(),
+                    condition: Some(Condition::eq("customer_id", n(current.customer_id.get()))),
+                }),
+            );
         }
         for r in reserved {
-            actions.push(WriteAction::Put(Put {
-                item: r.to_item()?,
-                condition: Some(Condition::item_not_exists()),
-            }));
-            reserving.push(Some((r.unique, r.primary_key())));
+            tx.push(
+                Some((r.unique, r.primary_key())),
+                WriteAction::Put(Put {
+                    item: r.to_item()?,
+                    condition: Some(Condition::item_not_exists()),
+                }),
+            );
         }
-        match self.store.transact_write(actions).await {
+        match tx.commit(&*self.store).await? {
             Ok(()) => Ok(next.to_api()),
-            Err(StoreError::TransactionCanceled(reasons)) => Err(self
-                .unique_conflict(&reasons, &reserving, current.customer_id)
+            Err(canceled) => Err(self
+                .unique_conflict(canceled.failed_labels(), current.customer_id)
                 .await),
-            Err(e) => Err(e.into()),
         }
     }
 

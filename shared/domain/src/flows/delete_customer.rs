@@ -7,7 +7,7 @@ use crate::conversations::record::ConversationRecord;
 use crate::error::{DomainError, DomainResult};
 use crate::keys::Entity;
 use crate::stats::StatsDelta;
-use crate::store::{n, s, Condition, Delete, StoreError, Update, UpdateAction, WriteAction};
+use crate::store::{n, s, Condition, Delete, Transaction, Update, UpdateAction, WriteAction};
 use crate::types::{now_rfc3339, ConversationStatus, CustomerId};
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
 
@@ -41,7 +41,10 @@ impl Crm {
             if let Some(open) = &open {
                 actions.push(archive(open));
             }
-            match self.store.transact_write(actions).await {
+            match Transaction::of("delete_customer", actions)
+                .commit(&*self.store)
+                .await?
+            {
                 Ok(()) => {
                     if let Some(open) = open {
                         let archived = crate::stats::Gauge {
@@ -56,8 +59,7 @@ impl Crm {
                     }
                     return Ok(());
                 }
-                Err(StoreError::TransactionCanceled(_)) => continue,
-                Err(e) => return Err(e.into()),
+                Err(_) => continue,
             }
         }
         Err(DomainError::Contended)

@@ -10,7 +10,7 @@ use crate::escalations::{Escalation, EscalationFilter, EscalationPatch, NewEscal
 use crate::keys::Entity;
 use crate::paging::{self, ListParams, Listed};
 use crate::stats::StatsDelta;
-use crate::store::{s, Condition, Delete, Query, StoreError, Update, UpdateAction, WriteAction};
+use crate::store::{s, Condition, Delete, Query, Transaction, Update, UpdateAction, WriteAction};
 use crate::types::now_rfc3339;
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
 
@@ -64,7 +64,10 @@ impl Crm {
                     condition: Some(Condition::Exists("escalation_ticket".into())),
                 },
             }));
-            match self.store.transact_write(writes).await {
+            match Transaction::of("escalation", writes)
+                .commit(&*self.store)
+                .await?
+            {
                 Ok(()) => {
                     let mut delta = StatsDelta::default();
                     delta.total("escalations_open", 1);
@@ -72,8 +75,7 @@ impl Crm {
                     self.record_stats(delta).await;
                     return Ok(record.to_api());
                 }
-                Err(StoreError::TransactionCanceled(_)) => continue,
-                Err(e) => return Err(e.into()),
+                Err(_) => continue,
             }
         }
         Err(DomainError::Contended)
@@ -198,7 +200,10 @@ impl Crm {
                 }
                 _ => {}
             }
-            match self.store.transact_write(writes).await {
+            match Transaction::of("escalation", writes)
+                .commit(&*self.store)
+                .await?
+            {
                 Ok(()) => {
                     let change = match (current.status.is_open(), next_status.is_open()) {
                         (true, false) => -1,
@@ -212,8 +217,7 @@ impl Crm {
                     }
                     return Ok(next.to_api());
                 }
-                Err(StoreError::TransactionCanceled(_)) => continue,
-                Err(e) => return Err(e.into()),
+                Err(_) => continue,
             }
         }
         Err(DomainError::Contended)

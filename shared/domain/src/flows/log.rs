@@ -20,6 +20,7 @@
 //!   a retry of the same log answers the first one's ids and writes nothing;
 //!   the same id for another customer is a 409.
 
+use super::append::{append, Append};
 use super::open::Opened;
 use crate::conversations::record::ConversationRecord;
 use crate::customers::record::CustomerRecord;
@@ -27,8 +28,8 @@ use crate::error::{DomainError, DomainResult};
 use crate::events::ConversationEvent;
 use crate::keys::Entity;
 use crate::messages::{LogMessage, Logged};
-use crate::stats::{Gauge, StatsDelta};
-use crate::store::{Condition, Put, ReturnValues, StoreError, Update, WriteAction};
+use crate::stats::StatsDelta;
+use crate::store::{Condition, Put, ReturnValues, StoreError, WriteAction};
 use crate::suggestions::ReplyJob;
 use crate::types::{now_rfc3339, ContextId, CustomerId, Direction, LogId};
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
@@ -91,14 +92,11 @@ impl Crm {
                 return Ok((first.context_id, first.log_id, valid.direction, true));
             }
             let customer = self.existing_customer(valid.customer_id).await?;
-            let id = match log_id {
-                Some(id) => id,
-                None => *log_id.insert(LogId::allocated(self.next_id("log_id").await?)),
-            };
+            let id = self.log_id_once(&mut log_id).await?;
             let now = now_rfc3339();
             let logged = |context_id: ContextId| (context_id, id, valid.direction, false);
             // Where it goes: the named conversation, the open one, or a new one.
-            let mut conversation = match (&valid.context_id, &customer.open_context_id) {
+            let conversation = match (&valid.context_id, &customer.open_context_id) {
                 (Some(named), _) => {
                     let conversation = self.existing_conversation(named).await?;
                     if conversation.customer_id != valid.customer_id {
@@ -121,11 +119,20 @@ impl Crm {
                     }
                 },
                 (None, None) => {
+                    // A new conversation is put whole: the record's change
+                    // methods edit it in memory (their actions are not needed).
                     let mut opened = ConversationRecord::new(valid.customer_id, now.clone());
                     let message = valid.record(id, &opened.context_id, &now);
-                    opened.note_message(&now, valid.channel, valid.direction, &valid.message_body);
+                    let mut appended = StatsDelta::default();
+                    opened.append_message(
+                        &now,
+                        valid.channel,
+                        valid.direction,
+                        &valid.message_body,
+                        &mut appended,
+                    )?;
                     if inbound {
-                        opened.request_reply(id, &now);
+                        opened.request_reply(id, &now)?;
                     }
                     let mut writes = vec![WriteAction::Put(Put {
                         item: message.to_item()?,
@@ -134,6 +141,8 @@ impl Crm {
                     writes.extend(valid.reserve_ids(id, &opened.context_id)?);
                     match self.try_open(&customer, &opened, writes).await? {
                         Opened::Created(c) => {
+                            // try_open counted the conversation's gauge; the
+                            // message is today's.
                             let mut delta = StatsDelta::default();
                             delta.messages(valid.direction, 1);
                             self.record_stats(delta).await;
@@ -145,43 +154,14 @@ impl Crm {
             };
             let context_id = conversation.context_id.clone();
             let message = valid.record(id, &context_id, &now);
-            let mut conversation_actions = ConversationRecord::message_actions(
-                &now,
-                valid.channel,
-                valid.direction,
-                &valid.message_body,
-            )?;
-            conversation_actions.extend(match inbound {
-                true => ConversationRecord::request_reply_actions(&context_id, id, &now),
-                false => ConversationRecord::end_reply_actions(),
-            });
-            let gauge_is = conversation.gauge_is();
-            let mut delta = StatsDelta::conversation(
-                Some(conversation.gauge()),
-                Some(Gauge {
-                    last_direction: Some(valid.direction),
-                    ..conversation.gauge()
-                }),
-            );
-            delta.messages(valid.direction, 1);
-            conversation_actions.extend(conversation.first_response(
-                valid.direction,
-                &now,
-                &mut delta,
-            ));
-            let mut actions = vec![
-                WriteAction::Put(Put {
-                    item: message.to_item()?,
-                    condition: Some(Condition::item_not_exists()),
-                }),
-                WriteAction::Update(Update {
-                    key: ConversationRecord::key(&context_id),
-                    actions: conversation_actions,
-                    condition: Some(gauge_is),
-                }),
-            ];
-            actions.extend(valid.reserve_ids(id, &context_id)?);
-            match self.store.transact_write(actions).await {
+            // An inbound message asks for a draft; an outbound one answers.
+            let Append { mut tx, delta } =
+                append(&conversation, &message, vec![], |c| match inbound {
+                    true => c.request_reply(id, &now),
+                    false => c.end_reply(),
+                })?;
+            tx.extend("provider_id", valid.reserve_ids(id, &context_id)?);
+            match tx.commit(&*self.store).await? {
                 Ok(()) => {
                     self.record_stats(delta).await;
                     return Ok(logged(context_id));
@@ -189,8 +169,7 @@ impl Crm {
                 // Changed meanwhile (a message, a status change) or deleted,
                 // or the SID was logged meanwhile: read again; a vanished
                 // conversation is a 404 on the next round, a logged SID a replay.
-                Err(StoreError::TransactionCanceled(_)) => continue,
-                Err(e) => return Err(e.into()),
+                Err(_) => continue,
             }
         }
         Err(DomainError::Contended)

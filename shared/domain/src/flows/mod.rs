@@ -14,6 +14,7 @@
 //! | `escalate.rs`: open, update, list escalation tickets | issue 10, seed 003 | escalation, conversation (flag) |
 //! | `reply.rs`: draft a reply suggestion (the worker), the sweep | issue 9 | conversation, customer, messages, suggestion, escalation |
 
+mod append;
 pub mod context;
 mod context_messages;
 mod delete_customer;

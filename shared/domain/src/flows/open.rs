@@ -10,7 +10,7 @@ use crate::customers::MAX_NAME_LEN;
 use crate::error::{DomainError, DomainResult, Missing};
 use crate::keys::Entity;
 use crate::stats::StatsDelta;
-use crate::store::{CancelReason, Condition, Put, StoreError, WriteAction};
+use crate::store::{Condition, Put, Transaction, WriteAction};
 use crate::types::{nonblank, now_rfc3339, text, CustomerId, EmailAddress, Phone};
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
 
@@ -46,27 +46,30 @@ impl Crm {
         record: &ConversationRecord,
         extra: Vec<WriteAction>,
     ) -> DomainResult<Opened> {
-        let mut actions = vec![
+        let mut tx = Transaction::new();
+        tx.push(
+            "open_pointer",
             WriteAction::Update(customer.take_open_pointer(&record.context_id)),
+        )
+        .push(
+            "conversation",
             WriteAction::Put(Put {
                 item: record.to_item()?,
                 condition: Some(Condition::item_not_exists()),
             }),
-        ];
-        actions.extend(extra);
-        match self.store.transact_write(actions).await {
+        )
+        .extend("extra", extra);
+        match tx.commit(&*self.store).await? {
             Ok(()) => {
                 self.record_stats(StatsDelta::conversation(None, Some(record.gauge())))
                     .await;
                 Ok(Opened::Created(Box::new(record.clone())))
             }
-            Err(StoreError::TransactionCanceled(reasons))
-                if reasons.first() != Some(&CancelReason::None) =>
-            {
-                Ok(Opened::Raced)
-            }
-            Err(StoreError::TransactionCanceled(_)) => Err(DomainError::Contended),
-            Err(e) => Err(e.into()),
+            // The customer's pointer moved (another request opened one), an
+            // extra action's condition failed (a provider id logged
+            // meanwhile), or a concurrent write conflicted: the caller reads
+            // again (its retries are bounded).
+            Err(_) => Ok(Opened::Raced),
         }
     }
 

@@ -40,7 +40,7 @@ use crate::keys::Entity;
 use crate::messages::record::MessageRecord;
 use crate::stats::StatsDelta;
 use crate::store::{
-    CancelReason, Condition, Put, ReturnValues, StoreError, Update, UpdateAction, WriteAction,
+    Condition, Put, ReturnValues, StoreError, Transaction, Update, UpdateAction, WriteAction,
 };
 use crate::suggestions::record::SuggestionRecord;
 use crate::suggestions::{
@@ -206,22 +206,26 @@ impl Crm {
                 updated_at: at.clone(),
                 expires_at: Some((now + self.settings.reply.suggestion_ttl).unix_timestamp()),
             };
-            let mut actions = vec![
+            let mut tx = Transaction::new();
+            tx.push(
+                "suggestion",
                 WriteAction::Put(Put {
                     item: suggestion.to_item()?,
                     condition: Some(Condition::item_not_exists()),
                 }),
+            )
+            .push(
+                "conversation",
                 WriteAction::Update(drafted_update(&conversation, job, &draft, opened, &at)?),
-            ];
+            );
             let old = conversation
                 .pending_suggestion()
                 .filter(|old| *old != (job.log_id, job.revision) && supersede_old);
             if let Some(old) = old {
-                actions.push(WriteAction::Update(SuggestionRecord::supersede(
-                    &job.context_id,
-                    old,
-                    &at,
-                )));
+                tx.push(
+                    "previous_suggestion",
+                    WriteAction::Update(SuggestionRecord::supersede(&job.context_id, old, &at)),
+                );
             }
             if let Some((ticket_id, e)) = opened {
                 let record = EscalationRecord {
@@ -238,9 +242,9 @@ impl Crm {
                         &at,
                     )
                 };
-                actions.extend(record.open_writes()?);
+                tx.extend("ticket", record.open_writes()?);
             }
-            match self.store.transact_write(actions).await {
+            match tx.commit(&*self.store).await.map_err(DomainError::from)? {
                 Ok(()) => {
                     let mut delta = StatsDelta::default();
                     delta.today("suggestions_generated", 1).today(
@@ -264,8 +268,8 @@ impl Crm {
                         escalation_ticket: opened.map(|(t, _)| t.clone()),
                     });
                 }
-                Err(StoreError::TransactionCanceled(reasons)) => {
-                    if old.is_some() && reasons.get(2) == Some(&CancelReason::ConditionFailed) {
+                Err(canceled) => {
+                    if old.is_some() && canceled.failed(&"previous_suggestion") {
                         supersede_old = false; // the TTL removed it: nothing to supersede
                     }
                     match self.conversation_record(&job.context_id).await? {
@@ -280,7 +284,6 @@ impl Crm {
                         None => return Ok(ReplyOutcome::Skipped(Skip::NoConversation)),
                     }
                 }
-                Err(e) => return Err(DomainError::from(e).into()),
             }
         }
         Err(DomainError::Contended.into())
@@ -387,9 +390,12 @@ impl Crm {
             let Some(job) = c.reply_job() else {
                 continue;
             };
-            let written = if c.reply_attempts >= self.settings.reply.max_sweeps {
-                outcome.given_up += 1;
-                self.give_up(&c, &job, now, &at).await
+            // Either write is conditional on the job still pending; a job
+            // that moved on meanwhile (drafted, superseded) is left alone.
+            if c.reply_attempts >= self.settings.reply.max_sweeps {
+                if self.give_up(&c, &job, now, &at).await? {
+                    outcome.given_up += 1;
+                }
             } else {
                 let update = Update {
                     key: ConversationRecord::key(&c.context_id),
@@ -400,19 +406,10 @@ impl Crm {
                     )),
                 };
                 match self.store.update_item(update, ReturnValues::None).await {
-                    Ok(_) => {
-                        outcome.requeued.push(job);
-                        Ok(())
-                    }
-                    Err(e) => Err(e),
+                    Ok(_) => outcome.requeued.push(job),
+                    Err(StoreError::ConditionFailed) => {}
+                    Err(e) => return Err(e.into()),
                 }
-            };
-            match written {
-                // Moved on meanwhile (drafted, superseded): nothing to do.
-                Ok(())
-                | Err(StoreError::ConditionFailed)
-                | Err(StoreError::TransactionCanceled(_)) => {}
-                Err(e) => return Err(e.into()),
             }
         }
         if let (Some(queue), false) = (&self.queue, outcome.requeued.is_empty()) {
@@ -425,21 +422,19 @@ impl Crm {
     }
 
     /// Ends the job of `c` and opens a `repeated_failures` ticket, in one
-    /// transaction conditional on the job still pending.
+    /// transaction conditional on the job still pending. False when the job
+    /// moved on meanwhile (nothing written).
     async fn give_up(
         &self,
         c: &ConversationRecord,
         job: &ReplyJob,
         now: OffsetDateTime,
         at: &str,
-    ) -> Result<(), StoreError> {
+    ) -> DomainResult<bool> {
         let mut actions = ConversationRecord::end_reply_actions();
-        let mut writes = Vec::new();
+        let mut tx = Transaction::new();
         if c.escalation_ticket.is_none() {
-            let ticket = self
-                .next_ticket(now.year())
-                .await
-                .map_err(|e| StoreError::Internal(e.to_string()))?;
+            let ticket = self.next_ticket(now.year()).await?;
             let record = EscalationRecord {
                 log_id: Some(job.log_id),
                 ..EscalationRecord::open(
@@ -452,33 +447,34 @@ impl Crm {
                     at,
                 )
             };
-            writes.extend(
-                record
-                    .open_writes()
-                    .map_err(|e| StoreError::Internal(e.to_string()))?,
-            );
+            tx.extend("ticket", record.open_writes()?);
             actions.push(UpdateAction::Set(
                 "escalation_ticket".into(),
                 AttributeValue::S(ticket),
             ));
         }
-        let opens = !writes.is_empty();
-        writes.push(WriteAction::Update(Update {
-            key: ConversationRecord::key(&c.context_id),
-            actions,
-            condition: Some(ConversationRecord::reply_pending_for(
-                job.log_id,
-                job.revision,
-            )),
-        }));
-        self.store.transact_write(writes).await?;
+        let opens = !tx.is_empty();
+        tx.push(
+            "conversation",
+            WriteAction::Update(Update {
+                key: ConversationRecord::key(&c.context_id),
+                actions,
+                condition: Some(ConversationRecord::reply_pending_for(
+                    job.log_id,
+                    job.revision,
+                )),
+            }),
+        );
+        if tx.commit(&*self.store).await?.is_err() {
+            return Ok(false);
+        }
         if opens {
             let mut delta = StatsDelta::default();
             delta.total("escalations_open", 1);
             crate::metrics::escalation_opened();
             self.record_stats(delta).await;
         }
-        Ok(())
+        Ok(true)
     }
 }
 

@@ -10,7 +10,7 @@ use crate::customers::record::CustomerRecord;
 use crate::error::{DomainError, DomainResult, Missing};
 use crate::keys::Entity;
 use crate::stats::StatsDelta;
-use crate::store::{ReturnValues, StoreError, Update, WriteAction};
+use crate::store::{ReturnValues, StoreError, Transaction, Update, WriteAction};
 use crate::types::ContextId;
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
 
@@ -132,17 +132,12 @@ impl Crm {
             }
             customer.take_open_pointer(&current.context_id)
         };
-        match self
-            .store
-            .transact_write(vec![
-                WriteAction::Update(update),
-                WriteAction::Update(pointer),
-            ])
-            .await
-        {
+        let mut tx = Transaction::new();
+        tx.push("conversation", WriteAction::Update(update))
+            .push("open_pointer", WriteAction::Update(pointer));
+        match tx.commit(&*self.store).await? {
             Ok(()) => Ok(next),
-            Err(StoreError::TransactionCanceled(_)) => Err(DomainError::Contended),
-            Err(e) => Err(e.into()),
+            Err(_) => Err(DomainError::Contended),
         }
     }
 

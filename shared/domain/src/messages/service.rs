@@ -8,8 +8,8 @@ use crate::codec::{from_item, to_value};
 use crate::error::{DomainError, DomainResult, Missing};
 use crate::paging::{self, ListParams, Listed};
 use crate::store::{
-    AttributeValue, Condition, Key, Query, ReturnValues, StoreError, Update, UpdateAction,
-    WriteAction, MAX_TRANSACT_ACTIONS,
+    AttributeValue, Condition, Key, Query, ReturnValues, StoreError, Transaction, Update,
+    UpdateAction, WriteAction, MAX_TRANSACT_ACTIONS,
 };
 use crate::types::{now_rfc3339, ContextId, CustomerId, LogId, SendStatus};
 use crate::Crm;
@@ -148,10 +148,12 @@ impl Crm {
                     })
                 })
                 .collect();
-            match self.store.transact_write(actions).await {
+            match Transaction::of("message", actions)
+                .commit(&*self.store)
+                .await?
+            {
                 Ok(()) => updated += chunk.len() as u32,
-                Err(StoreError::TransactionCanceled(_)) => return Err(DomainError::Contended),
-                Err(e) => return Err(e.into()),
+                Err(_) => return Err(DomainError::Contended),
             }
         }
         Ok(MarkedProcessed {

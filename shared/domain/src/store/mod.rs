@@ -25,12 +25,14 @@ pub use serde_dynamo::AttributeValue;
 
 mod expr;
 mod ops;
+mod transaction;
 
 pub use crate::keys::Index;
 pub use expr::{CmpOp, Condition, SortCondition, UpdateAction};
 pub use ops::{
     CancelReason, Check, Delete, Page, Put, Query, ReturnValues, StoreError, Update, WriteAction,
 };
+pub use transaction::{Canceled, Transaction};
 
 /// One stored record: attribute name → value, as in DynamoDB.
 pub type Item = HashMap<String, AttributeValue>;

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api::{SentimentAnalysis, Suggestion, SuggestionStatus};
 use super::draft::Draft;
+use crate::error::DomainResult;
 use crate::keys::{padded, Entity};
 use crate::store::{s, Condition, Key, Query, SortCondition, Update, UpdateAction};
 use crate::types::{rfc3339, ContextId, CustomerId, LogId};
@@ -115,6 +116,45 @@ impl SuggestionRecord {
         q.sort = Some(SortCondition::BeginsWith(SK_PREFIX.into()));
         q.filter = id.map(|id| Condition::eq("suggestion_id", s(id)));
         q
+    }
+
+    /// Approves this (pending) suggestion at `at` (seed 001 §4): `approved`,
+    /// the outbound message it became (`sent_log_id`), a person's edits,
+    /// and no TTL any more (an approved suggestion is the record of what was
+    /// sent). Edits the record in memory and answers the same change as one
+    /// `UpdateItem`, on condition it is still `pending`.
+    pub(crate) fn approve(
+        &mut self,
+        sent_log_id: LogId,
+        edited_body: Option<&str>,
+        edited_subject: Option<&str>,
+        at: &str,
+    ) -> DomainResult<Update> {
+        self.status = SuggestionStatus::Approved;
+        self.approved_at = Some(at.to_string());
+        self.updated_at = at.to_string();
+        self.sent_log_id = Some(sent_log_id);
+        self.expires_at = None;
+        let mut touched = vec![
+            "status",
+            "approved_at",
+            "updated_at",
+            "sent_log_id",
+            "expires_at",
+        ];
+        if let Some(body) = edited_body {
+            self.edited_body = Some(body.to_string());
+            touched.push("edited_body");
+        }
+        if let Some(subject) = edited_subject {
+            self.edited_subject = Some(subject.to_string());
+            touched.push("edited_subject");
+        }
+        Ok(Update {
+            key: self.primary_key(),
+            actions: self.touched(&touched)?,
+            condition: Some(Condition::eq("status", s("pending"))),
+        })
     }
 
     /// The update that marks a pending suggestion `superseded` at `now`

@@ -153,7 +153,9 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
     };
     let mut conversation = ConversationRecord::new(customer_id, CREATED_AT.into());
     conversation.context_id = context_id.clone();
-    conversation.request_reply(LogId::allocated(LOG_ID), "2026-02-20T10:31:00.456Z");
+    conversation
+        .request_reply(LogId::allocated(LOG_ID), "2026-02-20T10:31:00.456Z")
+        .expect("serializable");
     let provider = |id: ProviderId| {
         ProviderIdRecord {
             reserved: id.key().pk,

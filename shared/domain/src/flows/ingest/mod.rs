@@ -49,10 +49,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::keys::Entity;
 use crate::messages::record::{IngestedFields, MessageRecord};
 use crate::stats::StatsDelta;
-use crate::store::{
-    CancelReason, Condition, Key, Put, StoreError, Update, UpdateAction, WriteAction,
-    MAX_BATCH_GET_KEYS,
-};
+use crate::store::{Condition, Key, Put, Transaction, Update, WriteAction, MAX_BATCH_GET_KEYS};
 use crate::suggestions::ReplyJob;
 use crate::types::{now_rfc3339, ContextId, Direction, LogId, SendStatus};
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
@@ -327,27 +324,25 @@ impl Crm {
                     }
                     _ => None,
                 };
+                let mut next = state.clone();
                 match (newest_entry, requested) {
                     (_, Some(log_id)) => {
-                        conversation_actions.extend(ConversationRecord::request_reply_actions(
-                            &conversation.context_id,
-                            log_id,
-                            &now,
-                        ))
+                        conversation_actions.extend(next.request_reply(log_id, &now)?)
                     }
                     (Some((_, m)), None) if m.direction == Direction::Outbound => {
-                        conversation_actions.extend(ConversationRecord::end_reply_actions())
+                        conversation_actions.extend(next.end_reply()?)
                     }
                     _ => {}
                 }
                 let mut delta = StatsDelta::default();
-                let mut next = state.clone();
+                let mut firsts = Vec::new();
                 for (_, m) in &pending {
                     delta.messages(m.direction, 1);
-                    let first = next.first_response(m.direction, &m.sent_at, &mut delta);
-                    conversation_actions.retain(|a| !first.iter().any(|f| same_attr(a, f)));
-                    conversation_actions.extend(first);
+                    if let Some(first) = next.first_response(m.direction, &m.sent_at, &mut delta) {
+                        firsts.push(first);
+                    }
                 }
+                conversation_actions.extend(next.touched(&firsts)?);
                 if let Some(m) = newest {
                     next.last_direction = Some(m.direction);
                 }
@@ -368,7 +363,10 @@ impl Crm {
                     item: thread.to_item()?,
                     condition: None,
                 }));
-                match self.store.transact_write(actions).await {
+                match Transaction::of("ingest", actions)
+                    .commit(&*self.store)
+                    .await?
+                {
                     Ok(()) => {
                         state = next;
                         written.merge(delta);
@@ -379,16 +377,7 @@ impl Crm {
                         }
                         pending.clear();
                     }
-                    Err(StoreError::TransactionCanceled(reasons))
-                        if reasons.iter().all(|r| {
-                            matches!(
-                                r,
-                                CancelReason::None
-                                    | CancelReason::ConditionFailed
-                                    | CancelReason::Conflict
-                            )
-                        }) =>
-                    {
+                    Err(_) => {
                         // A concurrent request stored some of these first (or
                         // wrote the conversation at the same moment): drop what
                         // is stored now and write the rest.
@@ -403,8 +392,6 @@ impl Crm {
                             None => return Err(DomainError::Contended),
                         }
                     }
-                    Err(StoreError::TransactionCanceled(_)) => return Err(DomainError::Contended),
-                    Err(e) => return Err(e.into()),
                 }
             }
         }
@@ -449,12 +436,4 @@ fn ingested_record(
         delivery: Default::default(),
         lease: Default::default(),
     }
-}
-
-/// True when `a` and `b` set or remove the same attribute.
-fn same_attr(a: &UpdateAction, b: &UpdateAction) -> bool {
-    let name = |u: &UpdateAction| match u {
-        UpdateAction::Set(n, _) | UpdateAction::Add(n, _) | UpdateAction::Remove(n) => n.clone(),
-    };
-    name(a) == name(b)
 }

@@ -1,15 +1,12 @@
 //! `POST /conversations/{context_id}/approve` and `…/reply` (seed 001 §4, §6):
 //! the reply is logged as a pending outbound message of the conversation.
 
+use super::super::append::{append, Append};
 use crate::conversations::record::ConversationRecord;
 use crate::error::{DomainError, DomainResult};
 use crate::events::ConversationEvent;
-use crate::keys::Entity;
 use crate::messages::record::MessageRecord;
-use crate::stats::{Gauge, StatsDelta};
-use crate::store::{
-    s, CancelReason, Condition, Put, StoreError, Update, UpdateAction, WriteAction,
-};
+use crate::store::WriteAction;
 use crate::suggestions::record::SuggestionRecord;
 use crate::suggestions::review::{ActionData, ActionResult, ApproveRequest, CustomReply};
 use crate::types::{now_rfc3339, ContextId, Direction, LogId, SendStatus};
@@ -47,20 +44,6 @@ fn reply_record(
     }
 }
 
-/// The statistics of an outbound reply to `c`: one message sent, the
-/// conversation now waiting for the customer.
-fn reply_delta(c: &ConversationRecord) -> StatsDelta {
-    let mut delta = StatsDelta::conversation(
-        Some(c.gauge()),
-        Some(Gauge {
-            last_direction: Some(Direction::Outbound),
-            ..c.gauge()
-        }),
-    );
-    delta.messages(Direction::Outbound, 1);
-    delta
-}
-
 impl Crm {
     /// `POST /conversations/{context_id}/approve` (seed 001 §4): logs the
     /// suggestion (or its edit) as a pending outbound message and marks it
@@ -82,7 +65,7 @@ impl Crm {
         let mut log_id = None;
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let conversation = self.existing_conversation(context_id).await?;
-            let suggestion = self
+            let mut suggestion = self
                 .actionable_suggestion(&conversation, &req.suggestion_id, "approve")
                 .await?;
             if let Some(job) = conversation.reply_job() {
@@ -105,10 +88,7 @@ impl Crm {
                     suggestion.reply_to_log_id.get()
                 )));
             };
-            let id = match log_id {
-                Some(id) => id,
-                None => *log_id.insert(LogId::allocated(self.next_id("log_id").await?)),
-            };
+            let id = self.log_id_once(&mut log_id).await?;
             let now = now_rfc3339();
             let subject = edited_subject
                 .clone()
@@ -116,62 +96,26 @@ impl Crm {
             let metadata =
                 serde_json::json!({ "suggestion_id": suggestion.suggestion_id }).to_string();
             let message = reply_record(&inbound, id, body, subject, Some(metadata), &now);
-            let mut conversation_actions = ConversationRecord::message_actions(
-                &now,
-                message.channel,
-                Direction::Outbound,
-                &message.message_body,
+            let approved =
+                suggestion.approve(id, edited_body.as_deref(), edited_subject.as_deref(), &now)?;
+            let Append { mut tx, mut delta } = append(
+                &conversation,
+                &message,
+                vec![
+                    ConversationRecord::pending_suggestion_is(Some((
+                        suggestion.reply_to_log_id,
+                        suggestion.revision,
+                    ))),
+                    ConversationRecord::no_reply_job(),
+                ],
+                |c| c.clear_pending_suggestion(),
             )?;
-            conversation_actions.extend(ConversationRecord::clear_pending_suggestion_actions());
-            let mut delta = reply_delta(&conversation);
             delta.today("suggestions_approved", 1);
             if edited_body.is_some() {
                 delta.today("suggestions_edited", 1);
             }
-            let gauge_is = conversation.gauge_is();
-            let mut conversation = conversation;
-            conversation_actions.extend(conversation.first_response(
-                Direction::Outbound,
-                &now,
-                &mut delta,
-            ));
-            let mut suggestion_actions = vec![
-                UpdateAction::Set("status".into(), s("approved")),
-                UpdateAction::Set("approved_at".into(), s(&now)),
-                UpdateAction::Set("updated_at".into(), s(&now)),
-                UpdateAction::Set("sent_log_id".into(), crate::store::n(id.get())),
-                UpdateAction::Remove("expires_at".into()),
-            ];
-            if let Some(b) = &edited_body {
-                suggestion_actions.push(UpdateAction::Set("edited_body".into(), s(b)));
-            }
-            if let Some(t) = &edited_subject {
-                suggestion_actions.push(UpdateAction::Set("edited_subject".into(), s(t)));
-            }
-            let actions = vec![
-                WriteAction::Put(Put {
-                    item: message.to_item()?,
-                    condition: Some(Condition::item_not_exists()),
-                }),
-                WriteAction::Update(Update {
-                    key: ConversationRecord::key(context_id),
-                    actions: conversation_actions,
-                    condition: Some(Condition::And(vec![
-                        ConversationRecord::pending_suggestion_is(Some((
-                            suggestion.reply_to_log_id,
-                            suggestion.revision,
-                        ))),
-                        Condition::NotExists("reply_log_id".into()),
-                        gauge_is,
-                    ])),
-                }),
-                WriteAction::Update(Update {
-                    key: suggestion.primary_key(),
-                    actions: suggestion_actions,
-                    condition: Some(Condition::eq("status", s("pending"))),
-                }),
-            ];
-            match self.store.transact_write(actions).await {
+            tx.push("suggestion", WriteAction::Update(approved));
+            match tx.commit(&*self.store).await? {
                 Ok(()) => {
                     crate::metrics::suggestion_approved();
                     crate::metrics::message_logged(message.channel, Direction::Outbound);
@@ -189,8 +133,7 @@ impl Crm {
                     });
                 }
                 // Approved, rejected or superseded meanwhile: the re-read says which.
-                Err(StoreError::TransactionCanceled(_)) => continue,
-                Err(e) => return Err(e.into()),
+                Err(_) => continue,
             }
         }
         Err(DomainError::Contended)
@@ -221,10 +164,7 @@ impl Crm {
                     "conversation {context_id} has no inbound message to reply to, so no channel to reply on; log the message with POST /log instead"
                 )));
             };
-            let id = match log_id {
-                Some(id) => id,
-                None => *log_id.insert(LogId::allocated(self.next_id("log_id").await?)),
-            };
+            let id = self.log_id_once(&mut log_id).await?;
             let now = now_rfc3339();
             let message = reply_record(
                 &inbound,
@@ -235,43 +175,26 @@ impl Crm {
                 &now,
             );
             let pending = conversation.pending_suggestion();
-            let mut conversation_actions = ConversationRecord::message_actions(
-                &now,
-                message.channel,
-                Direction::Outbound,
-                &message.message_body,
+            // The custom reply answers: a pending job ends, the pending
+            // suggestion is superseded (below) if still as read.
+            let Append { mut tx, delta } = append(
+                &conversation,
+                &message,
+                vec![ConversationRecord::pending_suggestion_is(pending)],
+                |c| {
+                    let mut actions = c.end_reply()?;
+                    actions.extend(c.clear_pending_suggestion()?);
+                    Ok(actions)
+                },
             )?;
-            conversation_actions.extend(ConversationRecord::end_reply_actions());
-            conversation_actions.extend(ConversationRecord::clear_pending_suggestion_actions());
-            let mut delta = reply_delta(&conversation);
-            let condition = Condition::And(vec![
-                ConversationRecord::pending_suggestion_is(pending),
-                conversation.gauge_is(),
-            ]);
-            let mut conversation = conversation;
-            conversation_actions.extend(conversation.first_response(
-                Direction::Outbound,
-                &now,
-                &mut delta,
-            ));
-            let mut actions = vec![
-                WriteAction::Put(Put {
-                    item: message.to_item()?,
-                    condition: Some(Condition::item_not_exists()),
-                }),
-                WriteAction::Update(Update {
-                    key: ConversationRecord::key(context_id),
-                    actions: conversation_actions,
-                    condition: Some(condition),
-                }),
-            ];
             let old = pending.filter(|_| supersede);
             if let Some(old) = old {
-                actions.push(WriteAction::Update(SuggestionRecord::supersede(
-                    context_id, old, &now,
-                )));
+                tx.push(
+                    "previous_suggestion",
+                    WriteAction::Update(SuggestionRecord::supersede(context_id, old, &now)),
+                );
             }
-            match self.store.transact_write(actions).await {
+            match tx.commit(&*self.store).await? {
                 Ok(()) => {
                     crate::metrics::message_logged(message.channel, Direction::Outbound);
                     self.record_stats(delta).await;
@@ -287,13 +210,12 @@ impl Crm {
                         },
                     });
                 }
-                Err(StoreError::TransactionCanceled(reasons)) => {
-                    if old.is_some() && reasons.get(2) == Some(&CancelReason::ConditionFailed) {
+                Err(canceled) => {
+                    if old.is_some() && canceled.failed(&"previous_suggestion") {
                         supersede = false; // the TTL removed it, or it is no longer pending
                     }
                     continue;
                 }
-                Err(e) => return Err(e.into()),
             }
         }
         Err(DomainError::Contended)

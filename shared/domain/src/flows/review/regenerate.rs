@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::conversations::record::ConversationRecord;
 use crate::error::{DomainError, DomainResult};
-use crate::store::{s, CancelReason, Condition, StoreError, Update, UpdateAction, WriteAction};
+use crate::store::{s, Condition, Transaction, Update, UpdateAction, WriteAction};
 use crate::suggestions::record::SuggestionRecord;
 use crate::suggestions::review::{RegenerateRequest, Regenerating};
 use crate::suggestions::ReplyJob;
@@ -94,22 +94,27 @@ impl Crm {
                 0 => Condition::NotExists("regenerations".into()),
                 n => Condition::eq("regenerations", crate::store::n(n)),
             };
-            let mut writes = vec![WriteAction::Update(Update {
-                key: ConversationRecord::key(context_id),
-                actions,
-                condition: Some(Condition::And(vec![
-                    Condition::eq("status", s(ConversationStatus::Active.as_str())),
-                    unchanged,
-                    ConversationRecord::pending_suggestion_is(pending),
-                ])),
-            })];
+            let mut tx = Transaction::new();
+            tx.push(
+                "conversation",
+                WriteAction::Update(Update {
+                    key: ConversationRecord::key(context_id),
+                    actions,
+                    condition: Some(Condition::And(vec![
+                        Condition::eq("status", s(ConversationStatus::Active.as_str())),
+                        unchanged,
+                        ConversationRecord::pending_suggestion_is(pending),
+                    ])),
+                }),
+            );
             let old = pending.filter(|_| supersede);
             if let Some(old) = old {
-                writes.push(WriteAction::Update(SuggestionRecord::supersede(
-                    context_id, old, &at,
-                )));
+                tx.push(
+                    "previous_suggestion",
+                    WriteAction::Update(SuggestionRecord::supersede(context_id, old, &at)),
+                );
             }
-            match self.store.transact_write(writes).await {
+            match tx.commit(&*self.store).await? {
                 Ok(()) => {
                     let job = ReplyJob {
                         context_id: context_id.clone(),
@@ -125,13 +130,12 @@ impl Crm {
                         status: "generating".into(),
                     });
                 }
-                Err(StoreError::TransactionCanceled(reasons)) => {
-                    if old.is_some() && reasons.get(1) == Some(&CancelReason::ConditionFailed) {
-                        supersede = false;
+                Err(canceled) => {
+                    if old.is_some() && canceled.failed(&"previous_suggestion") {
+                        supersede = false; // the TTL removed it, or it is no longer pending
                     }
                     continue;
                 }
-                Err(e) => return Err(e.into()),
             }
         }
         Err(DomainError::Contended)

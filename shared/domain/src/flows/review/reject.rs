@@ -5,7 +5,9 @@ use crate::codec::from_item;
 use crate::conversations::record::ConversationRecord;
 use crate::error::{DomainError, DomainResult};
 use crate::keys::Entity;
-use crate::store::{s, Condition, ReturnValues, StoreError, Update, UpdateAction, WriteAction};
+use crate::store::{
+    s, Condition, ReturnValues, StoreError, Transaction, Update, UpdateAction, WriteAction,
+};
 use crate::suggestions::record::SuggestionRecord;
 use crate::suggestions::review::{notes, ActionData, ActionResult, FeedbackRequest, RejectRequest};
 use crate::suggestions::Suggestion;
@@ -55,7 +57,10 @@ impl Crm {
                     )))),
                 }),
             ];
-            match self.store.transact_write(writes).await {
+            match Transaction::of("reject", writes)
+                .commit(&*self.store)
+                .await?
+            {
                 Ok(()) => {
                     return Ok(ActionResult {
                         success: true,
@@ -66,8 +71,7 @@ impl Crm {
                         },
                     })
                 }
-                Err(StoreError::TransactionCanceled(_)) => continue,
-                Err(e) => return Err(e.into()),
+                Err(_) => continue,
             }
         }
         Err(DomainError::Contended)
