@@ -218,3 +218,7 @@ pub trait Entity: Serialize {
 #[cfg(test)]
 #[path = "tests/key_table.rs"]
 mod key_table;
+
+#[cfg(test)]
+#[path = "tests/attribute_names.rs"]
+mod attribute_names;

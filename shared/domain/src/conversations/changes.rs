@@ -19,7 +19,7 @@ use crate::codec::to_value;
 use crate::error::DomainResult;
 use crate::keys::{Entity, Index};
 use crate::stats::{Gauge, StatsDelta};
-use crate::store::{n, s, Condition, UpdateAction};
+use crate::store::{n, s, Condition, Update, UpdateAction};
 use crate::suggestions::{Instructions, ReplyJob};
 use crate::types::{preview, Channel, ContextId, ConversationStatus, Direction, LogId};
 
@@ -44,10 +44,18 @@ pub(crate) mod attr {
     pub const REPLY_OPTIONS: &str = "reply_options";
     pub const PENDING_SUGGESTION_LOG_ID: &str = "pending_suggestion_log_id";
     pub const PENDING_SUGGESTION_REVISION: &str = "pending_suggestion_revision";
+    pub const REGENERATIONS: &str = "regenerations";
+    pub const REGEN_WINDOW: &str = "regen_window";
+    pub const REGEN_COUNT: &str = "regen_count";
+    pub const ARCHIVE_REASON: &str = "archive_reason";
+    pub const CLOSED_AT: &str = "closed_at";
+    pub const INTENT: &str = "intent";
+    pub const SENTIMENT: &str = "sentiment";
+    pub const ESCALATION_TICKET: &str = "escalation_ticket";
 
     /// Every name above.
     #[cfg(test)]
-    pub const ALL: [&str; 16] = [
+    pub const ALL: [&str; 24] = [
         STATUS,
         MESSAGE_COUNT,
         LAST_DIRECTION,
@@ -64,6 +72,14 @@ pub(crate) mod attr {
         REPLY_OPTIONS,
         PENDING_SUGGESTION_LOG_ID,
         PENDING_SUGGESTION_REVISION,
+        REGENERATIONS,
+        REGEN_WINDOW,
+        REGEN_COUNT,
+        ARCHIVE_REASON,
+        CLOSED_AT,
+        INTENT,
+        SENTIMENT,
+        ESCALATION_TICKET,
     ];
 }
 
@@ -216,27 +232,201 @@ impl ConversationRecord {
             .collect()
     }
 
-    /// A regeneration job (issue 10) for `log_id` as revision `revision`
-    /// with the agent's `options`, replacing any pending job.
-    pub(crate) fn request_regeneration_actions(
-        self_id: &ContextId,
+    /// Regenerations asked for in `minute` (epoch seconds / 60) so far:
+    /// the rate window of `POST …/regenerate` (issue 10).
+    pub(crate) fn regenerations_in(&self, minute: i64) -> i64 {
+        match self.regen_window {
+            Some(w) if w == minute => self.regen_count,
+            _ => 0,
+        }
+    }
+
+    /// A regeneration of the draft answering `log_id` (issue 10), asked for
+    /// at `at` in `minute` with the agent's `options`: the next revision
+    /// becomes the pending reply job (replacing any), the pending suggestion
+    /// is no longer pointed at (the flow supersedes it), the rate window
+    /// counts one more. Answers the conditional update: still active, no
+    /// other regeneration meanwhile, the pending suggestion as read.
+    pub(crate) fn request_regeneration(
+        &mut self,
         log_id: LogId,
-        revision: i64,
         options: &Instructions,
+        minute: i64,
         at: &str,
-    ) -> DomainResult<Vec<UpdateAction>> {
-        let mut actions = vec![
-            UpdateAction::Set(attr::REPLY_LOG_ID.into(), n(log_id.get())),
-            UpdateAction::Set(attr::REPLY_REQUESTED_AT.into(), s(at)),
-            UpdateAction::Set(attr::REPLY_ATTEMPTS.into(), n(0)),
-            UpdateAction::Set(attr::REPLY_REVISION.into(), n(revision)),
+    ) -> DomainResult<Update> {
+        let condition = Condition::And(vec![
+            Condition::eq(attr::STATUS, s(ConversationStatus::Active.as_str())),
+            match self.regenerations {
+                0 => Condition::NotExists(attr::REGENERATIONS.into()),
+                r => Condition::eq(attr::REGENERATIONS, n(r)),
+            },
+            Self::pending_suggestion_is(self.pending_suggestion()),
+        ]);
+        self.regen_count = self.regenerations_in(minute) + 1;
+        self.regen_window = Some(minute);
+        self.regenerations += 1;
+        self.reply_log_id = Some(log_id);
+        self.reply_requested_at = Some(at.to_string());
+        self.reply_attempts = 0;
+        self.reply_revision = self.regenerations;
+        self.reply_options = (!options.is_empty()).then(|| options.clone());
+        self.pending_suggestion_log_id = None;
+        self.pending_suggestion_revision = 0;
+        self.updated_at = at.to_string();
+        let mut touched = reply_job_attrs().to_vec();
+        touched.extend([
+            attr::REGENERATIONS,
+            attr::REGEN_WINDOW,
+            attr::REGEN_COUNT,
+            attr::PENDING_SUGGESTION_LOG_ID,
+            attr::PENDING_SUGGESTION_REVISION,
+            attr::UPDATED_AT,
+        ]);
+        Ok(Update {
+            key: Self::key(&self.context_id),
+            actions: self.touched(&touched)?,
+            condition: Some(condition),
+        })
+    }
+
+    /// The condition "its open escalation ticket is still `ticket`" (`None`: it has none).
+    pub(crate) fn escalation_is(ticket: Option<&str>) -> Condition {
+        match ticket {
+            Some(t) => Condition::eq(attr::ESCALATION_TICKET, s(t)),
+            None => Condition::NotExists(attr::ESCALATION_TICKET.into()),
+        }
+    }
+
+    /// Ticket `ticket` opened for this conversation at `at` (issue 10, seed
+    /// 003): the conversation is flagged with it unless it already shows an
+    /// open ticket (then only `updated_at` moves). Conditional on the flag
+    /// as read and on the conversation still existing.
+    pub(crate) fn flag_escalation(&mut self, ticket: &str, at: &str) -> DomainResult<Update> {
+        let condition = match &self.escalation_ticket {
+            None => Condition::And(vec![Condition::item_exists(), Self::escalation_is(None)]),
+            Some(_) => Condition::Exists(attr::ESCALATION_TICKET.into()),
+        };
+        let mut touched = vec![attr::UPDATED_AT];
+        if self.escalation_ticket.is_none() {
+            self.escalation_ticket = Some(ticket.to_string());
+            touched.push(attr::ESCALATION_TICKET);
+        }
+        self.updated_at = at.to_string();
+        Ok(Update {
+            key: Self::key(&self.context_id),
+            actions: self.touched(&touched)?,
+            condition: Some(condition),
+        })
+    }
+
+    /// Ticket `closed` closed at `at`: the flag moves to `next` (another
+    /// open ticket of the conversation) or clears, if it still names `closed`.
+    pub(crate) fn move_escalation_flag(
+        &mut self,
+        closed: &str,
+        next: Option<&str>,
+        at: &str,
+    ) -> DomainResult<Update> {
+        self.escalation_ticket = next.map(str::to_string);
+        self.updated_at = at.to_string();
+        Ok(Update {
+            key: Self::key(&self.context_id),
+            actions: self.touched(&[attr::ESCALATION_TICKET, attr::UPDATED_AT])?,
+            condition: Some(Self::escalation_is(Some(closed))),
+        })
+    }
+
+    /// A reply draft stored for `job` at `at` (issue 9): the job ends, the
+    /// conversation points at the new suggestion, takes the draft's
+    /// `intent` and `sentiment`, and the flag of a `ticket` it opened.
+    /// Conditional on the job still being `job`, the pending suggestion and
+    /// the escalation flag as read.
+    pub(crate) fn drafted(
+        &mut self,
+        job: &ReplyJob,
+        intent: Option<String>,
+        sentiment: Option<String>,
+        ticket: Option<&str>,
+        at: &str,
+    ) -> DomainResult<Update> {
+        let condition = Condition::And(vec![
+            Self::reply_pending_for(job.log_id, job.revision),
+            Self::pending_suggestion_is(self.pending_suggestion()),
+            Self::escalation_is(self.escalation_ticket.as_deref()),
+        ]);
+        let mut actions = self.end_reply()?;
+        self.intent = intent;
+        self.sentiment = sentiment;
+        self.pending_suggestion_log_id = Some(job.log_id);
+        self.pending_suggestion_revision = job.revision;
+        self.updated_at = at.to_string();
+        let mut touched = vec![
+            attr::INTENT,
+            attr::SENTIMENT,
+            attr::PENDING_SUGGESTION_LOG_ID,
+            attr::PENDING_SUGGESTION_REVISION,
+            attr::UPDATED_AT,
         ];
-        actions.extend(Self::reply_job_entry(at, self_id).set_actions());
-        actions.push(match options.is_empty() {
-            true => UpdateAction::Remove(attr::REPLY_OPTIONS.into()),
-            false => UpdateAction::Set(attr::REPLY_OPTIONS.into(), to_value(options)?),
-        });
-        Ok(actions)
+        if let Some(t) = ticket {
+            self.escalation_ticket = Some(t.to_string());
+            touched.push(attr::ESCALATION_TICKET);
+        }
+        actions.extend(self.touched(&touched)?);
+        Ok(Update {
+            key: Self::key(&self.context_id),
+            actions,
+            condition: Some(condition),
+        })
+    }
+
+    /// The sweep gives up on the pending job at `at` (issue 9): it ends,
+    /// and the conversation is flagged with the `repeated_failures` ticket
+    /// opened for it, if any. Conditional on the job still being `job`.
+    pub(crate) fn give_up_reply(
+        &mut self,
+        job: &ReplyJob,
+        ticket: Option<&str>,
+    ) -> DomainResult<Update> {
+        let mut actions = self.end_reply()?;
+        if let Some(t) = ticket {
+            self.escalation_ticket = Some(t.to_string());
+            actions.extend(self.touched(&[attr::ESCALATION_TICKET])?);
+        }
+        Ok(Update {
+            key: Self::key(&self.context_id),
+            actions,
+            condition: Some(Self::reply_pending_for(job.log_id, job.revision)),
+        })
+    }
+
+    /// Closed at `at` because its customer was deleted (guide §5): archived,
+    /// out of the open lists. Conditional on status and newest direction as
+    /// read (the statistics delta is exact).
+    pub(crate) fn archive_for_deletion(&mut self, at: &str) -> DomainResult<Update> {
+        let condition = self.gauge_is();
+        self.status = ConversationStatus::Archived;
+        self.closed_at = Some(at.to_string());
+        self.updated_at = at.to_string();
+        let mut actions = self.touched(&[attr::STATUS, attr::CLOSED_AT, attr::UPDATED_AT])?;
+        actions.push(Index::Gsi3.move_to(Self::status_partition(self.status)));
+        Ok(Update {
+            key: Self::key(&self.context_id),
+            actions,
+            condition: Some(condition),
+        })
+    }
+
+    /// Keeps why it was archived (`PATCH …/archive`, issue 10) on
+    /// conversation `id`, only while it is still archived.
+    pub(crate) fn archive_reason_update(id: &ContextId, reason: &str) -> Update {
+        Update {
+            key: Self::key(id),
+            actions: vec![UpdateAction::Set(attr::ARCHIVE_REASON.into(), s(reason))],
+            condition: Some(Condition::eq(
+                attr::STATUS,
+                s(ConversationStatus::Archived.as_str()),
+            )),
+        }
     }
 
     /// The pending suggestion's (message, revision), if any.
@@ -259,20 +449,6 @@ impl ConversationRecord {
     /// The condition "no reply job is pending".
     pub(crate) fn no_reply_job() -> Condition {
         Condition::NotExists(attr::REPLY_LOG_ID.into())
-    }
-
-    /// Points the conversation at suggestion (`log_id`, `revision`).
-    pub(crate) fn set_pending_suggestion_actions(
-        log_id: LogId,
-        revision: i64,
-    ) -> Vec<UpdateAction> {
-        vec![
-            UpdateAction::Set(attr::PENDING_SUGGESTION_LOG_ID.into(), n(log_id.get())),
-            match revision {
-                0 => UpdateAction::Remove(attr::PENDING_SUGGESTION_REVISION.into()),
-                r => UpdateAction::Set(attr::PENDING_SUGGESTION_REVISION.into(), n(r)),
-            },
-        ]
     }
 
     /// The conversation has no pending suggestion any more.
@@ -396,6 +572,14 @@ mod tests {
         });
         record.pending_suggestion_log_id = Some(LogId::allocated(1));
         record.pending_suggestion_revision = 1;
+        record.regenerations = 1;
+        record.regen_window = Some(29_529_000);
+        record.regen_count = 1;
+        record.archive_reason = Some("spam".into());
+        record.closed_at = Some("2026-02-20T10:32:00.000Z".into());
+        record.intent = Some("billing".into());
+        record.sentiment = Some("neutral".into());
+        record.escalation_ticket = Some("TKT-2026-000001".into());
         let item = record.to_item().unwrap();
         for name in attr::ALL.into_iter().chain(reply_job_attrs()) {
             assert!(item.contains_key(name), "no attribute {name} on the item");

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api::Customer;
 use crate::keys::{padded, Entity, Index, IndexEntry};
-use crate::store::{s, Condition, Key, Query, Update, UpdateAction};
+use crate::store::{n, s, Condition, Delete, Key, Query, Update, UpdateAction, WriteAction};
 use crate::types::{ContextId, CustomerId};
 
 /// GSI1 partition holding every customer, in id order.
@@ -180,6 +180,27 @@ impl CustomerRecord {
             actions: vec![UpdateAction::Remove("open_context_id".into())],
             condition: Some(Condition::eq("open_context_id", s(context_id.as_str()))),
         }
+    }
+
+    /// The writes that delete this customer (guide §5): its item, on
+    /// condition it is unchanged since read (`version` and the open
+    /// pointer), and every uniqueness item it holds, on condition it is
+    /// still its own.
+    pub(crate) fn deletion(&self) -> Vec<WriteAction> {
+        let mut writes = vec![WriteAction::Delete(Delete {
+            key: self.primary_key(),
+            condition: Some(Condition::And(vec![
+                Condition::eq("version", n(self.version)),
+                self.open_pointer_unchanged(),
+            ])),
+        })];
+        for reservation in self.reservations() {
+            writes.push(WriteAction::Delete(Delete {
+                key: reservation.primary_key(),
+                condition: Some(Condition::eq("customer_id", n(self.customer_id.get()))),
+            }));
+        }
+        writes
     }
 
     /// The uniqueness items this customer holds.

@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 
 use crate::error::DomainResult;
 use crate::keys::{Entity, Index, IndexEntry};
-use crate::store::{Condition, Key, Put, Query, SortCondition, WriteAction};
+use crate::store::{s, Condition, Key, Put, Query, SortCondition, WriteAction};
 use crate::suggestions::{EscalationReason, Priority};
 use crate::types::{ContextId, CustomerId, LogId};
 
@@ -177,6 +177,16 @@ impl EscalationRecord {
     /// Tickets with `status`, oldest first (GSI3).
     pub(crate) fn with_status(status: EscalationStatus) -> Query {
         Query::new(Some(Index::Gsi3), Self::status_partition(status))
+    }
+
+    /// The filter "priority is `priority`" of a ticket list.
+    pub(crate) fn with_priority(priority: Priority) -> Condition {
+        Condition::eq("priority", s(crate::codec::wire_name(&priority)))
+    }
+
+    /// The condition "its status is still `status`" (as read).
+    pub(crate) fn status_is(status: EscalationStatus) -> Condition {
+        Condition::eq("status", s(status.as_str()))
     }
 
     /// A new open ticket `ticket_id` of `context_id` at `at`.

@@ -2,15 +2,14 @@
 //! list them, change its status — keeping the conversation's escalated flag
 //! (`escalation_ticket`) true exactly while one of its tickets is open.
 
-use crate::codec::{from_item, wire_name};
-use crate::conversations::record::ConversationRecord;
+use crate::codec::from_item;
 use crate::error::{DomainError, DomainResult, Missing};
 use crate::escalations::record::{EscalationRecord, EscalationStatus, OpenTicketLink};
 use crate::escalations::{Escalation, EscalationFilter, EscalationPatch, NewEscalation};
 use crate::keys::Entity;
 use crate::paging::{self, ListParams, Listed};
 use crate::stats::StatsDelta;
-use crate::store::{s, Condition, Delete, Query, Transaction, Update, UpdateAction, WriteAction};
+use crate::store::{Condition, Delete, Query, Transaction, WriteAction};
 use crate::types::now_rfc3339;
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
 
@@ -46,24 +45,10 @@ impl Crm {
                 )
             };
             let mut writes = record.open_writes()?;
-            writes.push(WriteAction::Update(match &conversation.escalation_ticket {
-                None => Update {
-                    key: ConversationRecord::key(&context_id),
-                    actions: vec![
-                        UpdateAction::Set("escalation_ticket".into(), s(&ticket_id)),
-                        UpdateAction::Set("updated_at".into(), s(&at)),
-                    ],
-                    condition: Some(Condition::And(vec![
-                        Condition::item_exists(),
-                        Condition::NotExists("escalation_ticket".into()),
-                    ])),
-                },
-                Some(_) => Update {
-                    key: ConversationRecord::key(&context_id),
-                    actions: vec![UpdateAction::Set("updated_at".into(), s(&at))],
-                    condition: Some(Condition::Exists("escalation_ticket".into())),
-                },
-            }));
+            let mut conversation = conversation;
+            writes.push(WriteAction::Update(
+                conversation.flag_escalation(&ticket_id, &at)?,
+            ));
             match Transaction::of("escalation", writes)
                 .commit(&*self.store)
                 .await?
@@ -101,9 +86,7 @@ impl Crm {
         };
         let query = Query {
             forward: false,
-            filter: filter
-                .priority
-                .map(|p| Condition::eq("priority", s(wire_name(&p)))),
+            filter: filter.priority.map(EscalationRecord::with_priority),
             ..base
         };
         paging::list_as(self.store.as_ref(), query, params, |item| {
@@ -176,7 +159,7 @@ impl Crm {
             }
             let mut writes = vec![WriteAction::Put(crate::store::Put {
                 item: next.to_item()?,
-                condition: Some(Condition::eq("status", s(current.status.as_str()))),
+                condition: Some(EscalationRecord::status_is(current.status)),
             })];
             let link = OpenTicketLink::key(&current.context_id, ticket_id);
             match (current.status.is_open(), next_status.is_open()) {
@@ -266,15 +249,12 @@ impl Crm {
             .map(|l| l.ticket_id)
             .filter(|t| t != &ticket.ticket_id)
             .collect();
-        let flag = match others.first() {
-            Some(other) => UpdateAction::Set("escalation_ticket".into(), s(other)),
-            None => UpdateAction::Remove("escalation_ticket".into()),
-        };
-        Ok(Some(WriteAction::Update(Update {
-            key: ConversationRecord::key(&ticket.context_id),
-            actions: vec![flag, UpdateAction::Set("updated_at".into(), s(at))],
-            condition: Some(Condition::eq("escalation_ticket", s(&ticket.ticket_id))),
-        })))
+        let mut c = c;
+        Ok(Some(WriteAction::Update(c.move_escalation_flag(
+            &ticket.ticket_id,
+            others.first().map(String::as_str),
+            at,
+        )?)))
     }
 
     /// The conversation's side of reopening `ticket`: flagged with it when
@@ -290,13 +270,9 @@ impl Crm {
         if c.escalation_ticket.is_some() {
             return Ok(None);
         }
-        Ok(Some(WriteAction::Update(Update {
-            key: ConversationRecord::key(&ticket.context_id),
-            actions: vec![
-                UpdateAction::Set("escalation_ticket".into(), s(&ticket.ticket_id)),
-                UpdateAction::Set("updated_at".into(), s(at)),
-            ],
-            condition: Some(Condition::NotExists("escalation_ticket".into())),
-        })))
+        let mut c = c;
+        Ok(Some(WriteAction::Update(
+            c.flag_escalation(&ticket.ticket_id, at)?,
+        )))
     }
 }

@@ -28,10 +28,9 @@
 //! and message `GetItem`s, history `Query`, ticket counter `UpdateItem`, one
 //! `TransactWriteItems`); 1 for a dropped job; +2 per lost race.
 
-use serde_dynamo::AttributeValue;
 use time::OffsetDateTime;
 
-use crate::codec::{from_item, to_value};
+use crate::codec::{from_item, wire_name};
 use crate::conversations::record::ConversationRecord;
 use crate::error::{DomainError, DomainResult};
 use crate::escalations::record::EscalationRecord;
@@ -39,12 +38,10 @@ use crate::events::ConversationEvent;
 use crate::keys::Entity;
 use crate::messages::record::MessageRecord;
 use crate::stats::StatsDelta;
-use crate::store::{
-    Condition, Put, ReturnValues, StoreError, Transaction, Update, UpdateAction, WriteAction,
-};
+use crate::store::{Condition, Put, ReturnValues, StoreError, Transaction, Update, WriteAction};
 use crate::suggestions::record::SuggestionRecord;
 use crate::suggestions::{
-    Draft, DraftError, Escalation, EscalationReason, Priority, Prompt, ReplyJob, ReplyModel,
+    DraftError, Escalation, EscalationReason, Priority, Prompt, ReplyJob, ReplyModel,
     SuggestionStatus, Turn, MAX_HISTORY_BYTES, MAX_HISTORY_TURNS,
 };
 use crate::types::{rfc3339, ConversationStatus, Direction};
@@ -216,7 +213,13 @@ impl Crm {
             )
             .push(
                 "conversation",
-                WriteAction::Update(drafted_update(&conversation, job, &draft, opened, &at)?),
+                WriteAction::Update(conversation.clone().drafted(
+                    job,
+                    Some(wire_name(&draft.intent)),
+                    Some(wire_name(&draft.sentiment)),
+                    opened.map(|(t, _)| t.as_str()),
+                    &at,
+                )?),
             );
             let old = conversation
                 .pending_suggestion()
@@ -431,8 +434,8 @@ impl Crm {
         now: OffsetDateTime,
         at: &str,
     ) -> DomainResult<bool> {
-        let mut actions = ConversationRecord::end_reply_actions();
         let mut tx = Transaction::new();
+        let mut opened = None;
         if c.escalation_ticket.is_none() {
             let ticket = self.next_ticket(now.year()).await?;
             let record = EscalationRecord {
@@ -448,22 +451,12 @@ impl Crm {
                 )
             };
             tx.extend("ticket", record.open_writes()?);
-            actions.push(UpdateAction::Set(
-                "escalation_ticket".into(),
-                AttributeValue::S(ticket),
-            ));
+            opened = Some(ticket);
         }
-        let opens = !tx.is_empty();
+        let opens = opened.is_some();
         tx.push(
             "conversation",
-            WriteAction::Update(Update {
-                key: ConversationRecord::key(&c.context_id),
-                actions,
-                condition: Some(ConversationRecord::reply_pending_for(
-                    job.log_id,
-                    job.revision,
-                )),
-            }),
+            WriteAction::Update(c.clone().give_up_reply(job, opened.as_deref())?),
         );
         if tx.commit(&*self.store).await?.is_err() {
             return Ok(false);
@@ -476,46 +469,4 @@ impl Crm {
         }
         Ok(true)
     }
-}
-
-/// The conversation's side of a stored draft: `intent`, `sentiment`, the
-/// pending suggestion, the job ended, the ticket — if `reply_log_id` is still
-/// `log_id` and the pending suggestion is still the one read.
-fn drafted_update(
-    conversation: &ConversationRecord,
-    job: &ReplyJob,
-    draft: &Draft,
-    ticket: Option<&(String, Escalation)>,
-    at: &str,
-) -> DomainResult<Update> {
-    let mut actions = ConversationRecord::end_reply_actions();
-    actions.extend([
-        UpdateAction::Set("intent".into(), to_value(&draft.intent)?),
-        UpdateAction::Set("sentiment".into(), to_value(&draft.sentiment)?),
-        UpdateAction::Set("updated_at".into(), AttributeValue::S(at.to_string())),
-    ]);
-    actions.extend(ConversationRecord::set_pending_suggestion_actions(
-        job.log_id,
-        job.revision,
-    ));
-    if let Some((t, _)) = ticket {
-        actions.push(UpdateAction::Set(
-            "escalation_ticket".into(),
-            AttributeValue::S(t.clone()),
-        ));
-    }
-    let pointer = ConversationRecord::pending_suggestion_is(conversation.pending_suggestion());
-    let open_ticket = match &conversation.escalation_ticket {
-        Some(t) => Condition::eq("escalation_ticket", AttributeValue::S(t.clone())),
-        None => Condition::NotExists("escalation_ticket".into()),
-    };
-    Ok(Update {
-        key: ConversationRecord::key(&conversation.context_id),
-        actions,
-        condition: Some(Condition::And(vec![
-            ConversationRecord::reply_pending_for(job.log_id, job.revision),
-            pointer,
-            open_ticket,
-        ])),
-    })
 }

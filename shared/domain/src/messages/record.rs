@@ -14,7 +14,7 @@ use super::api::{HistoryEntry, Message};
 use crate::codec::to_value;
 use crate::error::DomainResult;
 use crate::keys::{padded, Entity, Index, IndexEntry};
-use crate::store::{s, AttributeValue, Key, Query, SortCondition, UpdateAction};
+use crate::store::{s, AttributeValue, Condition, Key, Query, SortCondition, UpdateAction};
 use crate::twilio::TwilioStatus;
 use crate::types::{Channel, ContextId, CustomerId, Direction, LogId, MessageType, SendStatus};
 
@@ -234,6 +234,11 @@ impl MessageRecord {
         let mut q = Query::new(Some(Index::Gsi2), context_partition(id));
         q.sort = Some(SortCondition::BeginsWith(UNDER_PARENT.into()));
         q
+    }
+
+    /// The filter "an inbound message" of a message query.
+    pub(crate) fn inbound_only() -> Condition {
+        Condition::eq("direction", s(crate::codec::wire_name(&Direction::Inbound)))
     }
 
     /// A conversation's messages logged before `log_id`, oldest first (GSI2):

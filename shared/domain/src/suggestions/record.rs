@@ -157,6 +157,50 @@ impl SuggestionRecord {
         })
     }
 
+    /// Rejects this (pending) suggestion at `at` (seed 001 §5), keeping the
+    /// reason as `feedback_notes`; the same change as one `UpdateItem`, on
+    /// condition it is still `pending`.
+    pub(crate) fn reject(&mut self, reason: Option<&str>, at: &str) -> DomainResult<Update> {
+        self.status = SuggestionStatus::Rejected;
+        self.rejected_at = Some(at.to_string());
+        self.updated_at = at.to_string();
+        let mut touched = vec!["status", "rejected_at", "updated_at"];
+        if let Some(r) = reason {
+            self.feedback_notes = Some(r.to_string());
+            touched.push("feedback_notes");
+        }
+        Ok(Update {
+            key: self.primary_key(),
+            actions: self.touched(&touched)?,
+            condition: Some(Condition::eq("status", s("pending"))),
+        })
+    }
+
+    /// A person's feedback at `at` (issue 10): `user_rating` (1–5) and/or
+    /// `feedback_notes`, on a suggestion of any status still stored.
+    pub(crate) fn feedback(
+        &mut self,
+        rating: Option<u8>,
+        notes: Option<&str>,
+        at: &str,
+    ) -> DomainResult<Update> {
+        self.updated_at = at.to_string();
+        let mut touched = vec!["updated_at"];
+        if let Some(r) = rating {
+            self.user_rating = Some(r);
+            touched.push("user_rating");
+        }
+        if let Some(n) = notes {
+            self.feedback_notes = Some(n.to_string());
+            touched.push("feedback_notes");
+        }
+        Ok(Update {
+            key: self.primary_key(),
+            actions: self.touched(&touched)?,
+            condition: Some(Condition::item_exists()),
+        })
+    }
+
     /// The update that marks a pending suggestion `superseded` at `now`
     /// (only if it is still stored and pending; the TTL may have removed it).
     pub(crate) fn supersede(

@@ -4,7 +4,7 @@
 use crate::conversations::record::ConversationRecord;
 use crate::conversations::ConversationPatch;
 use crate::error::DomainResult;
-use crate::store::{s, Condition, ReturnValues, StoreError, Update, UpdateAction};
+use crate::store::{ReturnValues, StoreError};
 use crate::suggestions::review::{notes, ActionData, ActionResult, ArchiveRequest};
 use crate::types::{ContextId, ConversationStatus};
 use crate::Crm;
@@ -30,11 +30,7 @@ impl Crm {
         };
         let archived = self.update_conversation(context_id, &patch).await?;
         if let Some(reason) = reason {
-            let update = Update {
-                key: ConversationRecord::key(context_id),
-                actions: vec![UpdateAction::Set("archive_reason".into(), s(reason))],
-                condition: Some(Condition::eq("status", s("archived"))),
-            };
+            let update = ConversationRecord::archive_reason_update(context_id, &reason);
             match self.store.update_item(update, ReturnValues::None).await {
                 // Reopened in between: the reason no longer applies.
                 Ok(_) | Err(StoreError::ConditionFailed) => {}

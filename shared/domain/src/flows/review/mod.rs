@@ -31,7 +31,6 @@ use crate::codec::from_item;
 use crate::conversations::record::ConversationRecord;
 use crate::error::{DomainError, DomainResult, Missing};
 use crate::messages::record::MessageRecord;
-use crate::store::{s, Condition};
 use crate::suggestions::record::SuggestionRecord;
 use crate::suggestions::SuggestionStatus;
 use crate::types::{ContextId, Direction, LogId};
@@ -123,7 +122,7 @@ impl Crm {
         let mut q = MessageRecord::of_context(&conversation.context_id);
         q.forward = false;
         q.limit = INBOUND_SCAN;
-        q.filter = Some(Condition::eq("direction", s("inbound")));
+        q.filter = Some(MessageRecord::inbound_only());
         let page = self.store.query(q).await?;
         match page.items.into_iter().next() {
             Some(item) => Ok(Some(from_item(item)?)),

@@ -4,9 +4,8 @@
 
 use time::OffsetDateTime;
 
-use crate::conversations::record::ConversationRecord;
 use crate::error::{DomainError, DomainResult};
-use crate::store::{s, Condition, Transaction, Update, UpdateAction, WriteAction};
+use crate::store::{Transaction, WriteAction};
 use crate::suggestions::record::SuggestionRecord;
 use crate::suggestions::review::{RegenerateRequest, Regenerating};
 use crate::suggestions::ReplyJob;
@@ -61,12 +60,8 @@ impl Crm {
                     ))
                 })?,
             };
-            let count = match conversation.regen_window {
-                Some(w) if w == minute => conversation.regen_count,
-                _ => 0,
-            };
             let limit = self.settings.reply.regenerate_per_minute;
-            if count >= limit {
+            if conversation.regenerations_in(minute) >= limit {
                 return Err(DomainError::RateLimited {
                     message: format!(
                         "at most {limit} regenerations per minute per conversation; retry after the minute ends"
@@ -74,39 +69,12 @@ impl Crm {
                     retry_after_secs: (60 - now.unix_timestamp().rem_euclid(60)).max(1) as u64,
                 });
             }
-            let revision = conversation.regenerations + 1;
-            let mut actions = ConversationRecord::request_regeneration_actions(
-                context_id,
-                answered.log_id,
-                revision,
-                &instructions,
-                &at,
-            )?;
-            actions.extend(ConversationRecord::clear_pending_suggestion_actions());
-            actions.extend([
-                UpdateAction::Set("regenerations".into(), crate::store::n(revision)),
-                UpdateAction::Set("regen_window".into(), crate::store::n(minute)),
-                UpdateAction::Set("regen_count".into(), crate::store::n(count + 1)),
-                UpdateAction::Set("updated_at".into(), s(&at)),
-            ]);
             let pending = conversation.pending_suggestion();
-            let unchanged = match conversation.regenerations {
-                0 => Condition::NotExists("regenerations".into()),
-                n => Condition::eq("regenerations", crate::store::n(n)),
-            };
+            let mut next = conversation.clone();
+            let update = next.request_regeneration(answered.log_id, &instructions, minute, &at)?;
+            let revision = next.regenerations;
             let mut tx = Transaction::new();
-            tx.push(
-                "conversation",
-                WriteAction::Update(Update {
-                    key: ConversationRecord::key(context_id),
-                    actions,
-                    condition: Some(Condition::And(vec![
-                        Condition::eq("status", s(ConversationStatus::Active.as_str())),
-                        unchanged,
-                        ConversationRecord::pending_suggestion_is(pending),
-                    ])),
-                }),
-            );
+            tx.push("conversation", WriteAction::Update(update));
             let old = pending.filter(|_| supersede);
             if let Some(old) = old {
                 tx.push(

@@ -4,10 +4,7 @@
 use crate::codec::from_item;
 use crate::conversations::record::ConversationRecord;
 use crate::error::{DomainError, DomainResult};
-use crate::keys::Entity;
-use crate::store::{
-    s, Condition, ReturnValues, StoreError, Transaction, Update, UpdateAction, WriteAction,
-};
+use crate::store::{ReturnValues, StoreError, Transaction, Update, WriteAction};
 use crate::suggestions::record::SuggestionRecord;
 use crate::suggestions::review::{notes, ActionData, ActionResult, FeedbackRequest, RejectRequest};
 use crate::suggestions::Suggestion;
@@ -30,24 +27,12 @@ impl Crm {
         let reason = notes("reason", req.reason.as_deref())?;
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let conversation = self.existing_conversation(context_id).await?;
-            let suggestion = self
+            let mut suggestion = self
                 .actionable_suggestion(&conversation, &req.suggestion_id, "reject")
                 .await?;
             let now = now_rfc3339();
-            let mut actions = vec![
-                UpdateAction::Set("status".into(), s("rejected")),
-                UpdateAction::Set("rejected_at".into(), s(&now)),
-                UpdateAction::Set("updated_at".into(), s(&now)),
-            ];
-            if let Some(r) = &reason {
-                actions.push(UpdateAction::Set("feedback_notes".into(), s(r)));
-            }
             let writes = vec![
-                WriteAction::Update(Update {
-                    key: suggestion.primary_key(),
-                    actions,
-                    condition: Some(Condition::eq("status", s("pending"))),
-                }),
+                WriteAction::Update(suggestion.reject(reason.as_deref(), &now)?),
                 WriteAction::Update(Update {
                     key: ConversationRecord::key(context_id),
                     actions: ConversationRecord::clear_pending_suggestion_actions(),
@@ -92,23 +77,8 @@ impl Crm {
     ) -> DomainResult<Suggestion> {
         let (rating, feedback) = req.validate()?;
         self.existing_conversation(context_id).await?;
-        let suggestion = self.find_suggestion(context_id, suggestion_id).await?;
-        let now = now_rfc3339();
-        let mut actions = vec![UpdateAction::Set("updated_at".into(), s(&now))];
-        if let Some(r) = rating {
-            actions.push(UpdateAction::Set(
-                "user_rating".into(),
-                crate::store::n(r.into()),
-            ));
-        }
-        if let Some(f) = feedback {
-            actions.push(UpdateAction::Set("feedback_notes".into(), s(f)));
-        }
-        let update = Update {
-            key: suggestion.primary_key(),
-            actions,
-            condition: Some(Condition::item_exists()),
-        };
+        let mut suggestion = self.find_suggestion(context_id, suggestion_id).await?;
+        let update = suggestion.feedback(rating, feedback.as_deref(), &now_rfc3339())?;
         match self.store.update_item(update, ReturnValues::AllNew).await {
             Ok(Some(item)) => Ok(from_item::<SuggestionRecord>(item)?.to_api()),
             Ok(None) => Err(DomainError::corrupt("update returned no item")),
