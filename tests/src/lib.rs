@@ -7,10 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crm_domain::clock::Clock;
+use crm_domain::reply::{Draft, DraftError, JobQueue, Prompt, QueueError, ReplyJob, ReplyModel};
 use crm_domain::store::Store;
-use crm_domain::suggestions::{
-    Draft, DraftError, JobQueue, Prompt, QueueError, ReplyJob, ReplyModel,
-};
 use crm_domain::{Crm, Settings};
 use crm_http::{ApiKeys, Auth};
 use crm_store_tests::CountingStore;

@@ -4,10 +4,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use crm_domain::escalations::Priority;
 use crm_domain::escalations::{
     Escalation, EscalationFilter, EscalationPatch, EscalationStatus, NewEscalation,
 };
-use crm_domain::suggestions::Priority;
 use crm_http::openapi::Paging;
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, PathParam, QueryMap};
 use serde::{Deserialize, Serialize};

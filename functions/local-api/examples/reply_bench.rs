@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crm_domain::customers::CustomerInput;
 use crm_domain::messages::LogMessage;
-use crm_domain::suggestions::{Draft, DraftError, Prompt, ReplyJob, ReplyModel};
+use crm_domain::reply::{Draft, DraftError, Prompt, ReplyJob, ReplyModel};
 use crm_domain::types::{ContextId, LogId};
 use crm_domain::{Crm, Settings};
 use crm_store_tests::CountingStore;

@@ -30,7 +30,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use crm_domain::flows::{ReplyOutcome, SweepOutcome};
-use crm_domain::suggestions::{Draft, DraftError, Prompt, ReplyJob, ReplyModel};
+use crm_domain::reply::{Draft, DraftError, Prompt, ReplyJob, ReplyModel};
 use crm_domain::{Crm, DomainError};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;

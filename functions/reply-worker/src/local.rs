@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crm_domain::suggestions::{JobQueue, QueueError, ReplyJob, ReplyModel};
+use crm_domain::reply::{JobQueue, QueueError, ReplyJob, ReplyModel};
 use crm_domain::Crm;
 use tokio::sync::{mpsc, Semaphore};
 

@@ -222,3 +222,7 @@ mod key_table;
 #[cfg(test)]
 #[path = "tests/attribute_names.rs"]
 mod attribute_names;
+
+#[cfg(test)]
+#[path = "tests/module_layers.rs"]
+mod module_layers;

@@ -38,6 +38,7 @@ pub mod keys;
 pub mod messages;
 pub mod metrics;
 pub mod paging;
+pub mod reply;
 pub mod stats;
 pub mod store;
 pub mod suggestions;
@@ -98,7 +99,7 @@ pub struct ReplySettings {
     pub suggestion_ttl: time::Duration,
     /// When a draft escalates (`CRM_ESCALATE_SENTIMENT` default -0.5,
     /// `CRM_ESCALATE_COMPLEXITY` 0.8, `CRM_ESCALATE_CONFIDENCE` 0.3).
-    pub thresholds: suggestions::Thresholds,
+    pub thresholds: escalations::Thresholds,
     /// Regenerations a conversation may ask for per minute (seed 001's
     /// recommendation; `CRM_REGENERATE_PER_MINUTE`, 1–1000, default 20);
     /// more are a 429 with `Retry-After`.
@@ -112,7 +113,7 @@ impl Default for ReplySettings {
             sweep_grace: time::Duration::seconds(120),
             max_sweeps: 3,
             suggestion_ttl: time::Duration::days(30),
-            thresholds: suggestions::Thresholds::default(),
+            thresholds: escalations::Thresholds::default(),
             regenerate_per_minute: 20,
         }
     }
@@ -225,7 +226,7 @@ impl Settings {
 pub struct Crm {
     store: Arc<dyn store::Store>,
     settings: Settings,
-    queue: Option<Arc<dyn suggestions::JobQueue>>,
+    queue: Option<Arc<dyn reply::JobQueue>>,
     events: Option<Arc<dyn events::EventSink>>,
     clock: Arc<dyn clock::Clock>,
 }
@@ -259,7 +260,7 @@ impl Crm {
 
     /// The same service, sending reply jobs to `queue` (SQS on AWS, the
     /// embedded queue in local-api).
-    pub fn with_queue(mut self, queue: Arc<dyn suggestions::JobQueue>) -> Self {
+    pub fn with_queue(mut self, queue: Arc<dyn reply::JobQueue>) -> Self {
         self.queue = Some(queue);
         self
     }

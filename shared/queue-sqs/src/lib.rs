@@ -1,7 +1,7 @@
 //! # crm-queue-sqs
 //!
 //! Reply jobs (issue 9) on Amazon SQS: [`SqsQueue`] implements
-//! `crm_domain::suggestions::JobQueue` with `SendMessageBatch` (10 jobs a
+//! `crm_domain::reply::JobQueue` with `SendMessageBatch` (10 jobs a
 //! call), each job's JSON as the message body and the debounce as
 //! `DelaySeconds`. Every call is bounded (2 s per attempt, 5 s in all), so a
 //! slow or unreachable SQS delays `POST /log` by at most that and never
@@ -15,7 +15,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use aws_sdk_sqs::Client;
-use crm_domain::suggestions::{JobQueue, QueueError, ReplyJob};
+use crm_domain::reply::{JobQueue, QueueError, ReplyJob};
 use tokio::sync::OnceCell;
 
 /// Most entries SQS takes in one `SendMessageBatch`.

@@ -16,9 +16,8 @@ use aws_sdk_bedrockruntime::types::{
 use aws_sdk_bedrockruntime::Client;
 use aws_smithy_types::{Document, Number};
 
-use crate::draft::{DraftError, ModelInfo, RawDraft};
-use crate::openai::{draft_schema, system_prompt};
-use crate::{Draft, Prompt, ReplyModel};
+use crm_domain::reply::draft::answer_schema;
+use crm_domain::reply::{Draft, DraftError, ModelInfo, Prompt, RawDraft, ReplyModel};
 
 /// The tool whose input is the draft.
 const TOOL: &str = "reply_draft";
@@ -133,7 +132,7 @@ impl ReplyModel for BedrockModel {
         let spec = ToolSpecification::builder()
             .name(TOOL)
             .description("Record the drafted customer-support reply.")
-            .input_schema(ToolInputSchema::Json(to_document(&draft_schema())))
+            .input_schema(ToolInputSchema::Json(to_document(&answer_schema())))
             .build()
             .map_err(|e| provider(e.to_string()))?;
         let choice = SpecificToolChoice::builder()
@@ -145,7 +144,7 @@ impl ReplyModel for BedrockModel {
             .tool_choice(ToolChoice::Tool(choice))
             .build()
             .map_err(|e| provider(e.to_string()))?;
-        let system = system_prompt(prompt);
+        let system = prompt.system_text();
         let call = self
             .client
             .converse()
@@ -184,8 +183,8 @@ impl ReplyModel for BedrockModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::draft::{Action, Intent};
     use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Region};
+    use crm_domain::reply::{Action, Intent, Turn};
     use wiremock::matchers::{method, path_regex};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -244,7 +243,7 @@ mod tests {
     fn prompt() -> Prompt {
         Prompt {
             customer_name: None,
-            history: vec![crate::Turn {
+            history: vec![Turn {
                 inbound: false,
                 text: "Welcome!".into(),
             }],

@@ -12,7 +12,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::{BedrockModel, OpenAiModel, ReplyModel, RulesModel};
+use crm_domain::reply::ReplyModel;
+
+use crate::{BedrockModel, OpenAiModel, RulesModel};
 
 /// Bedrock model used when `CRM_BEDROCK_MODEL_ID` is unset: small and cheap,
 /// with tool use in the Converse API.

@@ -5,31 +5,22 @@
 //! escalation reasons), independent of where the job comes from (SQS on
 //! AWS, the embedded queue locally) and of the store:
 //!
-//! - [`ReplyModel`]: the port every provider implements — a [`Prompt`] in,
-//!   a [`Draft`] out;
-//! - [`draft`]: the [`Draft`] and how a provider's raw answer is validated
-//!   and clamped into one (scores into their ranges, enums into their sets,
-//!   text bounded) — whatever a model answers;
+//! The port ([`crm_domain::reply::ReplyModel`]: a `Prompt` in, a `Draft`
+//! out), the draft and its validation, the system prompt and the JSON
+//! schema a model is given all live in `crm_domain::reply`; this crate
+//! holds only the providers, and re-exports nothing:
+//!
 //! - [`rules`]: the offline, deterministic provider (VADER sentiment,
 //!   English only, plus keyword rules), the default when no model is set;
 //! - [`openai`]: any OpenAI-compatible Chat Completions endpoint, and
 //!   [`bedrock`]: Bedrock's Converse API with a forced tool call — both
 //!   bounded by a timeout;
-//! - [`escalation`]: when a draft hands the conversation to a person.
+//! - [`config`]: which provider, from the environment.
 
 pub mod bedrock;
 pub mod config;
 pub mod openai;
 pub mod rules;
-
-/// The draft types and the escalation decision live in the domain crate
-/// (they are what a suggestion stores); re-exported here for the providers.
-pub use crm_domain::suggestions::{draft, escalation};
-pub use crm_domain::suggestions::{
-    Action, Draft, DraftError, Escalation, EscalationReason, Intent, ModelInfo, Priority, Prompt,
-    RawDraft, ReplyModel, Sentiment, Thresholds, Turn, Urgency,
-};
-pub use crm_domain::suggestions::{Instructions, Length, Tone};
 
 pub use bedrock::BedrockModel;
 pub use openai::OpenAiModel;

@@ -8,8 +8,10 @@
 
 use vader_sentiment::SentimentIntensityAnalyzer;
 
-use crate::draft::{Action, Draft, DraftError, Intent, ModelInfo, Sentiment, Urgency};
-use crate::{Prompt, ReplyModel};
+use crm_domain::reply::{
+    Action, Draft, DraftError, Instructions, Intent, ModelInfo, Prompt, ReplyModel, Sentiment,
+    Urgency,
+};
 
 /// Phrases of someone asking for a person.
 const HUMAN: [&str; 10] = [
@@ -246,8 +248,8 @@ impl ReplyModel for RulesModel {
 /// Applies a regeneration's tone and length to a rules draft; answers the
 /// body and what the reasoning says of it. Free text (`custom_prompt`) is
 /// noted, not followed: rules cannot read instructions.
-fn adjust(body: String, ins: &crate::Instructions) -> (String, String) {
-    use crate::Tone;
+fn adjust(body: String, ins: &Instructions) -> (String, String) {
+    use crm_domain::reply::Tone;
     let mut body = body;
     let mut said = Vec::new();
     match ins.tone {
@@ -308,7 +310,9 @@ fn adjust(body: String, ins: &crate::Instructions) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::escalation::{Escalation, EscalationReason, Thresholds};
+    use crm_domain::escalations::{
+        EscalationDecision as Escalation, EscalationReason, Priority, Thresholds,
+    };
 
     fn prompt(text: &str) -> Prompt {
         Prompt {
@@ -410,7 +414,7 @@ mod tests {
         assert_eq!(h.urgency_level, Urgency::High);
         assert!(!h.suggested_body.to_lowercase().contains("handoff"));
         let e = Escalation::decide(&h, &Thresholds::default()).unwrap();
-        assert_eq!(e.priority, crate::escalation::Priority::Urgent);
+        assert_eq!(e.priority, Priority::Urgent);
     }
 
     #[test]
@@ -440,8 +444,8 @@ mod tests {
         );
         let plain = model.draft_now(&base);
         let formal = model.draft_now(&Prompt {
-            instructions: crate::Instructions {
-                tone: Some(crate::Tone::MoreFormal),
+            instructions: Instructions {
+                tone: Some(crm_domain::reply::Tone::MoreFormal),
                 ..Default::default()
             },
             ..base.clone()
@@ -459,9 +463,9 @@ mod tests {
             formal.ai_reasoning
         );
         let short = model.draft_now(&Prompt {
-            instructions: crate::Instructions {
-                length: Some(crate::Length::Short),
-                tone: Some(crate::Tone::AddHumor),
+            instructions: Instructions {
+                length: Some(crm_domain::reply::Length::Short),
+                tone: Some(crm_domain::reply::Tone::AddHumor),
                 custom_prompt: Some("mention the demo".into()),
             },
             ..base

@@ -187,7 +187,7 @@ impl Recorder<'_> {
             )
             .await;
         assert_eq!(logged.status, 200, "{:?}", logged.body);
-        let job = crm_domain::suggestions::ReplyJob {
+        let job = crm_domain::reply::ReplyJob {
             context_id: crm_domain::types::ContextId::parse(
                 "context_id",
                 logged.get("context_id").as_str().expect("context_id"),
@@ -502,7 +502,7 @@ async fn each_function_policy_grants_exactly_the_dynamodb_actions_its_routes_mak
             &[202],
         )
         .await;
-    let job = crm_domain::suggestions::ReplyJob {
+    let job = crm_domain::reply::ReplyJob {
         context_id: crm_domain::types::ContextId::parse("context_id", &ctx).expect("uuid"),
         log_id: crm_domain::types::LogId::parse(&regenerated["reply_to_message_id"].to_string())
             .expect("id"),
@@ -529,7 +529,7 @@ async fn each_function_policy_grants_exactly_the_dynamodb_actions_its_routes_mak
             &[202],
         )
         .await;
-    let job = crm_domain::suggestions::ReplyJob {
+    let job = crm_domain::reply::ReplyJob {
         log_id: crm_domain::types::LogId::parse(&again["reply_to_message_id"].to_string())
             .expect("id"),
         revision: 2,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use crm_domain::flows::{ReplyOutcome, Skip};
-use crm_domain::suggestions::ReplyJob;
+use crm_domain::reply::ReplyJob;
 use crm_tests::{spawn_app, spawn_app_with_queue, CountingModel, RecordingQueue, TestApp};
 use serde_json::{json, Value};
 

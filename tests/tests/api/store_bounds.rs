@@ -298,7 +298,7 @@ async fn the_reply_worker_and_the_suggestion_reads_are_bounded() {
                 .await;
             assert_eq!(r.status, 202);
             calls.push(("ai-suggestion generating", app.store.total(), 1));
-            let job = crm_domain::suggestions::ReplyJob {
+            let job = crm_domain::reply::ReplyJob {
                 context_id: crm_domain::types::ContextId::parse("context_id", &context)
                     .expect("uuid"),
                 log_id: crm_domain::types::LogId::parse(&log_id.to_string()).expect("id"),
@@ -352,7 +352,7 @@ async fn the_suggestion_workflow_and_escalations_are_bounded() {
             calls.push((what, app.store.total(), bound));
             app.store.reset();
         };
-        let draft = |context: &str, log_id: i64, revision: i64| crm_domain::suggestions::ReplyJob {
+        let draft = |context: &str, log_id: i64, revision: i64| crm_domain::reply::ReplyJob {
             context_id: crm_domain::types::ContextId::parse("context_id", context).expect("uuid"),
             log_id: crm_domain::types::LogId::parse(&log_id.to_string()).expect("id"),
             revision,

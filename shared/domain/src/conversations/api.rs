@@ -66,7 +66,7 @@ pub struct Conversation {
     /// Only in `GET /conversations/{context_id}`: its pending reply
     /// suggestion, if any (seed 001 `pending_suggestions`; at most one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pending_suggestions: Option<Vec<crate::suggestions::Suggestion>>,
+    pub pending_suggestions: Option<Vec<crate::reply::suggestion::Suggestion>>,
 }
 
 /// Body of `POST /conversations` and `POST /conversations/get-or-create` (guide §23, §26).

@@ -18,9 +18,9 @@ use super::record::ConversationRecord;
 use crate::codec::to_value;
 use crate::error::DomainResult;
 use crate::keys::{Entity, Index};
+use crate::reply::{Instructions, ReplyJob};
 use crate::stats::{Gauge, StatsDelta};
 use crate::store::{n, s, Condition, Update, UpdateAction};
-use crate::suggestions::{Instructions, ReplyJob};
 use crate::types::{preview, Channel, ContextId, ConversationStatus, Direction, LogId};
 
 use super::record::PREVIEW_LEN;

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use super::api::Conversation;
 use crate::keys::{Entity, Index, IndexEntry};
+use crate::reply::Instructions;
 use crate::store::{Key, Query, SortCondition};
-use crate::suggestions::Instructions;
 use crate::types::{Channel, ContextId, ConversationStatus, CustomerId, Direction, LogId};
 
 /// GSI1 partition holding every conversation.

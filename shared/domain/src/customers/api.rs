@@ -5,7 +5,6 @@ use utoipa::openapi::schema::{AllOfBuilder, Schema};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::ToSchema;
 
-use super::record::CustomerRecord;
 use crate::codec::double_option;
 use crate::error::{DomainError, DomainResult, Missing};
 use crate::types::{nonblank, schema, text, CustomerId, EmailAddress, Phone};
@@ -284,16 +283,5 @@ impl CustomerFilter {
             company: text("company", company, MAX_NAME_LEN)?.map(|c| c.to_lowercase()),
             name: text("name", name, MAX_NAME_LEN)?.map(|c| c.to_lowercase()),
         })
-    }
-
-    /// Whether a customer passes the substring filters.
-    pub(crate) fn matches(&self, r: &CustomerRecord) -> bool {
-        let has = |field: &Option<String>, needle: &Option<String>| match needle {
-            None => true,
-            Some(needle) => field
-                .as_ref()
-                .is_some_and(|f| f.to_lowercase().contains(needle.as_str())),
-        };
-        has(&r.company, &self.company) && has(&r.name, &self.name)
     }
 }

@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::api::Customer;
+use super::api::{Customer, CustomerFilter};
 use crate::keys::{padded, Entity, Index, IndexEntry};
 use crate::store::{n, s, Condition, Delete, Key, Query, Update, UpdateAction, WriteAction};
 use crate::types::{ContextId, CustomerId};
@@ -180,6 +180,18 @@ impl CustomerRecord {
             actions: vec![UpdateAction::Remove("open_context_id".into())],
             condition: Some(Condition::eq("open_context_id", s(context_id.as_str()))),
         }
+    }
+
+    /// Whether it passes `filter`'s substring filters (`company`, `name`,
+    /// lowercase) of `GET /customers`.
+    pub(crate) fn passes(&self, filter: &CustomerFilter) -> bool {
+        let has = |field: &Option<String>, needle: &Option<String>| match needle {
+            None => true,
+            Some(needle) => field
+                .as_ref()
+                .is_some_and(|f| f.to_lowercase().contains(needle.as_str())),
+        };
+        has(&self.company, &filter.company) && has(&self.name, &filter.name)
     }
 
     /// The writes that delete this customer (guide §5): its item, on

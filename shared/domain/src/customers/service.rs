@@ -176,7 +176,7 @@ impl Crm {
                 Err(e) => return Err(e),
             };
             let items = found
-                .filter(|c| filter.matches(c))
+                .filter(|c| c.passes(filter))
                 .filter(|c| {
                     filter
                         .phone

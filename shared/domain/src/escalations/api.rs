@@ -4,9 +4,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::decision::{EscalationReason, Priority};
 use super::record::{EscalationRecord, EscalationStatus};
 use crate::error::{DomainError, DomainResult};
-use crate::suggestions::{EscalationReason, Priority};
 use crate::types::{text, ContextId};
 
 /// Most characters of `additional_context` and `resolution_notes`.

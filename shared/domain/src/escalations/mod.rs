@@ -16,12 +16,15 @@
 //! - status changes follow [`EscalationStatus::can_become`]; others are a
 //!   409 naming the allowed ones.
 //!
+//! [`decision`] says when a reply draft hands the conversation to a person.
 //! The flows (they write the conversation too) are in `flows/escalate.rs`.
 
 pub mod api;
+pub mod decision;
 pub(crate) mod record;
 
 pub use api::{
     estimated_response_time, Escalation, EscalationFilter, EscalationPatch, NewEscalation,
 };
+pub use decision::{EscalationDecision, EscalationReason, Priority, Thresholds};
 pub use record::EscalationStatus;

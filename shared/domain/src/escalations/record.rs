@@ -15,10 +15,10 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::decision::{EscalationReason, Priority};
 use crate::error::DomainResult;
 use crate::keys::{Entity, Index, IndexEntry};
 use crate::store::{s, Condition, Key, Put, Query, SortCondition, WriteAction};
-use crate::suggestions::{EscalationReason, Priority};
 use crate::types::{ContextId, CustomerId, LogId};
 
 /// GSI1 partition of every ticket.

@@ -28,9 +28,9 @@ use crate::error::{DomainError, DomainResult};
 use crate::events::ConversationEvent;
 use crate::keys::Entity;
 use crate::messages::{LogMessage, Logged};
+use crate::reply::ReplyJob;
 use crate::stats::StatsDelta;
 use crate::store::{Condition, Put, ReturnValues, StoreError, WriteAction};
-use crate::suggestions::ReplyJob;
 use crate::types::{now_rfc3339, ContextId, CustomerId, Direction, LogId};
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
 

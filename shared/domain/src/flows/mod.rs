@@ -1,6 +1,15 @@
 //! Operations that span aggregates: each reads or writes more than one of
-//! customers, conversations and messages, so it lives here rather than in
-//! any one of them. Aggregates never import each other; flows import them.
+//! customers, conversations, messages, suggestions and escalations, so it
+//! lives here rather than in any one of them.
+//!
+//! The layers (held by `tests/module_layers.rs`): aggregates (`customers`,
+//! `conversations`, `messages`, `suggestions`, `escalations`,
+//! `connections`) own their stored entities, spell their attributes and
+//! never import each other; below them, used by all and importing none,
+//! sit the foundation (`types`, `store`, `keys`, …), the reply pipeline's
+//! types (`reply`) and the statistics ledger (`stats`); flows import the
+//! aggregates and change stored items only through their records' methods
+//! (`tests/attribute_names.rs`).
 //!
 //! | flow | guide § | aggregates |
 //! |---|---|---|
@@ -12,8 +21,10 @@
 //! | `context_messages.rs`: a conversation's messages | 13, 17 | conversation, messages |
 //! | `review/`: approve, reject, custom reply, regenerate, feedback, archive | issue 10, seed 001 §4–8 | conversation, suggestion, messages |
 //! | `escalate.rs`: open, update, list escalation tickets | issue 10, seed 003 | escalation, conversation (flag) |
+//! | `ai_suggestion.rs`: a conversation's pending suggestion | seed 001 §3 | conversation, suggestion |
 //! | `reply.rs`: draft a reply suggestion (the worker), the sweep | issue 9 | conversation, customer, messages, suggestion, escalation |
 
+mod ai_suggestion;
 mod append;
 pub mod context;
 mod context_messages;

@@ -34,16 +34,17 @@ use crate::codec::{from_item, wire_name};
 use crate::conversations::record::ConversationRecord;
 use crate::error::{DomainError, DomainResult};
 use crate::escalations::record::EscalationRecord;
+use crate::escalations::{EscalationDecision, EscalationReason, Priority};
 use crate::events::ConversationEvent;
 use crate::keys::Entity;
 use crate::messages::record::MessageRecord;
+use crate::reply::{
+    DraftError, Prompt, ReplyJob, ReplyModel, Turn, MAX_HISTORY_BYTES, MAX_HISTORY_TURNS,
+};
 use crate::stats::StatsDelta;
 use crate::store::{Condition, Put, ReturnValues, StoreError, Transaction, Update, WriteAction};
 use crate::suggestions::record::SuggestionRecord;
-use crate::suggestions::{
-    DraftError, Escalation, EscalationReason, Priority, Prompt, ReplyJob, ReplyModel,
-    SuggestionStatus, Turn, MAX_HISTORY_BYTES, MAX_HISTORY_TURNS,
-};
+use crate::suggestions::SuggestionStatus;
 use crate::types::{rfc3339, ConversationStatus, Direction};
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
 
@@ -169,12 +170,12 @@ impl Crm {
 
         let now = OffsetDateTime::now_utc();
         let at = rfc3339(now);
-        let mut ticket: Option<(String, Escalation)> = None;
+        let mut ticket: Option<(String, EscalationDecision)> = None;
         let mut supersede_old = true;
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let escalation = match conversation.escalation_ticket {
                 Some(_) => None,
-                None => Escalation::decide(&draft, &self.settings.reply.thresholds),
+                None => EscalationDecision::decide(&draft, &self.settings.reply.thresholds),
             };
             if let (Some(e), None) = (escalation, &ticket) {
                 ticket = Some((self.next_ticket(now.year()).await?, e));

@@ -5,13 +5,9 @@ use utoipa::ToSchema;
 
 use crate::types::{schema, Channel, CustomerId, Direction, MessageType, SendStatus};
 
-/// Longest `message_body`, in characters (at most 256 KiB of UTF-8, well
-/// inside DynamoDB's 400 KB item).
-pub const MAX_BODY_CHARS: usize = 64 * 1024;
+pub use crate::types::{MAX_BODY_CHARS, MAX_SUBJECT_LEN};
 /// Largest `metadata` value, in bytes of compact JSON.
 pub const MAX_METADATA_BYTES: usize = 16 * 1024;
-/// Longest `message_subject`, in characters.
-pub const MAX_SUBJECT_LEN: usize = 998;
 /// Longest `external_message_id` of `POST /log`, in characters.
 pub const MAX_EXTERNAL_ID_LEN: usize = 255;
 /// Longest `channel_identifier`, in characters.

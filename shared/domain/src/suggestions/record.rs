@@ -20,10 +20,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::api::{SentimentAnalysis, Suggestion, SuggestionStatus};
-use super::draft::Draft;
 use crate::error::DomainResult;
 use crate::keys::{padded, Entity};
+use crate::reply::suggestion::{SentimentAnalysis, Suggestion, SuggestionStatus};
+use crate::reply::Draft;
 use crate::store::{s, Condition, Key, Query, SortCondition, Update, UpdateAction};
 use crate::types::{rfc3339, ContextId, CustomerId, LogId};
 

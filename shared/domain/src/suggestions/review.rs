@@ -6,10 +6,10 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::model::{Instructions, Length, Tone, MAX_CUSTOM_PROMPT_CHARS};
 use crate::error::{DomainError, DomainResult};
-use crate::messages::{MAX_BODY_CHARS, MAX_SUBJECT_LEN};
+use crate::reply::{Instructions, Length, Tone, MAX_CUSTOM_PROMPT_CHARS};
 use crate::types::{text, LogId};
+use crate::types::{MAX_BODY_CHARS, MAX_SUBJECT_LEN};
 
 /// Most characters of a rejection `reason` or of `feedback_notes`.
 pub const MAX_NOTES_CHARS: usize = 2_000;

@@ -277,11 +277,11 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
             values.clone(),
         ),
     ];
-    let draft = crate::suggestions::RawDraft {
+    let draft = crate::reply::RawDraft {
         suggested_body: Some("Hello".into()),
         ..Default::default()
     }
-    .validate(crate::suggestions::ModelInfo {
+    .validate(crate::reply::ModelInfo {
         provider: "rules".into(),
         model: None,
         tokens_used: None,
@@ -339,8 +339,8 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
             "TKT-2026-000042".into(),
             context_id.clone(),
             customer_id,
-            crate::suggestions::EscalationReason::ManualRequest,
-            crate::suggestions::Priority::High,
+            crate::escalations::EscalationReason::ManualRequest,
+            crate::escalations::Priority::High,
             "reply_worker",
             CREATED_AT,
         )

@@ -24,4 +24,4 @@ pub use enums::{
 };
 pub use log_id::LogId;
 pub use phone::{parse_region, Phone, MAX_PHONE_DIGITS, MAX_PHONE_LEN};
-pub use text::{nonblank, now_rfc3339, preview, rfc3339, text};
+pub use text::{nonblank, now_rfc3339, preview, rfc3339, text, MAX_BODY_CHARS, MAX_SUBJECT_LEN};

@@ -4,6 +4,12 @@ use time::{format_description::FormatItem, macros::format_description, OffsetDat
 
 use crate::error::{DomainError, DomainResult};
 
+/// Longest message body (`message_body`, a reply's text), in characters
+/// (at most 256 KiB of UTF-8, well inside DynamoDB's 400 KB item).
+pub const MAX_BODY_CHARS: usize = 64 * 1024;
+/// Longest message subject, in characters (RFC 5322's line limit).
+pub const MAX_SUBJECT_LEN: usize = 998;
+
 const TIMESTAMP: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
 

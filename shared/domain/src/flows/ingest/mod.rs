@@ -48,9 +48,9 @@ use crate::customers::record::CustomerRecord;
 use crate::error::{DomainError, DomainResult};
 use crate::keys::Entity;
 use crate::messages::record::{IngestedFields, MessageRecord};
+use crate::reply::ReplyJob;
 use crate::stats::StatsDelta;
 use crate::store::{Condition, Key, Put, Transaction, Update, WriteAction, MAX_BATCH_GET_KEYS};
-use crate::suggestions::ReplyJob;
 use crate::types::{now_rfc3339, ContextId, Direction, LogId, SendStatus};
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
 

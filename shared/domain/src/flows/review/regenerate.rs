@@ -5,10 +5,10 @@
 use time::OffsetDateTime;
 
 use crate::error::{DomainError, DomainResult};
+use crate::reply::ReplyJob;
 use crate::store::{Transaction, WriteAction};
 use crate::suggestions::record::SuggestionRecord;
 use crate::suggestions::review::{RegenerateRequest, Regenerating};
-use crate::suggestions::ReplyJob;
 use crate::types::{rfc3339, ContextId, ConversationStatus};
 use crate::{Crm, OPTIMISTIC_ATTEMPTS};
 

@@ -6,6 +6,7 @@
 //! sets, bounds every text, and refuses only what cannot be repaired (no
 //! reply text for a `reply` action).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -19,7 +20,7 @@ pub const MAX_ITEMS: usize = 10;
 pub const MAX_ITEM_CHARS: usize = 200;
 
 /// What the draft proposes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Send (after approval) the suggested reply.
@@ -29,7 +30,7 @@ pub enum Action {
 }
 
 /// Seed 001's sentiment labels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Sentiment {
     /// Score above 0.05.
@@ -54,7 +55,7 @@ impl Sentiment {
 }
 
 /// What the customer wants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Intent {
     /// Asks something.
@@ -72,7 +73,9 @@ pub enum Intent {
 }
 
 /// How soon a person should look (seed 001 `urgency_level`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     /// Whenever.
@@ -96,28 +99,36 @@ pub struct ModelInfo {
     pub cost: Option<f64>,
 }
 
-/// A validated draft: every field in range (see the module docs).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A validated draft: every field in range (see the module docs). Its
+/// JSON schema (without `ai_metadata`, which the provider adds) is what a
+/// model is asked to answer in: [`answer_schema`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Draft {
     /// `reply` or `handoff` — a structured field, never a marker in the text.
     pub action: Action,
     /// The suggested reply (≤ 4000 characters; may be empty for a handoff).
     pub suggested_body: String,
     /// How sure the model is of the reply, in [0, 1].
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub confidence_score: f64,
     /// Seed 001 `sentiment`.
     pub sentiment: Sentiment,
     /// Seed 003 `sentiment_score`, in [-1, 1].
+    #[schemars(range(min = -1.0, max = 1.0))]
     pub sentiment_score: f64,
     /// Seed 001 `sentiment_confidence`, in [0, 1].
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub sentiment_confidence: f64,
     /// Seed 001 `intent`.
     pub intent: Intent,
     /// Seed 001 `intent_confidence`, in [0, 1].
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub intent_confidence: f64,
     /// Seed 003 `complexity_score`, in [0, 1].
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub complexity_score: f64,
     /// Seed 001 `engagement_score`, in [0, 1].
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub engagement_score: f64,
     /// Seed 001 `key_topics` (≤ 10 of ≤ 200 characters).
     pub key_topics: Vec<String>,
@@ -130,7 +141,25 @@ pub struct Draft {
     /// Seed 001 `ai_reasoning` (≤ 2000 characters).
     pub ai_reasoning: String,
     /// Seed 001 `ai_metadata`.
+    #[schemars(skip)]
     pub ai_metadata: ModelInfo,
+}
+
+/// The JSON schema a model is asked to answer in (OpenAI's
+/// `response_format`, Bedrock's tool input): [`Draft`]'s fields but
+/// `ai_metadata`, derived from the type (schemars), every subschema
+/// inlined (no `$ref`), without `$schema` / `title`. Whatever a model
+/// answers still goes through [`RawDraft::validate`].
+pub fn answer_schema() -> serde_json::Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| s.inline_subschemas = true)
+        .into_generator();
+    let mut schema = generator.into_root_schema_for::<Draft>().to_value();
+    if let Some(object) = schema.as_object_mut() {
+        object.remove("$schema");
+        object.remove("title");
+    }
+    schema
 }
 
 /// Why no draft could be made.
@@ -305,5 +334,87 @@ mod tests {
             ..RawDraft::default()
         };
         assert_eq!(nan.validate(model()).unwrap().sentiment_score, 0.0);
+    }
+}
+
+#[cfg(test)]
+mod schema_tests {
+    use super::*;
+
+    /// The schema a model is given is the draft's: every field but
+    /// `ai_metadata`, each required, labels as their enums, scores with
+    /// their ranges, no reference left to resolve.
+    #[test]
+    fn the_answer_schema_is_the_drafts() {
+        let schema = answer_schema();
+        let text = schema.to_string();
+        assert!(!text.contains("$ref"), "{text}");
+        let props = schema["properties"].as_object().expect("properties");
+        let mut names: Vec<&str> = props.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            [
+                "action",
+                "ai_reasoning",
+                "complexity_score",
+                "confidence_score",
+                "engagement_score",
+                "intent",
+                "intent_confidence",
+                "key_topics",
+                "questions_asked",
+                "sentiment",
+                "sentiment_confidence",
+                "sentiment_score",
+                "suggested_body",
+                "urgency_level",
+                "wants_human"
+            ]
+        );
+        let required = schema["required"].as_array().expect("required");
+        assert_eq!(required.len(), names.len());
+        let values = |field: &str| -> Vec<String> {
+            let p = &props[field];
+            let list = p["enum"].as_array().cloned().unwrap_or_else(|| {
+                p["oneOf"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v["const"].as_str().map(|s| serde_json::json!(s)))
+                    .collect()
+            });
+            list.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        };
+        assert_eq!(values("action"), ["reply", "handoff"]);
+        assert_eq!(values("sentiment"), ["positive", "neutral", "negative"]);
+        assert_eq!(
+            values("intent"),
+            [
+                "question",
+                "complaint",
+                "purchase",
+                "cancel",
+                "thanks",
+                "other"
+            ]
+        );
+        assert_eq!(values("urgency_level"), ["low", "medium", "high"]);
+        assert_eq!(props["sentiment_score"]["minimum"], -1.0);
+        assert_eq!(props["sentiment_score"]["maximum"], 1.0);
+        for unit in [
+            "confidence_score",
+            "sentiment_confidence",
+            "intent_confidence",
+            "complexity_score",
+            "engagement_score",
+        ] {
+            assert_eq!(props[unit]["minimum"], 0.0, "{unit}");
+            assert_eq!(props[unit]["maximum"], 1.0, "{unit}");
+        }
+        assert_eq!(props["wants_human"]["type"], "boolean");
+        assert_eq!(props["key_topics"]["items"]["type"], "string");
     }
 }

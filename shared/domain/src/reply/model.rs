@@ -36,6 +36,32 @@ pub struct Prompt {
     pub instructions: Instructions,
 }
 
+/// The frame of every model request; the conversation follows it as
+/// messages. Providers send [`Prompt::system_text`], never this alone.
+pub const SYSTEM_FRAME: &str =
+    "You draft replies for a customer-support team. Read the conversation and \
+answer the customer's last message. Reply as JSON matching the schema: `suggested_body` is the \
+reply to send (plain text, friendly, concise, in the customer's language); `action` is `handoff` \
+when the customer asks for a person or the matter needs one, else `reply`; scores are numbers in \
+their ranges. Never promise refunds, prices or dates you were not given.";
+
+impl Prompt {
+    /// The system prompt every model provider sends: [`SYSTEM_FRAME`], the
+    /// customer's name, then the agent's adjustments of a regeneration
+    /// (issue 10) — inside the frame, after its rules, never in place of them.
+    pub fn system_text(&self) -> String {
+        let mut system = SYSTEM_FRAME.to_string();
+        if let Some(name) = &self.customer_name {
+            system.push_str(&format!("\nThe customer's name: {name}."));
+        }
+        if let Some(extra) = self.instructions.system_suffix() {
+            system.push('\n');
+            system.push_str(&extra);
+        }
+        system
+    }
+}
+
 /// A reply-drafting provider (`rules`, `openai`, `bedrock`). Implementations
 /// return what the model said, already validated into a [`Draft`]
 /// ([`super::RawDraft::validate`]); a provider failure is an error, never a

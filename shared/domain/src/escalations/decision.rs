@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::draft::{Draft, Urgency};
+use crate::reply::{Draft, Urgency};
 
 /// Seed 003's escalation reasons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -39,7 +39,7 @@ pub enum Priority {
     Urgent,
 }
 
-/// The thresholds of [`Escalation::decide`].
+/// The thresholds of [`EscalationDecision::decide`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
     /// Escalate at or below this `sentiment_score` (default -0.5).
@@ -62,19 +62,19 @@ impl Default for Thresholds {
 
 /// A decision to escalate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Escalation {
-    /// The first reason that applies, in the order of [`Escalation::decide`].
+pub struct EscalationDecision {
+    /// The first reason that applies, in the order of [`EscalationDecision::decide`].
     pub reason: EscalationReason,
     /// How soon.
     pub priority: Priority,
 }
 
-impl Escalation {
+impl EscalationDecision {
     /// Whether `draft` escalates, checked in this order: asked for a person
     /// (high), negative sentiment (high at -0.8 or below, else medium),
     /// complexity (medium), low confidence (low). High urgency raises the
     /// priority one step.
-    pub fn decide(draft: &Draft, t: &Thresholds) -> Option<Escalation> {
+    pub fn decide(draft: &Draft, t: &Thresholds) -> Option<EscalationDecision> {
         let (reason, priority) = if draft.wants_human {
             (EscalationReason::ManualRequest, Priority::High)
         } else if draft.sentiment_score <= t.negative_sentiment {
@@ -100,6 +100,6 @@ impl Escalation {
         } else {
             priority
         };
-        Some(Escalation { reason, priority })
+        Some(EscalationDecision { reason, priority })
     }
 }

@@ -1,11 +1,11 @@
-//! What `GET /conversations/{context_id}/ai-suggestion` answers (seed 001
+//! A draft as clients read it: what `GET /conversations/{context_id}/ai-suggestion` answers (seed 001
 //! §3 "Get AI Suggestion", ids in this API's terms: `conversation_id` is the
 //! `context_id`, `reply_to_message_id` the inbound message's `log_id`).
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::draft::{Action, Intent, ModelInfo, Sentiment, Urgency};
+use crate::reply::{Action, Intent, ModelInfo, Sentiment, Urgency};
 
 /// Where a suggestion is in its life (seed 001 `status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

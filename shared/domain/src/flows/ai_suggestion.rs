@@ -1,11 +1,11 @@
 //! Reading suggestions: `GET /conversations/{context_id}/ai-suggestion`
 //! (seed 001 §3) and the `pending_suggestions` of `GET /conversations/{id}`.
 
-use super::api::{AiSuggestion, Suggestion};
-use super::record::SuggestionRecord;
 use crate::codec::from_item;
 use crate::conversations::record::ConversationRecord;
 use crate::error::{DomainError, DomainResult, Missing};
+use crate::suggestions::record::SuggestionRecord;
+use crate::suggestions::{AiSuggestion, Suggestion};
 use crate::types::ContextId;
 use crate::Crm;
 
