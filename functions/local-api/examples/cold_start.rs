@@ -79,12 +79,14 @@ async fn error(State(rt): State<Runtime>, body: String) -> &'static str {
     "{}"
 }
 
-/// The `statusCode` of a lambda_http answer (600 when there is none).
+/// The `statusCode` of a lambda_http answer; 200 for a JSON answer without
+/// one (a worker's, e.g. the reply worker's `batchItemFailures`); 600 when
+/// the answer is not JSON.
 fn status_of(body: &str) -> u64 {
-    serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v["statusCode"].as_u64())
-        .unwrap_or(600)
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(v) => v.get("statusCode").and_then(|s| s.as_u64()).unwrap_or(200),
+        Err(_) => 600,
+    }
 }
 
 /// The next thing the fake runtime saw, within 10 s.

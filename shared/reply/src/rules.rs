@@ -94,7 +94,9 @@ const QUESTION_WORDS: [&str; 12] = [
 
 /// The rules provider. Build once (the lexicon is parsed at construction).
 pub struct RulesModel {
-    analyzer: SentimentIntensityAnalyzer<'static>,
+    /// VADER's analyzer, built on first use: parsing its lexicon is work a
+    /// cold start should not pay before the first draft (issue 21).
+    analyzer: std::sync::OnceLock<SentimentIntensityAnalyzer<'static>>,
 }
 
 impl Default for RulesModel {
@@ -104,16 +106,20 @@ impl Default for RulesModel {
 }
 
 impl RulesModel {
-    /// Parses VADER's lexicon (about a millisecond).
+    /// The provider; VADER's lexicon is parsed on its first draft.
     pub fn new() -> Self {
         Self {
-            analyzer: SentimentIntensityAnalyzer::new(),
+            analyzer: std::sync::OnceLock::new(),
         }
+    }
+
+    fn analyzer(&self) -> &SentimentIntensityAnalyzer<'static> {
+        self.analyzer.get_or_init(SentimentIntensityAnalyzer::new)
     }
 
     /// VADER's compound score of `text` in [-1, 1]; 0 if VADER cannot score it.
     fn compound(&self, text: &str) -> f64 {
-        std::panic::catch_unwind(|| self.analyzer.polarity_scores(text).get("compound").copied())
+        std::panic::catch_unwind(|| self.analyzer().polarity_scores(text).get("compound").copied())
             .ok()
             .flatten()
             .filter(|c| c.is_finite())
