@@ -19,6 +19,8 @@
 //!   escalation tickets (seed 003): [`escalations`]
 //! - operations that span aggregates — `POST /log`, `GET /context`, opening,
 //!   closing, deleting a customer, drafting a reply: [`flows`]
+//! - every environment variable, its range and default, and the typed
+//!   [`Settings`] read from them once at start-up: [`settings`]
 //! - validated values and ids: [`types`]; the key machinery: [`keys`] (the
 //!   key table is `docs/data-model.md`); the storage port: [`store`].
 
@@ -39,6 +41,7 @@ pub mod messages;
 pub mod metrics;
 pub mod paging;
 pub mod reply;
+pub mod settings;
 pub mod stats;
 pub mod store;
 pub mod suggestions;
@@ -49,174 +52,7 @@ use std::sync::Arc;
 
 pub use error::{DomainError, DomainResult, Missing};
 pub use paging::{ListParams, Listed};
-
-/// Settings of the business rules, read once at start-up.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Region used to read national phone numbers (`CRM_DEFAULT_REGION`, default `US`).
-    pub default_region: phonenumber::country::Id,
-    /// Most recent messages returned as `history` by `GET /context` (default 20).
-    pub history_limit: u32,
-    /// Ingested inbound messages sent longer ago than this are history,
-    /// stored `processed: true` (`CRM_INGEST_HISTORY_HOURS`, default 24).
-    pub ingest_history_window: time::Duration,
-    /// The reply pipeline's settings (issue 9).
-    pub reply: ReplySettings,
-    /// Twilio's auth token and the public URL its signatures cover (issue 11).
-    pub twilio: twilio::TwilioSettings,
-    /// Leases a message may be handed out under by leased polls of
-    /// `GET /messages/unprocessed` before it counts as dead
-    /// (`CRM_LEASE_MAX_RECEIVES`, 1–100, default 5; issue 11).
-    pub max_leases: i64,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            default_region: phonenumber::country::Id::US,
-            history_limit: 20,
-            ingest_history_window: time::Duration::hours(24),
-            reply: ReplySettings::default(),
-            twilio: twilio::TwilioSettings::default(),
-            max_leases: 5,
-        }
-    }
-}
-
-/// Settings of the reply pipeline (issue 9; README "AI reply suggestions").
-#[derive(Debug, Clone)]
-pub struct ReplySettings {
-    /// How long a reply job waits before drafting, so a burst of inbound
-    /// messages costs one model call (`CRM_REPLY_DEBOUNCE_SECONDS`, 0–900, default 3).
-    pub debounce: std::time::Duration,
-    /// A job still pending this long after it was requested is re-enqueued
-    /// by the sweep (`CRM_REPLY_SWEEP_GRACE_SECONDS`, 0–86400, default 120).
-    pub sweep_grace: time::Duration,
-    /// Re-enqueues by the sweep before a job is given up with a
-    /// `repeated_failures` ticket (`CRM_REPLY_MAX_SWEEPS`, 0–100, default 3).
-    pub max_sweeps: i64,
-    /// Time before the TTL removes a suggestion (`CRM_SUGGESTION_TTL_DAYS`, 1–3650, default 30).
-    pub suggestion_ttl: time::Duration,
-    /// When a draft escalates (`CRM_ESCALATE_SENTIMENT` default -0.5,
-    /// `CRM_ESCALATE_COMPLEXITY` 0.8, `CRM_ESCALATE_CONFIDENCE` 0.3).
-    pub thresholds: escalations::Thresholds,
-    /// Regenerations a conversation may ask for per minute (seed 001's
-    /// recommendation; `CRM_REGENERATE_PER_MINUTE`, 1–1000, default 20);
-    /// more are a 429 with `Retry-After`.
-    pub regenerate_per_minute: i64,
-}
-
-impl Default for ReplySettings {
-    fn default() -> Self {
-        Self {
-            debounce: std::time::Duration::from_secs(3),
-            sweep_grace: time::Duration::seconds(120),
-            max_sweeps: 3,
-            suggestion_ttl: time::Duration::days(30),
-            thresholds: escalations::Thresholds::default(),
-            regenerate_per_minute: 20,
-        }
-    }
-}
-
-/// Reads variable `name` as a number in `range`; `None` when unset or blank.
-fn ranged<T>(
-    env: &impl Fn(&str) -> Option<String>,
-    name: &str,
-    range: std::ops::RangeInclusive<T>,
-) -> Result<Option<T>, String>
-where
-    T: std::str::FromStr + PartialOrd + std::fmt::Display,
-{
-    let Some(raw) = env(name).filter(|r| !r.trim().is_empty()) else {
-        return Ok(None);
-    };
-    raw.trim()
-        .parse::<T>()
-        .ok()
-        .filter(|v| range.contains(v))
-        .map(Some)
-        .ok_or_else(|| {
-            format!(
-                "{name}={raw:?} must be a number from {} to {}",
-                range.start(),
-                range.end()
-            )
-        })
-}
-
-impl ReplySettings {
-    fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let mut r = ReplySettings::default();
-        if let Some(v) = ranged(env, "CRM_REPLY_DEBOUNCE_SECONDS", 0u64..=900)? {
-            r.debounce = std::time::Duration::from_secs(v);
-        }
-        if let Some(v) = ranged(env, "CRM_REPLY_SWEEP_GRACE_SECONDS", 0i64..=86_400)? {
-            r.sweep_grace = time::Duration::seconds(v);
-        }
-        if let Some(v) = ranged(env, "CRM_REPLY_MAX_SWEEPS", 0i64..=100)? {
-            r.max_sweeps = v;
-        }
-        if let Some(v) = ranged(env, "CRM_SUGGESTION_TTL_DAYS", 1i64..=3650)? {
-            r.suggestion_ttl = time::Duration::days(v);
-        }
-        if let Some(v) = ranged(env, "CRM_REGENERATE_PER_MINUTE", 1i64..=1000)? {
-            r.regenerate_per_minute = v;
-        }
-        let t = &mut r.thresholds;
-        if let Some(v) = ranged(env, "CRM_ESCALATE_SENTIMENT", -1.0f64..=1.0)? {
-            t.negative_sentiment = v;
-        }
-        if let Some(v) = ranged(env, "CRM_ESCALATE_COMPLEXITY", 0.0f64..=1.0)? {
-            t.high_complexity = v;
-        }
-        if let Some(v) = ranged(env, "CRM_ESCALATE_CONFIDENCE", 0.0f64..=1.0)? {
-            t.min_confidence = v;
-        }
-        Ok(r)
-    }
-}
-
-impl Settings {
-    /// Reads `CRM_DEFAULT_REGION` (ISO 3166 alpha-2, e.g. `CA`),
-    /// `CRM_HISTORY_LIMIT` (1..=100) and `CRM_INGEST_HISTORY_HOURS` from `env`; returns a message naming the
-    /// variable when one is malformed.
-    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let mut settings = Settings::default();
-        if let Some(region) = env("CRM_DEFAULT_REGION").filter(|r| !r.trim().is_empty()) {
-            settings.default_region = types::parse_region(&region).ok_or_else(|| {
-                format!("CRM_DEFAULT_REGION={region:?} is not a region code such as US or CA")
-            })?;
-        }
-        if let Some(limit) = env("CRM_HISTORY_LIMIT").filter(|r| !r.trim().is_empty()) {
-            settings.history_limit = limit
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| (1..=100).contains(n))
-                .ok_or_else(|| {
-                    format!("CRM_HISTORY_LIMIT={limit:?} must be an integer from 1 to 100")
-                })?;
-        }
-        if let Some(hours) = env("CRM_INGEST_HISTORY_HOURS").filter(|r| !r.trim().is_empty()) {
-            let h: i64 = hours
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| (0..=24 * 366).contains(n))
-                .ok_or_else(|| {
-                    format!("CRM_INGEST_HISTORY_HOURS={hours:?} must be a whole number of hours from 0 to 8784")
-                })?;
-            settings.ingest_history_window = time::Duration::hours(h);
-        }
-        settings.reply = ReplySettings::from_env(&env)?;
-        settings.twilio = twilio::TwilioSettings::from_env(&env)?;
-        if let Some(v) = ranged(&env, "CRM_LEASE_MAX_RECEIVES", 1i64..=100)? {
-            settings.max_leases = v;
-        }
-        Ok(settings)
-    }
-}
+pub use settings::{ReplySettings, Settings};
 
 /// The CRM service: every business operation, over one store.
 ///
@@ -279,54 +115,3 @@ impl Crm {
 /// How many times a rule re-reads and retries when a concurrent write
 /// invalidated its condition, before answering [`DomainError::Contended`].
 pub(crate) const OPTIMISTIC_ATTEMPTS: usize = 8;
-
-#[cfg(test)]
-mod settings_tests {
-    use super::Settings;
-
-    fn from(pairs: &[(&str, &str)]) -> Result<Settings, String> {
-        Settings::from_env(|name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        })
-    }
-
-    #[test]
-    fn settings_read_their_variables_and_name_a_bad_one() {
-        let defaults = from(&[]).unwrap();
-        assert_eq!(defaults.history_limit, 20);
-        assert_eq!(defaults.ingest_history_window, time::Duration::hours(24));
-        let set = from(&[
-            ("CRM_INGEST_HISTORY_HOURS", "72"),
-            ("CRM_HISTORY_LIMIT", "5"),
-        ])
-        .unwrap();
-        assert_eq!(set.ingest_history_window, time::Duration::hours(72));
-        assert_eq!(set.history_limit, 5);
-        for bad in ["-1", "1.5", "x", "9000"] {
-            let err = from(&[("CRM_INGEST_HISTORY_HOURS", bad)]).unwrap_err();
-            assert!(err.contains("CRM_INGEST_HISTORY_HOURS"), "{err}");
-        }
-        assert_eq!(defaults.reply.debounce, std::time::Duration::from_secs(3));
-        let reply = from(&[
-            ("CRM_REPLY_DEBOUNCE_SECONDS", "0"),
-            ("CRM_ESCALATE_SENTIMENT", "-0.7"),
-            ("CRM_SUGGESTION_TTL_DAYS", "7"),
-        ])
-        .unwrap()
-        .reply;
-        assert_eq!(reply.debounce, std::time::Duration::ZERO);
-        assert_eq!(reply.thresholds.negative_sentiment, -0.7);
-        assert_eq!(reply.suggestion_ttl, time::Duration::days(7));
-        for (name, bad) in [
-            ("CRM_REPLY_DEBOUNCE_SECONDS", "901"),
-            ("CRM_ESCALATE_COMPLEXITY", "1.5"),
-            ("CRM_REPLY_MAX_SWEEPS", "x"),
-        ] {
-            let err = from(&[(name, bad)]).unwrap_err();
-            assert!(err.contains(name), "{err}");
-        }
-    }
-}

@@ -119,11 +119,16 @@ impl RulesModel {
 
     /// VADER's compound score of `text` in [-1, 1]; 0 if VADER cannot score it.
     fn compound(&self, text: &str) -> f64 {
-        std::panic::catch_unwind(|| self.analyzer().polarity_scores(text).get("compound").copied())
-            .ok()
-            .flatten()
-            .filter(|c| c.is_finite())
-            .map_or(0.0, |c| c.clamp(-1.0, 1.0))
+        std::panic::catch_unwind(|| {
+            self.analyzer()
+                .polarity_scores(text)
+                .get("compound")
+                .copied()
+        })
+        .ok()
+        .flatten()
+        .filter(|c| c.is_finite())
+        .map_or(0.0, |c| c.clamp(-1.0, 1.0))
     }
 
     /// Drafts a reply to `prompt` by the rules (never fails).
