@@ -5,6 +5,8 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+mod common;
+
 fn committed_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json")
 }
@@ -92,7 +94,6 @@ fn openapi_documents_the_registered_routes_and_the_whole_guide() {
 /// "no endpoint" 404 or a 405.
 #[tokio::test]
 async fn every_registered_route_is_served() {
-    use tower::ServiceExt;
     let store: std::sync::Arc<dyn crm_domain::store::Store> =
         std::sync::Arc::new(crm_store_sqlite::SqliteStore::in_memory().expect("store"));
     let state = crm_http::bootstrap::state_with(store).expect("state");
@@ -100,32 +101,9 @@ async fn every_registered_route_is_served() {
     let routes = local_api::api_routes();
     assert!(routes.len() > GUIDE_ROUTES.len());
     for (method, path) in routes {
-        let concrete = path
-            .replace("{id}", "1")
-            .replace("{identifier}", "1")
-            .replace("{log_id}", "1")
-            .replace("{customer_id}", "1")
-            .replace("{ticket_id}", "TKT-2026-000001")
-            .replace("{suggestion_id}", "6f1c1f5e-0000-4000-8000-000000000001")
-            .replace("{connection_id}", "wa_business_123")
-            .replace("{context_id}", "6f1c1f5e-0000-4000-8000-000000000000");
-        let request = axum::http::Request::builder()
-            .method(method.to_uppercase().as_str())
-            .uri(&concrete)
-            .header("content-type", "application/json")
-            .body(axum::body::Body::from("{}"))
-            .expect("request");
-        let response = app.clone().oneshot(request).await.expect("infallible");
-        let status = response.status().as_u16();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .expect("body");
-        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
-        let unrouted = status == 405
-            || body["error"]
-                .as_str()
-                .is_some_and(|e| e.starts_with("no endpoint"));
-        assert!(!unrouted, "{method} {path} is not served: {status} {body}");
+        if let Some((status, body)) = common::unrouted(app.clone(), &method, &path).await {
+            panic!("{method} {path} is not served: {status} {body}");
+        }
     }
 }
 

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use crm_http::{AppState, Auth, OpenApiRouter};
 use serde_norway::Value;
-use tower::ServiceExt;
+
+mod common;
 
 fn router_for_binary(binary: &str) -> OpenApiRouter<AppState> {
     match binary {
@@ -163,34 +164,10 @@ async fn each_event_is_served_by_its_functions_router() {
         Arc::new(crm_store_sqlite::SqliteStore::in_memory().expect("store"));
     let state = crm_http::bootstrap::state_with(store).expect("state");
     for (binary, method, path) in template_events() {
-        let concrete = path
-            .replace("{id}", "1")
-            .replace("{identifier}", "1")
-            .replace("{log_id}", "1")
-            .replace("{customer_id}", "1")
-            .replace("{connection_id}", "wa_business_123")
-            .replace("{context_id}", "6f1c1f5e-0000-4000-8000-000000000000");
         let app = crm_http::app(router_for_binary(&binary), state.clone(), Auth::Gateway);
-        let request = axum::http::Request::builder()
-            .method(method.to_uppercase().as_str())
-            .uri(&concrete)
-            .header("content-type", "application/json")
-            .body(axum::body::Body::from("{}"))
-            .expect("request");
-        let response = app.oneshot(request).await.expect("infallible");
-        let status = response.status().as_u16();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .expect("body");
-        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
-        let unrouted = status == 405
-            || body["error"]
-                .as_str()
-                .is_some_and(|e| e.starts_with("no endpoint"));
-        assert!(
-            !unrouted,
-            "{binary} has no route for {method} {path}: {status} {body}"
-        );
+        if let Some((status, body)) = common::unrouted(app, &method, &path).await {
+            panic!("{binary} has no route for {method} {path}: {status} {body}");
+        }
     }
 }
 
