@@ -183,7 +183,7 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     let metrics = crm_http::telemetry::lambda_metrics()?;
     let table =
         crm_http::bootstrap::var("TABLE_NAME").ok_or("TABLE_NAME must name the DynamoDB table")?;
-    let store = crm_store_dynamodb::DynamoStore::for_lambda(table).await;
+    let store = crm_store_dynamodb::DynamoStore::from_env(table).await;
     let mut crm = crm_http::bootstrap::state_with(Arc::new(store))?.crm;
     if let Some(url) = crm_http::bootstrap::var("REPLY_QUEUE_URL") {
         crm = crm.with_queue(Arc::new(crm_queue_sqs::SqsQueue::from_env(url)));

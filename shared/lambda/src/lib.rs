@@ -39,7 +39,7 @@ use crm_http::{AppState, OpenApiRouter};
 pub async fn state_from_env() -> Result<AppState, StartupError> {
     let table = bootstrap::var("TABLE_NAME")
         .ok_or_else(|| StartupError("TABLE_NAME must name the DynamoDB table".into()))?;
-    let store = crm_store_dynamodb::DynamoStore::for_lambda(table).await;
+    let store = crm_store_dynamodb::DynamoStore::from_env(table).await;
     let mut state = bootstrap::state_with(Arc::new(store))?;
     if let Some(url) = bootstrap::var("REPLY_QUEUE_URL") {
         let queue = crm_queue_sqs::SqsQueue::from_env(url);

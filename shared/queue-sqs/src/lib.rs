@@ -51,12 +51,12 @@ impl SqsQueue {
     async fn client(&self) -> &Client {
         self.client
             .get_or_init(|| async {
-                let timeouts = aws_config::timeout::TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(1))
-                    .operation_attempt_timeout(Duration::from_secs(2))
-                    .operation_timeout(Duration::from_secs(5))
-                    .build();
-                let config = aws_config::from_env().timeout_config(timeouts).load().await;
+                let config = crm_aws::with_timeouts(
+                    &crm_aws::config().await,
+                    Duration::from_secs(1),
+                    Duration::from_secs(2),
+                    Duration::from_secs(5),
+                );
                 Client::new(&config)
             })
             .await

@@ -44,8 +44,7 @@ impl BedrockModel {
     /// credentials — the Lambda role on AWS — and endpoint overrides such as
     /// `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`).
     pub async fn from_env(model_id: &str, timeout: Duration) -> Self {
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Self::new(Client::new(&config), model_id, timeout)
+        Self::new(Client::new(&crm_aws::config().await), model_id, timeout)
     }
 
     fn messages(prompt: &Prompt) -> Result<Vec<Message>, DraftError> {

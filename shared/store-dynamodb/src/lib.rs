@@ -122,29 +122,13 @@ impl DynamoStore {
         }
     }
 
-    /// A store over `table` with the SDK's whole default configuration chain
-    /// (region, credentials from the environment, profiles, SSO, web identity…;
-    /// `AWS_ENDPOINT_URL_DYNAMODB` for an emulator). Makes no network call.
-    /// For local-api and tools.
+    /// A store over `table` with the process's one SDK configuration
+    /// ([`crm_aws::config`]: on Lambda credentials from the environment
+    /// only, elsewhere the SDK's default chain; `AWS_ENDPOINT_URL_DYNAMODB`
+    /// for an emulator). Makes no network call; the client is built on
+    /// first use. For the Lambdas, the reply worker, local-api and tools.
     pub async fn from_env(table: impl Into<String>) -> Self {
-        Self::lazy(aws_config::load_from_env().await, table)
-    }
-
-    /// A store over `table` for a Lambda function: as [`DynamoStore::from_env`],
-    /// but when `AWS_ACCESS_KEY_ID` is set — always, on Lambda, which puts the
-    /// execution role's credentials in the environment — credentials are read
-    /// from the environment only, so no provider of the default chain (the web
-    /// identity provider builds an STS client) is built at cold start.
-    pub async fn for_lambda(table: impl Into<String>) -> Self {
-        let loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-        let loader = if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
-            loader.credentials_provider(
-                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
-            )
-        } else {
-            loader
-        };
-        Self::lazy(loader.load().await, table)
+        Self::lazy(crm_aws::config().await, table)
     }
 
     /// The SDK client (built now if this is its first use).

@@ -30,7 +30,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let config = aws_config::load_from_env().await;
+    let config = crm_aws::config().await;
     let client = aws_sdk_dynamodb::Client::new(&config);
     match def.create(&client, &table).await {
         Ok(()) => {
