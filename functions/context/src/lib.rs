@@ -9,20 +9,19 @@ use axum::Json;
 use crm_domain::conversations::{ContextRef, ContextUpdated, ConversationPatch};
 use crm_domain::flows::{ContextLookup, ContextView};
 use crm_domain::types::schema;
+use crm_http::{route, Routes};
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, PathParam, QueryMap};
 use serde::Deserialize;
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, PartialSchema, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// The group's routes, each registered once with its OpenAPI operation
 /// (the handler's `#[utoipa::path]`).
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(get_context))
-        .routes(routes!(update_context))
+pub fn router() -> Routes {
+    Routes::new()
+        .route(route!(get_context))
+        .route(route!(update_context))
 }
 
 /// The `by` of `GET /context/{identifier}` as the OpenAPI document states it.

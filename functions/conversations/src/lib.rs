@@ -11,9 +11,7 @@
 //! | `escalations.rs` | `/escalations`, `/escalations/{ticket_id}` | `crm_domain::escalations`, `flows/escalate.rs` |
 //! | `suggestions.rs` | `…/ai-suggestion`, `…/approve`, `…/reject`, `…/reply`, `…/regenerate`, `…/archive`, `…/suggestions/{id}/feedback` | `crm_domain::suggestions`, `flows/review/` |
 
-use crm_http::AppState;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
+use crm_http::{route, Routes};
 
 mod conversations;
 mod escalations;
@@ -25,32 +23,32 @@ pub use suggestions::*;
 
 /// The group's routes, each registered once with its OpenAPI operation
 /// (the handler's `#[utoipa::path]`).
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(
+pub fn router() -> Routes {
+    Routes::new()
+        .route(route!(
             conversations::list_conversations,
             conversations::create_conversation
         ))
-        .routes(routes!(
+        .route(route!(
             conversations::get_conversation,
             conversations::update_conversation
         ))
-        .routes(routes!(conversations::open_conversation_for_customer))
-        .routes(routes!(conversations::close_conversation))
-        .routes(routes!(conversations::get_or_create_conversation))
-        .routes(routes!(conversations::conversation_stats))
-        .routes(routes!(suggestions::get_ai_suggestion))
-        .routes(routes!(suggestions::approve))
-        .routes(routes!(suggestions::reject))
-        .routes(routes!(suggestions::reply))
-        .routes(routes!(suggestions::regenerate))
-        .routes(routes!(suggestions::archive))
-        .routes(routes!(suggestions::feedback))
-        .routes(routes!(
+        .route(route!(conversations::open_conversation_for_customer))
+        .route(route!(conversations::close_conversation))
+        .route(route!(conversations::get_or_create_conversation))
+        .route(route!(conversations::conversation_stats))
+        .route(route!(suggestions::get_ai_suggestion))
+        .route(route!(suggestions::approve))
+        .route(route!(suggestions::reject))
+        .route(route!(suggestions::reply))
+        .route(route!(suggestions::regenerate))
+        .route(route!(suggestions::archive))
+        .route(route!(suggestions::feedback))
+        .route(route!(
             escalations::create_escalation,
             escalations::list_escalations
         ))
-        .routes(routes!(
+        .route(route!(
             escalations::get_escalation,
             escalations::update_escalation
         ))

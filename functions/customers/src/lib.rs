@@ -14,23 +14,22 @@ use crm_domain::customers::{
 use crm_domain::types::{nonblank, schema, CustomerId};
 use crm_domain::DomainError;
 use crm_http::openapi::Paging;
+use crm_http::{route, Routes};
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, PathParam, QueryMap};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{AllOfBuilder, Schema};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// The group's routes, each registered once with its OpenAPI operation
 /// (the handler's `#[utoipa::path]`): the Lambda's router, local-api's and
-/// `docs/openapi.json` all come from this list.
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create_customer, list_customers))
-        .routes(routes!(get_customer, update_customer, delete_customer))
-        .routes(routes!(lookup_customer))
-        .routes(routes!(upsert_customer))
+/// `docs/openapi.json` all come from this list (`crm_http::routes`).
+pub fn router() -> Routes {
+    Routes::new()
+        .route(route!(create_customer, list_customers))
+        .route(route!(get_customer, update_customer, delete_customer))
+        .route(route!(lookup_customer))
+        .route(route!(upsert_customer))
 }
 
 /// Answer of `GET /customers`.

@@ -22,27 +22,22 @@ use crm_domain::DomainError;
 use crm_http::extract::{is_json, parse_json, read_body_up_to};
 use crm_http::openapi::Paging;
 use crm_http::ApiError;
+use crm_http::{route, Routes};
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, PathParam, QueryMap};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// The group's routes, each registered once with its OpenAPI operation
 /// (the handler's `#[utoipa::path]`).
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(messaging_ingest))
-        .routes(routes!(create_connection, list_connections))
-        .routes(routes!(
-            get_connection,
-            update_connection,
-            delete_connection
-        ))
-        .routes(routes!(rotate_secret))
-        .routes(routes!(twilio_inbound))
+pub fn router() -> Routes {
+    Routes::new()
+        .route(route!(messaging_ingest))
+        .route(route!(create_connection, list_connections))
+        .route(route!(get_connection, update_connection, delete_connection))
+        .route(route!(rotate_secret))
+        .route(route!(twilio_inbound))
 }
 
 /// Seed 002's path of the ingest endpoint.

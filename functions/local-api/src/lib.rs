@@ -8,8 +8,7 @@
 
 use axum::routing::get;
 use axum::Router;
-use crm_http::{AppState, Auth, OpenApiRouter};
-use utoipa_axum::routes;
+use crm_http::{route, AppState, Auth, Routes};
 
 pub mod events;
 pub mod keys;
@@ -24,14 +23,14 @@ pub use openapi::{openapi, openapi_json, LINKS};
 /// operation, in the group's `router()`) plus `/openapi.json`, not yet
 /// wrapped by [`crm_http::app`]. The OpenAPI document ([`openapi`]) and the
 /// route list ([`api_routes`]) are read off this same registration.
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> Routes {
     crm_customers::router()
         .merge(crm_context::router())
         .merge(crm_log::router())
         .merge(crm_messages::router())
         .merge(crm_conversations::router())
         .merge(crm_ingest::router())
-        .routes(routes!(openapi::openapi_json))
+        .route(route!(openapi::openapi_json))
 }
 
 /// Every (lowercase method, path template) the API serves beside `/health`
@@ -39,7 +38,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// (its test) and what the OpenAPI document describes.
 pub fn api_routes() -> Vec<(String, String)> {
     let mut list = Vec::new();
-    for (path, item) in routes().into_openapi().paths.paths {
+    for (path, item) in routes().openapi().paths.paths {
         for method in crm_http::openapi::methods(&item) {
             if path != "/openapi.json" {
                 list.push((method.to_string(), path.clone()));
@@ -61,9 +60,9 @@ pub fn app(state: AppState, auth: Auth) -> Router {
 pub fn app_with_events(state: AppState, auth: Auth, hub: events::Hub) -> Router {
     metrics::handle();
     let routes = routes()
-        .route("/events", get(events::stream))
-        .route("/metrics", get(metrics::render))
-        .layer(axum::Extension(hub));
+        .undocumented("/events", get(events::stream))
+        .undocumented("/metrics", get(metrics::render))
+        .map_router(|r| r.layer(axum::Extension(hub)));
     crm_http::app(routes, state, auth)
 }
 

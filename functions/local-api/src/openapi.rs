@@ -347,8 +347,8 @@ struct BaseApi;
 /// annotations, with the shared error answers and the links added.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = BaseApi::openapi();
-    doc.merge(crm_http::health_route().into_openapi());
-    doc.merge(crate::routes().into_openapi());
+    doc.merge(crm_http::health_route().openapi());
+    doc.merge(crate::routes().openapi());
     crm_http::openapi::CommonResponses.modify(&mut doc);
     Links.modify(&mut doc);
     doc

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
-use crm_http::{AppState, Auth, OpenApiRouter};
+use crm_http::{AppState, Auth, Routes};
 use tower::ServiceExt;
 
 fn events_dir() -> PathBuf {
@@ -14,7 +14,7 @@ fn events_dir() -> PathBuf {
 }
 
 /// The group whose Lambda receives an event, by file-name prefix.
-fn group_router(file: &str) -> OpenApiRouter<AppState> {
+fn group_router(file: &str) -> Routes {
     match file.split('-').next().unwrap_or_default() {
         "customers" => crm_customers::router(),
         "context" => crm_context::router(),

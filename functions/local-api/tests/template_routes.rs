@@ -6,12 +6,12 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crm_http::{AppState, Auth, OpenApiRouter};
+use crm_http::{Auth, Routes};
 use serde_norway::Value;
 
 mod common;
 
-fn router_for_binary(binary: &str) -> OpenApiRouter<AppState> {
+fn router_for_binary(binary: &str) -> Routes {
     match binary {
         "crm-customers" => crm_customers::router(),
         "crm-context" => crm_context::router(),
@@ -101,7 +101,7 @@ fn api_events() -> Vec<(String, String, String, bool)> {
 /// The (method, path) pairs `binary`'s router registers, `/health` included.
 fn registered_by(binary: &str) -> BTreeSet<(String, String)> {
     let mut routes = BTreeSet::from([("get".to_string(), "/health".to_string())]);
-    for (path, item) in router_for_binary(binary).into_openapi().paths.paths {
+    for (path, item) in router_for_binary(binary).openapi().paths.paths {
         for method in crm_http::openapi::methods(&item) {
             routes.insert((method.to_string(), path.clone()));
         }

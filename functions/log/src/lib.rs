@@ -7,13 +7,12 @@
 use axum::extract::State;
 use axum::Json;
 use crm_domain::messages::{LogMessage, Logged};
+use crm_http::{route, Routes};
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// The group's route, registered once with its OpenAPI operation.
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(log_message))
+pub fn router() -> Routes {
+    Routes::new().route(route!(log_message))
 }
 
 /// `POST /log` (guide §10): creates the conversation when needed.

@@ -21,26 +21,25 @@ use crm_domain::DomainError;
 use crm_domain::Listed;
 use crm_http::openapi::Paging;
 use crm_http::twilio::TwilioRequest;
+use crm_http::{route, Routes};
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody, OptionalJsonBody, PathParam, QueryMap};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// The group's routes, each registered once with its OpenAPI operation
 /// (the handler's `#[utoipa::path]`).
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_messages))
-        .routes(routes!(get_message))
-        .routes(routes!(messages_for_context))
-        .routes(routes!(messages_for_customer))
-        .routes(routes!(update_status, twilio_status))
-        .routes(routes!(twilio_status_by_sid))
-        .routes(routes!(mark_processed))
-        .routes(routes!(mark_context_processed))
-        .routes(routes!(unprocessed_messages))
-        .routes(routes!(failed_messages))
+pub fn router() -> Routes {
+    Routes::new()
+        .route(route!(list_messages))
+        .route(route!(get_message))
+        .route(route!(messages_for_context))
+        .route(route!(messages_for_customer))
+        .route(route!(update_status, twilio_status))
+        .route(route!(twilio_status_by_sid))
+        .route(route!(mark_processed))
+        .route(route!(mark_context_processed))
+        .route(route!(unprocessed_messages))
+        .route(route!(failed_messages))
 }
 
 /// Answer of every message list.

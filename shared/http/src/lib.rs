@@ -7,8 +7,8 @@
 //! ([`bootstrap`]), what every operation shares in the OpenAPI document
 //! ([`openapi`]), Twilio's signed form requests ([`twilio`]), and logs and
 //! metrics ([`telemetry`]). Each group in `functions/` exposes its routes as
-//! an [`OpenApiRouter<AppState>`] (utoipa-axum: every route registered once,
-//! with its OpenAPI operation); [`app`] wraps it for Lambda or local-api.
+//! [`Routes`] (every route registered once, with its OpenAPI operation built
+//! on demand, [`routes`]); [`app`] wraps them for Lambda or local-api.
 
 pub mod auth;
 pub mod bootstrap;
@@ -17,6 +17,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod openapi;
 pub mod request_id;
+pub mod routes;
 pub mod telemetry;
 pub mod twilio;
 
@@ -34,8 +35,8 @@ use utoipa::ToSchema;
 pub use auth::{ApiKeys, Auth};
 pub use error::{ApiError, ApiResult, ErrorBody};
 pub use extract::{JsonBody, OptionalJsonBody, PathParam, PathParams, QueryMap};
+pub use routes::{Route, Routes};
 pub use telemetry::init_tracing;
-pub use utoipa_axum::router::OpenApiRouter;
 
 /// State shared by every handler: the CRM service, built once at start-up (cold start on Lambda).
 #[derive(Clone)]
@@ -65,8 +66,8 @@ pub async fn health() -> Json<Health> {
 
 /// `GET /health` registered with its OpenAPI operation: every app serves
 /// it ([`app`]); local-api's document describes it.
-pub fn health_route() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(utoipa_axum::routes!(health))
+pub fn health_route() -> Routes {
+    Routes::new().route(route!(health))
 }
 
 async fn no_route(method: Method, uri: axum::http::Uri) -> ApiError {
@@ -113,12 +114,14 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 }
 
 /// Wraps a group's routes (its one registration, e.g.
-/// `crm_customers::router()`; the OpenAPI half is dropped here) with
+/// `crm_customers::router()`; their OpenAPI half is never built here) with
 /// `/health`, JSON 404/405 fallbacks, panic catching, `Idempotency-Key`
 /// replay, the API-key check, the access log and request ids, and binds the
 /// state.
-pub fn app(routes: OpenApiRouter<AppState>, state: AppState, auth: Auth) -> Router {
-    Router::from(routes.merge(health_route()))
+pub fn app(routes: Routes, state: AppState, auth: Auth) -> Router {
+    routes
+        .merge(health_route())
+        .into_router()
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(

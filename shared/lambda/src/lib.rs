@@ -30,7 +30,7 @@
 use std::sync::Arc;
 
 use crm_http::bootstrap::{self, StartupError};
-use crm_http::{AppState, OpenApiRouter};
+use crm_http::{AppState, Routes};
 
 /// The handler state over the DynamoDB table `TABLE_NAME`. Makes no network
 /// call: the SDK client is built from the environment and connects on first use.
@@ -57,7 +57,7 @@ pub async fn state_from_env() -> Result<AppState, StartupError> {
 /// API Gateway REST proxy events through `lambda_http`.
 ///
 /// Errors: a start-up error (see [`state_from_env`]) or the runtime's.
-pub async fn run(routes: OpenApiRouter<AppState>) -> Result<(), lambda_http::Error> {
+pub async fn run(routes: Routes) -> Result<(), lambda_http::Error> {
     crm_http::init_tracing();
     let metrics = crm_http::telemetry::lambda_metrics()?;
     let state = state_from_env().await?;
