@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The test command (`make test`). Installs and starts what the tests need, by itself:
+# The test command (`make test`). Installs (.ci/tools.sh, in the background while cargo
+# builds) and starts what the tests need, by itself:
 #   - DynamoDB Local (npm package amplify-dynamodb-simulator, Java 17) on a free port;
 #   - cfn-lint and aws-sam-cli (PyPI) in .tools/venv for the template checks;
 #   - schemathesis (PyPI, pinned) in .tools/venv for the contract run against docs/openapi.json;
 #   - checkov (PyPI, pinned) in .tools/checkov-venv, the IaC scanner of template.yaml;
 #   - an SQS emulator (PyPI moto[server], pinned, in .tools/venv) on a free port for the reply queue tests.
-# Then: formatting and clippy, every test on the embedded store (and the DynamoDB contract
+# Then: formatting, one build of every target linted by clippy, every test on the embedded store (and the DynamoDB contract
 # suite), the HTTP and end-to-end tests again on DynamoDB, the template linters,
 # and schemathesis against local-api on the embedded store.
 set -euo pipefail
@@ -30,6 +31,18 @@ export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 step "formatting"
 cargo fmt --all -- --check
 
+step "tools (DynamoDB Local, cfn-lint, sam, moto, schemathesis, checkov): installing in the background"
+# .ci/tools.sh installs whatever is missing while cargo builds below; the
+# steps that use a tool wait for it first.
+mkdir -p .tools
+bash .ci/tools.sh >.tools/tools.log 2>&1 &
+tools=$!
+trap 'kill "$tools" 2>/dev/null || true' EXIT
+tools_ready() {
+  wait "$tools" || { cat .tools/tools.log >&2; echo "installing the test tools failed (above)" >&2; exit 1; }
+  tail -1 .tools/tools.log
+}
+
 step "build every target of the workspace, linted by clippy (-D warnings)"
 cargo test --workspace --no-run
 
@@ -42,6 +55,9 @@ for fn in crm-customers crm-context crm-log crm-messages crm-conversations crm-i
 done
 echo "ok: no Lambda function depends on rusqlite or crm-store-sqlite"
 
+step "waiting for the tools"
+tools_ready
+
 step "DynamoDB Local"
 eval "$(bash .ci/dynamodb-local.sh start)"
 trap 'bash .ci/dynamodb-local.sh stop; bash .ci/sqs-emulator.sh stop' EXIT
@@ -52,19 +68,10 @@ eval "$(bash .ci/sqs-emulator.sh start)"
 echo "emulator at $AWS_ENDPOINT_URL_SQS"
 
 step "template linters (cfn-lint, sam validate --lint)"
-if [ ! -x .tools/venv/bin/sam ] || [ ! -x .tools/venv/bin/cfn-lint ]; then
-  python3 -m venv .tools/venv
-  .tools/venv/bin/pip install -q --disable-pip-version-check cfn-lint aws-sam-cli
-fi
 .tools/venv/bin/cfn-lint template.yaml
 SAM_CLI_TELEMETRY=0 .tools/venv/bin/sam validate --lint --region us-east-1 --template-file template.yaml
 
 step "IaC scanner (checkov): every finding fixed, or skipped in template.yaml's Metadata with its reason"
-CHECKOV=3.3.30
-if ! .tools/checkov-venv/bin/checkov --version 2>/dev/null | grep -qx "$CHECKOV"; then
-  python3 -m venv .tools/checkov-venv
-  .tools/checkov-venv/bin/pip install -q --disable-pip-version-check "checkov==$CHECKOV"
-fi
 # --skip-download: no call to the vendor's platform (nothing leaves the machine).
 .tools/checkov-venv/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
 
