@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 # double target/ (a session's debug target/ reached 52 GB and filled the disk).
 export CARGO_INCREMENTAL=0
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s  [%s]\n' "$*" "$(date -u +%T)"; }
 
 # Clippy lints the workspace's crates during the test build itself: cargo
 # runs clippy-driver (rustc plus clippy's lints) in place of rustc for the
