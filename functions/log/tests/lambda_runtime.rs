@@ -187,7 +187,7 @@ async fn one_request_is_followed_through_logs_and_metrics() {
     assert_eq!(emf["XrayTraceId"], TRACE);
     assert_eq!(emf["Function"], "crm-log");
 
-    // The log volume of one request (README "What observability costs";
+    // The log volume of one request (docs/operations.md "What observability costs";
     // `cargo test -p crm-log --test lambda_runtime -- --nocapture`).
     let bytes = |pick: &dyn Fn(&Value) -> bool| -> usize {
         stdout

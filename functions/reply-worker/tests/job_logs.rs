@@ -33,7 +33,7 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
 
 /// Every line about one SQS record carries, in its `job` span, the trace of
 /// the request that enqueued it (`AWSTraceHeader`), its SQS message id and
-/// receive count (README "Following one request", step 4; issue 12): the done
+/// receive count (docs/operations.md "Following one request", step 4; issue 12): the done
 /// job and the failed one alike.
 #[tokio::test]
 async fn each_record_is_logged_under_the_trace_that_queued_it() {

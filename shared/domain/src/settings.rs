@@ -97,7 +97,7 @@ impl Default for Settings {
     }
 }
 
-/// Settings of the reply pipeline (issue 9; README "AI reply suggestions").
+/// Settings of the reply pipeline (issue 9; docs/ai-replies.md).
 #[derive(Debug, Clone)]
 pub struct ReplySettings {
     /// How long a reply job waits before drafting, so a burst of inbound

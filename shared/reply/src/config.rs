@@ -1,4 +1,4 @@
-//! Choosing the provider from the environment (README "AI reply suggestions").
+//! Choosing the provider from the environment (docs/ai-replies.md).
 //!
 //! | variable | meaning | default |
 //! |---|---|---|

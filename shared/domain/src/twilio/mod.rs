@@ -20,7 +20,7 @@ pub use status::TwilioStatus;
 use crate::error::{DomainError, DomainResult};
 use crate::Crm;
 
-/// Twilio settings (README "Twilio").
+/// Twilio settings (docs/twilio-and-polling.md).
 #[derive(Debug, Clone, Default)]
 pub struct TwilioSettings {
     /// The account's auth token (`TWILIO_AUTH_TOKEN`); unset, every Twilio
