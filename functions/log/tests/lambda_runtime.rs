@@ -118,15 +118,28 @@ async fn one_request_is_followed_through_logs_and_metrics() {
         .spawn()
         .expect("start crm-log");
 
+    // The answer, then the next poll: the runtime asks for the next event
+    // only once the invocation is over, EMF line included. Killing the
+    // process on the answer alone lost that line now and then (CI, 2026-12-07).
     let mut answer = None;
     for _ in 0..300 {
         let requests = runtime.received_requests().await.unwrap_or_default();
-        if let Some(r) = requests.iter().find(|r| r.method.as_str() == "POST") {
-            answer = Some((r.url.path().to_string(), r.body.clone()));
+        if answer.is_none() {
+            if let Some(r) = requests.iter().find(|r| r.method.as_str() == "POST") {
+                answer = Some((r.url.path().to_string(), r.body.clone()));
+            }
+        }
+        let polls = requests
+            .iter()
+            .filter(|r| r.method.as_str() == "GET" && r.url.path().ends_with("/next"))
+            .count();
+        if answer.is_some() && polls >= 2 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // The line is written before the poll; give the pipe a moment.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let _ = child.kill();
     let output = child.wait_with_output().expect("output");
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
