@@ -1,18 +1,18 @@
-//! Id counters (`customer_id`, `log_id`, `ticket_<year>`): one item each, bumped atomically.
+//! Id counters (`customer_id`, `ticket_<year>`): one item each, bumped
+//! atomically. Message ids are minted without one ([`crate::types::LogId::mint`]).
 
 use serde::Serialize;
 
 use crate::error::{DomainError, DomainResult};
 use crate::keys::{Entity, ENTITY};
 use crate::store::{self, Key, ReturnValues, Update, UpdateAction};
-use crate::types::LogId;
 use crate::Crm;
 
 /// An id counter item (`COUNTER#<name>` / `COUNTER`): a number attribute
 /// `value`, bumped with `ADD`. Ids are never reused; a failed create leaves a gap.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Counter {
-    /// `customer_id`, `log_id` or `ticket_<year>`.
+    /// `customer_id` or `ticket_<year>`.
     #[serde(skip)]
     pub name: String,
     /// The last id handed out.
@@ -32,16 +32,6 @@ impl Crm {
     /// returning the new value.
     pub(crate) async fn next_id(&self, name: &str) -> DomainResult<i64> {
         self.next_ids(name, 1).await
-    }
-
-    /// The log id of a message being written: allocated (one counter
-    /// `UpdateItem`) on the first attempt and kept in `slot`, so an attempt
-    /// retried after a lost race reuses it instead of burning another id.
-    pub(crate) async fn log_id_once(&self, slot: &mut Option<LogId>) -> DomainResult<LogId> {
-        match slot {
-            Some(id) => Ok(*id),
-            None => Ok(*slot.insert(LogId::allocated(self.next_id("log_id").await?))),
-        }
     }
 
     /// Allocates `count` (≥ 1) consecutive values of counter `name` in one

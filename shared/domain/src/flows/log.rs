@@ -79,7 +79,6 @@ impl Crm {
     ) -> DomainResult<(ContextId, LogId, Direction, bool)> {
         let valid = input.validate()?;
         let inbound = valid.direction == Direction::Inbound;
-        let mut log_id = None;
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let ids = valid.provider_ids();
             if let Some(first) = self.logged_provider_id(&ids).await? {
@@ -92,7 +91,7 @@ impl Crm {
                 return Ok((first.context_id, first.log_id, valid.direction, true));
             }
             let customer = self.existing_customer(valid.customer_id).await?;
-            let id = self.log_id_once(&mut log_id).await?;
+            let id = LogId::mint();
             let now = now_rfc3339();
             let logged = |context_id: ContextId| (context_id, id, valid.direction, false);
             // Where it goes: the named conversation, the open one, or a new one.

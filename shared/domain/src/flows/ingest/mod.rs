@@ -255,14 +255,8 @@ impl Crm {
         fresh: Vec<&ValidMessage>,
         written: &mut StatsDelta,
     ) -> DomainResult<(usize, Option<LogId>)> {
-        let count = fresh.len() as i64;
-        let last = self.next_ids("log_id", count).await?;
-        let first = last - count + 1;
-        let numbered: Vec<(LogId, &ValidMessage)> = fresh
-            .into_iter()
-            .enumerate()
-            .map(|(i, m)| (LogId::allocated(first + i as i64), m))
-            .collect();
+        let numbered: Vec<(LogId, &ValidMessage)> =
+            LogId::mint_block(fresh.len()).into_iter().zip(fresh).collect();
         let now = now_rfc3339();
         let history_before = OffsetDateTime::now_utc() - self.settings.ingest_history_window;
         let mut newest_seen = conversation.last_interaction_at.clone();
@@ -272,7 +266,7 @@ impl Crm {
         // The reply job the newest live inbound message asks for (issue 9).
         let mut reply = None;
         for chunk in numbered.chunks(MESSAGES_PER_TRANSACTION) {
-            let mut pending: Vec<&(LogId, &ValidMessage)> = chunk.iter().collect();
+            let mut pending: Vec<(LogId, &ValidMessage)> = chunk.to_vec();
             let mut attempts = 0;
             while !pending.is_empty() {
                 attempts += 1;
@@ -284,7 +278,7 @@ impl Crm {
                         .as_deref()
                         .is_none_or(|seen| m.sent_at.as_str() >= seen)
                 });
-                let newest = newest_entry.map(|(_, m)| *m);
+                let newest = newest_entry.map(|(_, m)| m);
                 let mut actions = Vec::with_capacity(2 * pending.len() + 2);
                 for (log_id, m) in &pending {
                     let record =
@@ -320,7 +314,7 @@ impl Crm {
                 // a live inbound one asks for a draft, an outbound one answers.
                 let requested = match newest_entry {
                     Some((log_id, m)) if m.direction == Direction::Inbound => {
-                        (m.sent >= history_before).then_some(*log_id)
+                        (m.sent >= history_before).then_some(log_id)
                     }
                     _ => None,
                 };
@@ -386,6 +380,12 @@ impl Crm {
                         let now_stored: HashSet<String> =
                             self.stored_markers(auth, &ids).await?.into_keys().collect();
                         pending.retain(|(_, m)| !now_stored.contains(&m.id));
+                        // Or a minted id was taken (another process, same
+                        // tick and node): the rest get new ones, in order.
+                        let fresh_ids = LogId::mint_block(pending.len());
+                        for (slot, id) in pending.iter_mut().zip(fresh_ids) {
+                            slot.0 = id;
+                        }
                         // Its status or newest message may have changed too.
                         match self.conversation_record(&conversation.context_id).await? {
                             Some(c) => state = c,

@@ -62,7 +62,6 @@ impl Crm {
         req: &ApproveRequest,
     ) -> DomainResult<ActionResult> {
         let (edited_body, edited_subject) = req.edits()?;
-        let mut log_id = None;
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let conversation = self.existing_conversation(context_id).await?;
             let mut suggestion = self
@@ -88,7 +87,7 @@ impl Crm {
                     suggestion.reply_to_log_id.get()
                 )));
             };
-            let id = self.log_id_once(&mut log_id).await?;
+            let id = LogId::mint();
             let now = now_rfc3339();
             let subject = edited_subject
                 .clone()
@@ -155,7 +154,6 @@ impl Crm {
         req: &CustomReply,
     ) -> DomainResult<ActionResult> {
         let (body, subject, metadata) = req.validate()?;
-        let mut log_id = None;
         let mut supersede = true;
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let conversation = self.existing_conversation(context_id).await?;
@@ -164,7 +162,7 @@ impl Crm {
                     "conversation {context_id} has no inbound message to reply to, so no channel to reply on; log the message with POST /log instead"
                 )));
             };
-            let id = self.log_id_once(&mut log_id).await?;
+            let id = LogId::mint();
             let now = now_rfc3339();
             let message = reply_record(
                 &inbound,
