@@ -29,6 +29,31 @@ use crate::store::{AttributeValue, Item, Key, UpdateAction};
 /// Attribute on every item naming its entity type ([`Entity::TYPE`]).
 pub const ENTITY: &str = "entity";
 
+/// Partitions every global list (`LOGS`, `UNPROCESSED`, `FAILED`,
+/// `CONTEXTS`, `CONTEXTS#<status>`, `REPLY_JOBS`) and the statistics
+/// counters are write-sharded over: an item goes to `<list>#<nn>`, `nn` =
+/// [`shard_of`] its id, and a list reads every shard and merges them
+/// (`paging::sharded`). A setting of the table's key design
+/// (`docs/data-model.md`, "Write sharding"): changing it moves items, so it
+/// is a constant, not an environment variable. 12 shards × 1,000 write units
+/// a second per partition hold 12,000 messages a second, and the statistics
+/// read stays one `BatchGetItem` (12 × 8 = 96 keys ≤ 100).
+pub const WRITE_SHARDS: u16 = 12;
+
+/// The shard (`0..WRITE_SHARDS`) of the item whose id is `id`: FNV-1a of
+/// its text, so every process places an id alike.
+pub fn shard_of(id: &str) -> u16 {
+    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    (hash % u64::from(WRITE_SHARDS)) as u16
+}
+
+/// Partition `nn` of write-sharded list `list`: `<list>#<nn>` (two digits).
+pub fn shard_partition(list: &str, shard: u16) -> String {
+    format!("{list}#{shard:02}")
+}
+
 /// Zero-pads an id to 20 digits for sort keys, so string order is numeric order.
 pub fn padded(id: i64) -> String {
     format!("{id:020}")

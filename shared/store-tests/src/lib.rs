@@ -3,7 +3,8 @@
 //! The storage-port contract: one suite of behaviours every adapter of
 //! [`Store`] must show, written once and run against each adapter through
 //! [`store_contract_suite!`], plus [`CountingStore`], a wrapper that counts
-//! store calls so tests can assert each endpoint's bound.
+//! store calls so tests can assert each endpoint's bound, and
+//! [`PartitionWrites`], one that counts the writes each partition key takes.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,6 +15,10 @@ use crm_domain::store::{
     n, s, AttributeValue, CancelReason, Check, CmpOp, Condition, Delete, Index, Item, Key, Page,
     Put, Query, ReturnValues, SortCondition, Store, StoreError, Update, UpdateAction, WriteAction,
 };
+
+mod partitions;
+
+pub use partitions::{PartitionWrites, Share};
 
 /// Counts calls to the wrapped store, per operation, and records the IAM
 /// actions they need (see [`CountingStore::iam_actions`]).

@@ -16,6 +16,7 @@ mod ingest;
 mod json_schema_reading;
 mod leasing;
 mod messages;
+mod partitions;
 mod reply;
 mod reply_sqs;
 mod response_budget;

@@ -408,7 +408,7 @@ impl ConversationRecord {
         self.closed_at = Some(at.to_string());
         self.updated_at = at.to_string();
         let mut actions = self.touched(&[attr::STATUS, attr::CLOSED_AT, attr::UPDATED_AT])?;
-        actions.push(Index::Gsi3.move_to(Self::status_partition(self.status)));
+        actions.push(Index::Gsi3.move_to(self.status_partition(self.status)));
         Ok(Update {
             key: Self::key(&self.context_id),
             actions,
@@ -498,10 +498,10 @@ impl ConversationRecord {
     }
 
     /// The actions that set `status` and move the item to that status's GSI3 partition.
-    pub(crate) fn status_actions(status: ConversationStatus) -> Vec<UpdateAction> {
+    pub(crate) fn status_actions(&self, status: ConversationStatus) -> Vec<UpdateAction> {
         vec![
             UpdateAction::Set(attr::STATUS.into(), s(status.as_str())),
-            Index::Gsi3.move_to(Self::status_partition(status)),
+            Index::Gsi3.move_to(self.status_partition(status)),
         ]
     }
 
@@ -599,7 +599,10 @@ mod tests {
         assert!(set.contains(&UpdateAction::Set(attr::REPLY_LOG_ID.into(), n(5))));
         assert!(set.contains(&UpdateAction::Set(
             Index::Gsi4.pk_attr().into(),
-            s("REPLY_JOBS")
+            s(crate::keys::shard_partition(
+                "REPLY_JOBS",
+                crate::keys::shard_of(&record.context_id.to_string())
+            ))
         )));
         assert!(set.contains(&UpdateAction::Remove(attr::REPLY_OPTIONS.into())));
         let ended = record.end_reply().unwrap();

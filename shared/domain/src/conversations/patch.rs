@@ -91,7 +91,7 @@ impl ConversationPatch {
                 .ok_or_else(|| cannot_clear("status", "active, paused, resolved, archived"))?;
             if status != current.status {
                 next.status = status;
-                actions.extend(ConversationRecord::status_actions(status));
+                actions.extend(current.status_actions(status));
                 if status.is_open() {
                     next.closed_at = None;
                     actions.push(UpdateAction::Remove("closed_at".into()));

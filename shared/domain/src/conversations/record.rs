@@ -2,7 +2,7 @@
 //!
 //! | PK | SK | GSI1PK / GSI1SK | GSI2PK / GSI2SK | GSI3PK / GSI3SK | GSI4PK / GSI4SK |
 //! |---|---|---|---|---|---|
-//! | `CONTEXT#<context_id>` | `CONTEXT` | `CONTEXTS` / `<created_at>#<context_id>` | `CUSTOMER#<customer_id>` / `CONTEXT#<created_at>#<context_id>` | `CONTEXTS#<status>` / `<created_at>#<context_id>` | `REPLY_JOBS` / `<reply_requested_at>#<context_id>` while a reply job is pending |
+//! | `CONTEXT#<context_id>` | `CONTEXT` | `CONTEXTS#<nn>` / `<created_at>#<context_id>` | `CUSTOMER#<customer_id>` / `CONTEXT#<created_at>#<context_id>` | `CONTEXTS#<status>#<nn>` / `<created_at>#<context_id>` | `REPLY_JOBS#<nn>` / `<reply_requested_at>#<context_id>` while a reply job is pending |
 //!
 //! GSI1 lists every conversation, GSI2 a customer's, GSI3 those with one
 //! status, all by creation time. GSI4 (sparse) holds the conversations
@@ -14,7 +14,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::api::Conversation;
-use crate::keys::{Entity, Index, IndexEntry};
+use crate::keys::{shard_of, shard_partition, Entity, Index, IndexEntry};
+use crate::paging::ShardedQuery;
 use crate::reply::Instructions;
 use crate::store::{Key, Query, SortCondition};
 use crate::types::{Channel, ContextId, ConversationStatus, CustomerId, Direction, LogId};
@@ -123,19 +124,24 @@ impl Entity for ConversationRecord {
     fn index_entries(&self) -> Vec<IndexEntry> {
         let by_time = format!("{}#{}", self.created_at, self.context_id);
         let mut entries = vec![
-            IndexEntry::new(Index::Gsi1, COLLECTION, by_time.clone()),
+            IndexEntry::new(Index::Gsi1, self.shard(COLLECTION), by_time.clone()),
             IndexEntry::new(
                 Index::Gsi2,
                 Self::customer_partition(self.customer_id),
                 format!("{UNDER_CUSTOMER}{by_time}"),
             ),
-            IndexEntry::new(Index::Gsi3, Self::status_partition(self.status), by_time),
+            IndexEntry::new(Index::Gsi3, self.status_partition(self.status), by_time),
         ];
         if let (Some(_), Some(at)) = (self.reply_log_id, &self.reply_requested_at) {
             entries.push(Self::reply_job_entry(at, &self.context_id));
         }
         entries
     }
+}
+
+/// The (sharded) GSI3 list of conversations with `status`: `CONTEXTS#<status>`.
+fn status_list(status: ConversationStatus) -> String {
+    format!("{COLLECTION}#{}", status.as_str())
 }
 
 fn is_zero(n: &i64) -> bool {
@@ -186,13 +192,22 @@ impl ConversationRecord {
 
     /// Its GSI4 entry while a reply job requested at `at` is pending.
     pub(super) fn reply_job_entry(at: &str, id: &ContextId) -> IndexEntry {
-        IndexEntry::new(Index::Gsi4, REPLY_JOBS, format!("{at}#{id}"))
+        IndexEntry::new(
+            Index::Gsi4,
+            shard_partition(REPLY_JOBS, shard_of(&id.to_string())),
+            format!("{at}#{id}"),
+        )
+    }
+
+    /// Shard `<nn>` of sharded list `list` this conversation is in.
+    fn shard(&self, list: &str) -> String {
+        shard_partition(list, shard_of(&self.context_id.to_string()))
     }
 
     /// Conversations whose reply job was requested before `before`, oldest
     /// first (GSI4, eventually consistent: the sweep re-checks each one).
-    pub(crate) fn reply_jobs_before(before: &str) -> Query {
-        let mut q = Query::new(Some(Index::Gsi4), REPLY_JOBS);
+    pub(crate) fn reply_jobs_before(before: &str) -> ShardedQuery {
+        let mut q = ShardedQuery::new(Index::Gsi4, REPLY_JOBS);
         q.sort = Some(SortCondition::Lt(before.to_string()));
         q
     }
@@ -206,13 +221,14 @@ impl ConversationRecord {
         format!("CUSTOMER#{customer_id}")
     }
 
-    pub(super) fn status_partition(status: ConversationStatus) -> String {
-        format!("CONTEXTS#{}", status.as_str())
+    /// Its GSI3 partition were its status `status`: `CONTEXTS#<status>#<nn>`.
+    pub(super) fn status_partition(&self, status: ConversationStatus) -> String {
+        self.shard(&status_list(status))
     }
 
-    /// Every conversation, oldest first (GSI1).
-    pub(crate) fn all() -> Query {
-        Query::new(Some(Index::Gsi1), COLLECTION)
+    /// Every conversation, oldest first (GSI1's shards).
+    pub(crate) fn all() -> ShardedQuery {
+        ShardedQuery::new(Index::Gsi1, COLLECTION)
     }
 
     /// A customer's conversations, oldest first (GSI2).
@@ -222,9 +238,9 @@ impl ConversationRecord {
         q
     }
 
-    /// Conversations with `status`, oldest first (GSI3).
-    pub(crate) fn with_status(status: ConversationStatus) -> Query {
-        Query::new(Some(Index::Gsi3), Self::status_partition(status))
+    /// Conversations with `status`, oldest first (GSI3's shards).
+    pub(crate) fn with_status(status: ConversationStatus) -> ShardedQuery {
+        ShardedQuery::new(Index::Gsi3, &status_list(status))
     }
 
     pub(crate) fn to_api(&self) -> Conversation {

@@ -5,7 +5,7 @@ use super::api::{Conversation, ConversationFilter};
 use super::record::ConversationRecord;
 use crate::codec::from_item;
 use crate::error::{DomainError, DomainResult, Missing};
-use crate::paging::{self, ListParams, Listed};
+use crate::paging::{self, ListParams, Listed, Source};
 use crate::store::{s, Condition, Query};
 use crate::types::{ContextId, ConversationStatus, Direction};
 use crate::Crm;
@@ -64,27 +64,25 @@ impl Crm {
             };
             Condition::eq("last_direction", s(crate::codec::wire_name(&d)))
         });
-        let query = match (filter.customer_id, status) {
+        let mut source = match (filter.customer_id, status) {
             (Some(customer_id), status) => {
                 let mut all = Vec::new();
                 all.extend(status.map(|st| Condition::eq("status", s(st.as_str()))));
                 all.extend(direction);
-                Query {
+                Source::from(Query {
                     filter: (!all.is_empty()).then_some(Condition::And(all)),
                     ..ConversationRecord::of_customer(customer_id)
-                }
+                })
             }
-            (None, Some(status)) => Query {
-                filter: direction,
-                ..ConversationRecord::with_status(status)
-            },
-            (None, None) => ConversationRecord::all(),
+            (None, Some(status)) => {
+                let mut q = ConversationRecord::with_status(status);
+                q.filter = direction;
+                Source::from(q)
+            }
+            (None, None) => Source::from(ConversationRecord::all()),
         };
-        let query = Query {
-            forward: false,
-            ..query
-        };
-        paging::list_as(self.store.as_ref(), query, params, |item| {
+        source.query_mut().forward = false;
+        paging::list_as(self.store.as_ref(), source, params, |item| {
             Ok(from_item::<ConversationRecord>(item)?.to_api())
         })
         .await

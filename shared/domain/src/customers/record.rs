@@ -16,11 +16,13 @@
 use serde::{Deserialize, Serialize};
 
 use super::api::{Customer, CustomerFilter};
-use crate::keys::{padded, Entity, Index, IndexEntry};
+use crate::keys::{padded, shard_of, shard_partition, Entity, Index, IndexEntry};
+use crate::paging::ShardedQuery;
 use crate::store::{n, s, Condition, Delete, Key, Query, Update, UpdateAction, WriteAction};
 use crate::types::{ContextId, CustomerId};
 
-/// GSI1 partition holding every customer, in id order.
+/// GSI1 list of every customer, in id order (write-sharded: `CUSTOMERS#<nn>`,
+/// `<nn>` the shard of the customer id).
 const COLLECTION: &str = "CUSTOMERS";
 /// GSI2 partition prefix of customers by the last 10 digits of their phone.
 const LAST_TEN: &str = "PHONE10#";
@@ -72,7 +74,7 @@ impl Entity for CustomerRecord {
     fn index_entries(&self) -> Vec<IndexEntry> {
         let mut entries = vec![IndexEntry::new(
             Index::Gsi1,
-            COLLECTION,
+            shard_partition(COLLECTION, shard_of(&self.customer_id.to_string())),
             padded(self.customer_id.get()),
         )];
         entries.extend(self.last_ten_entry());
@@ -129,9 +131,9 @@ impl CustomerRecord {
         Query::new(Some(Index::Gsi2), format!("{LAST_TEN}{digits}"))
     }
 
-    /// Every customer, in id order (GSI1).
-    pub(crate) fn all() -> Query {
-        Query::new(Some(Index::Gsi1), COLLECTION)
+    /// Every customer, in id order (GSI1's shards).
+    pub(crate) fn all() -> ShardedQuery {
+        ShardedQuery::new(Index::Gsi1, COLLECTION)
     }
 
     pub(crate) fn to_api(&self) -> Customer {

@@ -36,8 +36,9 @@ use crate::error::{DomainError, DomainResult};
 use crate::escalations::record::EscalationRecord;
 use crate::escalations::{EscalationDecision, EscalationReason, Priority};
 use crate::events::ConversationEvent;
-use crate::keys::Entity;
+use crate::keys::{Entity, WRITE_SHARDS};
 use crate::messages::record::MessageRecord;
+use crate::paging::Merge;
 use crate::reply::{
     DraftError, Prompt, ReplyJob, ReplyModel, Turn, MAX_HISTORY_BYTES, MAX_HISTORY_TURNS,
 };
@@ -380,8 +381,8 @@ impl Crm {
     /// job after `CRM_REPLY_MAX_SWEEPS` re-enqueues: the job ends and a
     /// `repeated_failures` ticket opens (unless one is open).
     ///
-    /// Store calls: 1 `Query` (GSI4, eventually consistent: every job found
-    /// is re-checked by a conditional write) + 1 `UpdateItem` per job found
+    /// Store calls: 1 `Query` per shard of GSI4 `REPLY_JOBS` (eventually
+    /// consistent: every job found is re-checked by a conditional write) + 1 `UpdateItem` per job found
     /// (+1 counter `UpdateItem` per ticket), then the queue's enqueue.
     pub async fn sweep_reply_jobs(&self, now: OffsetDateTime) -> DomainResult<SweepOutcome> {
         let before = rfc3339(now - self.settings.reply.sweep_grace);
@@ -389,7 +390,8 @@ impl Crm {
         let mut q = ConversationRecord::reply_jobs_before(&before);
         q.limit = SWEEP_PAGE;
         let mut outcome = SweepOutcome::default();
-        for item in self.store.query(q).await?.items {
+        let mut oldest = Merge::new(self.store.as_ref(), q, None, usize::from(WRITE_SHARDS))?;
+        for item in oldest.take(SWEEP_PAGE as usize).await? {
             let c = from_item::<ConversationRecord>(item)?;
             let Some(job) = c.reply_job() else {
                 continue;

@@ -31,9 +31,9 @@ use super::record::MessageRecord;
 use crate::budget::{json_size, MAX_RESPONSE_BYTES};
 use crate::codec::from_item;
 use crate::error::{DomainError, DomainResult, Missing};
-use crate::paging::{self, ListParams, Listed, MAX_QUERY_CALLS};
+use crate::paging::{self, sharded_call_budget, ListParams, Listed, Merge};
 use crate::store::{
-    n, s, AttributeValue, CmpOp, Condition, Item, ReturnValues, StoreError, Update, UpdateAction,
+    n, s, AttributeValue, CmpOp, Condition, ReturnValues, StoreError, Update, UpdateAction,
 };
 use crate::types::{now_rfc3339, rfc3339, LogId};
 use crate::Crm;
@@ -115,27 +115,30 @@ impl Crm {
     /// dead ones instead. Stops before the answer would pass the response
     /// budget (5 MiB).
     ///
-    /// Store calls: ≤ 12 GSI4 queries + one conditional `UpdateItem` per
-    /// candidate tried (at most `limit` at a time, concurrently).
+    /// Store calls: one GSI4 query per shard, ≤ 12 more pages, + one
+    /// conditional `UpdateItem` per candidate tried (at most `limit` at a
+    /// time, concurrently).
     pub async fn lease_unprocessed(&self, poll: &LeasedPoll) -> DomainResult<Vec<Message>> {
         let (max, seconds, dead) = (self.settings.max_leases, poll.seconds, poll.dead);
         let limit = poll.limit as usize;
         let mut skip = poll.skip as usize;
         let mut leased: Vec<Message> = Vec::new();
         let mut bytes = 0usize;
-        let mut start_key: Option<Item> = None;
-        for _ in 0..MAX_QUERY_CALLS {
-            let now = now_ms();
-            let mut query = MessageRecord::unprocessed();
-            query.limit = ((limit + skip) * 2).clamp(10, 1000) as u32;
-            query.start_key = start_key.take();
-            query.filter = Some(Condition::And(vec![
-                lease_ended(now),
-                leases_left(max, dead),
-            ]));
-            let page = self.store.query(query).await?;
+        let mut query = MessageRecord::unprocessed();
+        let batch = ((limit + skip) * 2).clamp(10, 1000);
+        query.limit = batch as u32;
+        query.filter = Some(Condition::And(vec![
+            lease_ended(now_ms()),
+            leases_left(max, dead),
+        ]));
+        let mut merge = Merge::new(self.store.as_ref(), query, None, sharded_call_budget(true))?;
+        loop {
+            let page = merge.take(batch).await?;
+            if page.is_empty() {
+                break;
+            }
             let mut candidates = Vec::new();
-            for item in page.items {
+            for item in page {
                 if skip > 0 {
                     skip -= 1;
                     continue;
@@ -162,12 +165,8 @@ impl Crm {
                     }
                 }
             }
-            if leased.len() >= limit || budget_spent {
+            if leased.len() >= limit || budget_spent || !merge.more() {
                 break;
-            }
-            match page.last_evaluated_key {
-                Some(key) => start_key = Some(key),
-                None => break,
             }
         }
         leased.sort_by_key(|m| m.log_id);

@@ -2,29 +2,32 @@
 //!
 //! | PK | SK | GSI1 | GSI2 | GSI3 | GSI4 (sparse) | GSI5 (sparse) |
 //! |---|---|---|---|---|---|---|
-//! | `LOG#<log_id>` | `LOG` | `LOGS` / `<log_id:020>` | `CONTEXT#<context_id>` / `LOG#<log_id:020>` | `CUSTOMER#<customer_id>` / `LOG#<log_id:020>` | `UNPROCESSED` / `<log_id:020>` while unprocessed | `FAILED` / `<log_id:020>` while `send_status` is `failed` |
+//! | `LOG#<log_id>` | `LOG` | `LOGS#<nn>` / `<log_id:020>` | `CONTEXT#<context_id>` / `LOG#<log_id:020>` | `CUSTOMER#<customer_id>` / `LOG#<log_id:020>` | `UNPROCESSED#<nn>` / `<log_id:020>` while unprocessed | `FAILED#<nn>` / `<log_id:020>` while `send_status` is `failed` |
 //!
 //! GSI1 lists every message, GSI2 a conversation's, GSI3 a customer's; GSI4
 //! and GSI5 hold only the messages waiting to be processed or that failed,
-//! so those lists read nothing else.
+//! so those lists read nothing else. GSI1, GSI4 and GSI5 are write-sharded:
+//! `<nn>` is the shard of the log id ([`crate::keys::shard_of`]), and their
+//! lists merge every shard ([`ShardedQuery`]).
 
 use serde::{Deserialize, Serialize};
 
 use super::api::{HistoryEntry, Message};
 use crate::codec::to_value;
 use crate::error::DomainResult;
-use crate::keys::{padded, Entity, Index, IndexEntry};
+use crate::keys::{padded, shard_of, shard_partition, Entity, Index, IndexEntry};
+use crate::paging::ShardedQuery;
 use crate::store::{s, AttributeValue, Condition, Key, Query, SortCondition, UpdateAction};
 use crate::twilio::TwilioStatus;
 use crate::types::{Channel, ContextId, CustomerId, Direction, LogId, MessageType, SendStatus};
 
-/// GSI1 partition holding every message.
+/// GSI1 list of every message (sharded).
 const COLLECTION: &str = "LOGS";
 /// Sort-key prefix of messages under a conversation (GSI2) or customer (GSI3).
 const UNDER_PARENT: &str = "LOG#";
-/// GSI4 partition of unprocessed messages.
+/// GSI4 list of unprocessed messages (sharded).
 const UNPROCESSED: &str = "UNPROCESSED";
-/// GSI5 partition of failed sends.
+/// GSI5 list of failed sends (sharded).
 const FAILED: &str = "FAILED";
 
 /// The stored message item.
@@ -185,7 +188,7 @@ impl Entity for MessageRecord {
         let id = self.log_id;
         let child = format!("{UNDER_PARENT}{}", padded(id.get()));
         let mut entries = vec![
-            IndexEntry::new(Index::Gsi1, COLLECTION, padded(id.get())),
+            IndexEntry::new(Index::Gsi1, shard(COLLECTION, id), padded(id.get())),
             IndexEntry::new(
                 Index::Gsi2,
                 context_partition(&self.context_id),
@@ -197,6 +200,11 @@ impl Entity for MessageRecord {
         entries.extend(Self::failed_entry(id, self.send_status));
         entries
     }
+}
+
+/// Shard `<nn>` of list `list` that message `id` is in.
+fn shard(list: &str, id: LogId) -> String {
+    shard_partition(list, shard_of(&id.to_string()))
 }
 
 fn context_partition(id: &ContextId) -> String {
@@ -215,18 +223,18 @@ impl MessageRecord {
 
     /// Its GSI4 entry: present only while the message is unprocessed.
     fn unprocessed_entry(id: LogId, processed: bool) -> Option<IndexEntry> {
-        (!processed).then(|| IndexEntry::new(Index::Gsi4, UNPROCESSED, padded(id.get())))
+        (!processed).then(|| IndexEntry::new(Index::Gsi4, shard(UNPROCESSED, id), padded(id.get())))
     }
 
     /// Its GSI5 entry: present only while `send_status` is `failed`.
     fn failed_entry(id: LogId, status: SendStatus) -> Option<IndexEntry> {
         (status == SendStatus::Failed)
-            .then(|| IndexEntry::new(Index::Gsi5, FAILED, padded(id.get())))
+            .then(|| IndexEntry::new(Index::Gsi5, shard(FAILED, id), padded(id.get())))
     }
 
-    /// Every message, oldest first (GSI1).
-    pub(crate) fn all() -> Query {
-        Query::new(Some(Index::Gsi1), COLLECTION)
+    /// Every message, oldest first (GSI1's shards).
+    pub(crate) fn all() -> ShardedQuery {
+        ShardedQuery::new(Index::Gsi1, COLLECTION)
     }
 
     /// A conversation's messages, oldest first (GSI2).
@@ -259,14 +267,14 @@ impl MessageRecord {
         q
     }
 
-    /// Unprocessed messages, oldest first (sparse GSI4).
-    pub(crate) fn unprocessed() -> Query {
-        Query::new(Some(Index::Gsi4), UNPROCESSED)
+    /// Unprocessed messages, oldest first (sparse GSI4's shards).
+    pub(crate) fn unprocessed() -> ShardedQuery {
+        ShardedQuery::new(Index::Gsi4, UNPROCESSED)
     }
 
-    /// Failed sends, oldest first (sparse GSI5).
-    pub(crate) fn failed() -> Query {
-        Query::new(Some(Index::Gsi5), FAILED)
+    /// Failed sends, oldest first (sparse GSI5's shards).
+    pub(crate) fn failed() -> ShardedQuery {
+        ShardedQuery::new(Index::Gsi5, FAILED)
     }
 
     /// Update actions marking a message processed at `now` (and leaving GSI4).

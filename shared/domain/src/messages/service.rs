@@ -6,10 +6,10 @@ use super::api::{MarkedProcessed, Message, MessageFilter, MAX_MARK_PER_CALL};
 use super::record::MessageRecord;
 use crate::codec::{from_item, to_value};
 use crate::error::{DomainError, DomainResult, Missing};
-use crate::paging::{self, ListParams, Listed};
+use crate::paging::{self, ListParams, Listed, Source};
 use crate::store::{
-    AttributeValue, Condition, Key, Query, ReturnValues, StoreError, Transaction, Update,
-    UpdateAction, WriteAction, MAX_TRANSACT_ACTIONS,
+    AttributeValue, Condition, Key, ReturnValues, StoreError, Transaction, Update, UpdateAction,
+    WriteAction, MAX_TRANSACT_ACTIONS,
 };
 use crate::types::{now_rfc3339, ContextId, CustomerId, LogId, SendStatus};
 use crate::Crm;
@@ -26,7 +26,7 @@ impl Crm {
     /// One page of messages from `query`.
     pub(crate) async fn list_messages_query(
         &self,
-        query: Query,
+        query: impl Into<Source>,
         params: &ListParams,
     ) -> DomainResult<Listed<Message>> {
         paging::list_as(self.store.as_ref(), query, params, |item| {
@@ -43,10 +43,11 @@ impl Crm {
         filter: &MessageFilter,
         params: &ListParams,
     ) -> DomainResult<Listed<Message>> {
-        let mut query = match filter.customer_id {
-            Some(id) => MessageRecord::of_customer(id),
-            None => MessageRecord::all(),
+        let mut source = match filter.customer_id {
+            Some(id) => Source::from(MessageRecord::of_customer(id)),
+            None => Source::from(MessageRecord::all()),
         };
+        let query = source.query_mut();
         query.forward = false;
         let mut conds = Vec::new();
         if let Some(channel) = filter.channel {
@@ -58,7 +59,7 @@ impl Crm {
         if !conds.is_empty() {
             query.filter = Some(Condition::And(conds));
         }
-        self.list_messages_query(query, params).await
+        self.list_messages_query(source, params).await
     }
 
     /// `GET /messages/customer/{customer_id}` (guide §14): every message of the

@@ -2,28 +2,37 @@
 //!
 //! | PK | SK | attributes (numbers, `ADD`ed) |
 //! |---|---|---|
-//! | `STATS` | `TOTALS` | `conversations_total`, `conversations_<status>`, `needs_reply`, `waiting_for_response`, `escalations_open` |
-//! | `STATS` | `DAY#<yyyy-mm-dd>` (UTC) | `messages_received`, `messages_sent`, `suggestions_generated`, `suggestions_approved`, `suggestions_edited`, `confidence_micros` (Σ confidence × 10⁶), `first_responses`, `first_response_seconds` (Σ) |
+//! | `STATS#<nn>` | `TOTALS` | `conversations_total`, `conversations_<status>`, `needs_reply`, `waiting_for_response`, `escalations_open` |
+//! | `STATS#<nn>` | `DAY#<yyyy-mm-dd>` (UTC) | `messages_received`, `messages_sent`, `suggestions_generated`, `suggestions_approved`, `suggestions_edited`, `confidence_micros` (Σ confidence × 10⁶), `first_responses`, `first_response_seconds` (Σ) |
+//!
+//! Write-sharded (issue 21): a write adds its delta to one shard `<nn>`
+//! (`0..WRITE_SHARDS`, drawn at random), the read sums every shard, so no
+//! partition takes every message's counter write.
 
 use std::collections::BTreeMap;
 
-use crate::keys::ENTITY;
+use crate::keys::{shard_partition, ENTITY, WRITE_SHARDS};
 use crate::store::{s, Key, Update, UpdateAction};
 use crate::types::{ConversationStatus, Direction};
 
-/// The partition of every counter item.
+/// The sharded partition of the counter items: `STATS#<nn>`.
 const PARTITION: &str = "STATS";
 /// The `entity` of the counter items.
 pub(crate) const TYPE: &str = "stats";
 
-/// Key of the gauges.
-pub(crate) fn totals_key() -> Key {
-    Key::new(PARTITION, "TOTALS")
+/// Key of shard `shard`'s gauges.
+pub(crate) fn totals_key(shard: u16) -> Key {
+    Key::new(shard_partition(PARTITION, shard), "TOTALS")
 }
 
-/// Key of day `day` (`2026-12-02`, UTC).
-pub(crate) fn day_key(day: &str) -> Key {
-    Key::new(PARTITION, format!("DAY#{day}"))
+/// Key of shard `shard`'s day `day` (`2026-12-02`, UTC).
+pub(crate) fn day_key(shard: u16, day: &str) -> Key {
+    Key::new(shard_partition(PARTITION, shard), format!("DAY#{day}"))
+}
+
+/// A shard for the next write, at random (`0..WRITE_SHARDS`).
+pub(crate) fn any_shard() -> u16 {
+    (uuid::Uuid::new_v4().as_u128() % u128::from(WRITE_SHARDS)) as u16
 }
 
 /// What one conversation contributes to the gauges: its status and the
@@ -117,8 +126,9 @@ impl StatsDelta {
         )
     }
 
-    /// The `UpdateItem`s that add this delta (none for an empty delta).
-    pub(crate) fn updates(&self, day: &str) -> Vec<Update> {
+    /// The `UpdateItem`s that add this delta to shard `shard` (none for an
+    /// empty delta).
+    pub(crate) fn updates(&self, shard: u16, day: &str) -> Vec<Update> {
         let build = |key: Key, values: &BTreeMap<&'static str, i64>| {
             let mut actions: Vec<UpdateAction> = values
                 .iter()
@@ -135,8 +145,8 @@ impl StatsDelta {
             })
         };
         [
-            build(totals_key(), &self.totals),
-            build(day_key(day), &self.day),
+            build(totals_key(shard), &self.totals),
+            build(day_key(shard, day), &self.day),
         ]
         .into_iter()
         .flatten()
@@ -163,7 +173,7 @@ mod tests {
         assert_eq!(d.totals.get("waiting_for_response"), Some(&1));
         assert_eq!(d.totals.get("conversations_total"), Some(&0));
         assert_eq!(
-            d.updates("2026-12-02").len(),
+            d.updates(0, "2026-12-02").len(),
             1,
             "zero deltas write nothing"
         );
@@ -174,6 +184,6 @@ mod tests {
         let d = StatsDelta::conversation(Some(outbound), Some(archived));
         assert_eq!(d.totals.get("waiting_for_response"), Some(&-1));
         assert_eq!(d.totals.get("conversations_archived"), Some(&1));
-        assert!(StatsDelta::default().updates("2026-12-02").is_empty());
+        assert!(StatsDelta::default().updates(0, "2026-12-02").is_empty());
     }
 }

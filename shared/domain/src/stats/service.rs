@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use time::OffsetDateTime;
 
 use super::api::{percent, ratio, ConversationStats};
-use super::record::{day_key, totals_key, StatsDelta};
+use super::record::{any_shard, day_key, totals_key, StatsDelta};
 use crate::error::DomainResult;
+use crate::keys::WRITE_SHARDS;
 use crate::store::{int_attr, Item, Key, ReturnValues};
 use crate::Crm;
 
@@ -19,12 +20,12 @@ fn day(t: OffsetDateTime) -> String {
 }
 
 impl Crm {
-    /// Adds `delta` to the counters (0–2 `UpdateItem … ADD`),
+    /// Adds `delta` to one shard of the counters (0–2 `UpdateItem … ADD`),
     /// after the write it describes committed. A failure is logged, never
     /// returned: the write itself succeeded.
     pub(crate) async fn record_stats(&self, delta: StatsDelta) {
         let today = day(OffsetDateTime::now_utc());
-        for update in delta.updates(&today) {
+        for update in delta.updates(any_shard(), &today) {
             if let Err(e) = self.store.update_item(update, ReturnValues::None).await {
                 tracing::warn!(error = %e, "statistics counter not updated");
             }
@@ -32,26 +33,31 @@ impl Crm {
     }
 
     /// `GET /conversations/stats` (seed 001 §9): the gauges and the last 7
-    /// UTC days' buckets in one `BatchGetItem` of 8 keys, whatever is stored.
+    /// UTC days' buckets of every shard, summed, in one `BatchGetItem` of
+    /// 12 × 8 = 96 keys, whatever is stored.
     pub async fn conversation_stats(&self, now: OffsetDateTime) -> DomainResult<ConversationStats> {
         let days: Vec<String> = (0..WEEK_DAYS)
             .map(|i| day(now - time::Duration::days(i)))
             .collect();
-        let mut keys = vec![totals_key()];
-        keys.extend(days.iter().map(|d| day_key(d)));
+        let shards = 0..WRITE_SHARDS;
+        let totals: Vec<Key> = shards.clone().map(totals_key).collect();
+        let day_keys: Vec<Key> = shards
+            .flat_map(|n| days.iter().map(move |d| day_key(n, d)))
+            .collect();
+        let keys: Vec<Key> = totals.iter().chain(&day_keys).cloned().collect();
         let items = self.store.batch_get(&keys).await?;
         let by_key: HashMap<Key, Item> = items
             .into_iter()
             .filter_map(|item| Some((Key::of(&item)?, item)))
             .collect();
-        let totals = by_key.get(&totals_key());
-        let total = |name: &str| totals.and_then(|t| int_attr(t, name)).unwrap_or(0);
-        let week = |name: &str| -> i64 {
-            days.iter()
-                .filter_map(|d| by_key.get(&day_key(d)))
+        let sum = |keys: &[Key], name: &str| -> i64 {
+            keys.iter()
+                .filter_map(|k| by_key.get(k))
                 .filter_map(|item| int_attr(item, name))
                 .sum()
         };
+        let total = |name: &str| sum(&totals, name);
+        let week = |name: &str| sum(&day_keys, name);
         let sent = week("messages_sent");
         let received = week("messages_received");
         let generated = week("suggestions_generated");

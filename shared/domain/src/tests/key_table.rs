@@ -121,6 +121,18 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
         ("customer_id:020", format!("{CUSTOMER_ID:020}")),
         ("log_id", LOG_ID.to_string()),
         ("log_id:020", format!("{LOG_ID:020}")),
+        (
+            "shard of log_id",
+            format!("{:02}", super::shard_of(&LOG_ID.to_string())),
+        ),
+        (
+            "shard of customer_id",
+            format!("{:02}", super::shard_of(&CUSTOMER_ID.to_string())),
+        ),
+        (
+            "shard of context_id",
+            format!("{:02}", super::shard_of(CONTEXT_ID)),
+        ),
         ("context_id", CONTEXT_ID.to_string()),
         ("created_at", CREATED_AT.to_string()),
         ("status", "active".to_string()),
@@ -349,18 +361,19 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
         values.clone(),
     ));
     values.insert("yyyy-mm-dd", "2026-12-02".to_string());
+    values.insert("shard", "05".to_string());
     for (label, key) in [
-        ("statistics gauges", crate::stats::record::totals_key()),
+        ("statistics gauges", crate::stats::record::totals_key(5)),
         (
             "statistics day",
-            crate::stats::record::day_key("2026-12-02"),
+            crate::stats::record::day_key(5, "2026-12-02"),
         ),
     ] {
         let mut item = key.to_item();
         item.insert(ENTITY.into(), crate::store::s(crate::stats::record::TYPE));
         out.push((label, item, values.clone()));
     }
-    for name in ["customer_id", "log_id", "ticket_2026"] {
+    for name in ["customer_id", "ticket_2026"] {
         values.insert("name", name.to_string());
         out.push((
             "id counter",

@@ -255,8 +255,10 @@ impl Crm {
         fresh: Vec<&ValidMessage>,
         written: &mut StatsDelta,
     ) -> DomainResult<(usize, Option<LogId>)> {
-        let numbered: Vec<(LogId, &ValidMessage)> =
-            LogId::mint_block(fresh.len()).into_iter().zip(fresh).collect();
+        let numbered: Vec<(LogId, &ValidMessage)> = LogId::mint_block(fresh.len())
+            .into_iter()
+            .zip(fresh)
+            .collect();
         let now = now_rfc3339();
         let history_before = OffsetDateTime::now_utc() - self.settings.ingest_history_window;
         let mut newest_seen = conversation.last_interaction_at.clone();

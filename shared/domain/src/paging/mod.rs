@@ -12,7 +12,61 @@ use std::collections::BTreeMap;
 
 use crate::budget::{json_size, MAX_RESPONSE_BYTES};
 use crate::error::{DomainError, DomainResult};
+use crate::keys::WRITE_SHARDS;
 use crate::store::{string_attr, AttributeValue, Item, Query, Store, PK, SK};
+
+mod sharded;
+
+pub(crate) use sharded::Merge;
+pub use sharded::ShardedQuery;
+
+/// What a list reads: one partition, or every shard of a write-sharded list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// One partition of the table or of a GSI.
+    One(Query),
+    /// A write-sharded list, merged in sort-key order.
+    Sharded(ShardedQuery),
+}
+
+impl From<Query> for Source {
+    fn from(q: Query) -> Self {
+        Source::One(q)
+    }
+}
+
+impl From<ShardedQuery> for Source {
+    fn from(q: ShardedQuery) -> Self {
+        Source::Sharded(q)
+    }
+}
+
+impl Source {
+    /// The query (of one shard's shape, for a sharded list).
+    pub fn query(&self) -> &Query {
+        match self {
+            Source::One(q) => q,
+            Source::Sharded(q) => q,
+        }
+    }
+
+    /// The query, to set a filter or the direction.
+    pub fn query_mut(&mut self) -> &mut Query {
+        match self {
+            Source::One(q) => q,
+            Source::Sharded(q) => q,
+        }
+    }
+
+    /// The attributes a cursor of this list carries: the item's key
+    /// attributes on one partition, its sort key on a sharded list.
+    fn cursor_attrs(&self) -> Vec<&'static str> {
+        match self {
+            Source::One(q) => key_attrs(q),
+            Source::Sharded(q) => vec![q.sort_attr()],
+        }
+    }
+}
 
 /// Default `limit` when none is given (guide §2: 100).
 pub const DEFAULT_LIMIT: u32 = 100;
@@ -138,9 +192,10 @@ fn key_attrs(query: &Query) -> Vec<&'static str> {
     attrs
 }
 
-fn encode_cursor(query: &Query, item: &Item) -> Option<String> {
+fn encode_cursor(source: &Source, item: &Item) -> Option<String> {
+    let query = source.query();
     let mut k = BTreeMap::new();
-    for attr in key_attrs(query) {
+    for attr in source.cursor_attrs() {
         k.insert(attr.to_string(), string_attr(item, attr)?.to_string());
     }
     let body = serde_json::to_vec(&CursorBody {
@@ -151,7 +206,8 @@ fn encode_cursor(query: &Query, item: &Item) -> Option<String> {
     Some(URL_SAFE_NO_PAD.encode(body))
 }
 
-fn decode_cursor(query: &Query, cursor: &str) -> DomainResult<Item> {
+fn decode_cursor(source: &Source, cursor: &str) -> DomainResult<Item> {
+    let query = source.query();
     let bad = || {
         DomainError::invalid("cursor", "`cursor` is not a cursor of this list; pass `next_cursor` from the previous page unchanged, with the same filters")
     };
@@ -162,12 +218,12 @@ fn decode_cursor(query: &Query, cursor: &str) -> DomainResult<Item> {
     if body.q != fingerprint(query) {
         return Err(bad());
     }
-    let attrs = key_attrs(query);
+    let attrs = source.cursor_attrs();
     if body.k.len() != attrs.len() || attrs.iter().any(|a| !body.k.contains_key(*a)) {
         return Err(bad());
     }
     let partition_attr = query.index.map(|i| i.pk_attr()).unwrap_or(PK);
-    if body.k.get(partition_attr) != Some(&query.partition) {
+    if matches!(source, Source::One(_)) && body.k.get(partition_attr) != Some(&query.partition) {
         return Err(bad());
     }
     Ok(body
@@ -181,13 +237,20 @@ fn decode_cursor(query: &Query, cursor: &str) -> DomainResult<Item> {
 /// collected, the partition ends, or [`MAX_QUERY_CALLS`] pages were read;
 /// returns the requested window and a cursor when more may follow.
 ///
-/// `query.limit` is ignored (set per page). Store calls: at most [`MAX_QUERY_CALLS`].
+/// `query.limit` is ignored (set per page). Store calls: at most
+/// [`MAX_QUERY_CALLS`]; on a sharded list one per shard, and at most
+/// [`MAX_QUERY_CALLS`] more with a filter ([`sharded_call_budget`]).
 pub async fn list(
     store: &dyn Store,
-    mut query: Query,
+    source: impl Into<Source>,
     params: &ListParams,
 ) -> DomainResult<Listed<Item>> {
-    let template = query.clone();
+    let source = source.into();
+    let mut query = match &source {
+        Source::One(q) => q.clone(),
+        Source::Sharded(q) => return list_sharded(store, q.clone(), params).await,
+    };
+    let template = source.clone();
     if let Some(cursor) = &params.cursor {
         query.start_key = Some(decode_cursor(&template, cursor)?);
     }
@@ -228,6 +291,51 @@ pub async fn list(
     Ok(Listed { items, next_cursor })
 }
 
+/// Store calls a sharded list may make: one page of each shard, and with a
+/// filter up to [`MAX_QUERY_CALLS`] further pages.
+pub fn sharded_call_budget(filtered: bool) -> usize {
+    usize::from(WRITE_SHARDS) + if filtered { MAX_QUERY_CALLS } else { 0 }
+}
+
+/// [`list`] of a sharded list: the merge of its shards (`sharded.rs`).
+async fn list_sharded(
+    store: &dyn Store,
+    mut query: ShardedQuery,
+    params: &ListParams,
+) -> DomainResult<Listed<Item>> {
+    let source = Source::Sharded(query.clone());
+    let after = match &params.cursor {
+        Some(cursor) => {
+            let key = decode_cursor(&source, cursor)?;
+            string_attr(&key, query.sort_attr()).map(str::to_string)
+        }
+        None => None,
+    };
+    let want = (params.offset + params.limit) as usize;
+    let filtered = query.filter.is_some();
+    query.limit = match filtered {
+        true => STORE_PAGE,
+        false => (want as u32 + 1).min(STORE_PAGE),
+    };
+    let mut merge = Merge::new(store, query, after, sharded_call_budget(filtered))?;
+    let mut collected = merge.take(want + 1).await?;
+    let more = collected.len() > want || merge.more();
+    collected.truncate(want);
+    let next_cursor = match (more, collected.last()) {
+        (false, _) => None,
+        (true, Some(last)) => encode_cursor(&source, last),
+        (true, None) => merge.bound().and_then(|b| {
+            let attr = source.cursor_attrs()[0];
+            encode_cursor(
+                &source,
+                &Item::from([(attr.to_string(), AttributeValue::S(b.into()))]),
+            )
+        }),
+    };
+    let items = collected.into_iter().skip(params.offset as usize).collect();
+    Ok(Listed { items, next_cursor })
+}
+
 /// As [`list`], then each item made into `T` by `map`, and the page cut
 /// before the item that would carry the serialized items past
 /// [`MAX_RESPONSE_BYTES`]: what fits is answered with a `next_cursor` that
@@ -235,15 +343,15 @@ pub async fn list(
 /// fits: an item is at most 256 KiB of body and 16 KiB of metadata).
 pub async fn list_as<T: Serialize>(
     store: &dyn Store,
-    query: Query,
+    source: impl Into<Source>,
     params: &ListParams,
     mut map: impl FnMut(Item) -> DomainResult<T>,
 ) -> DomainResult<Listed<T>> {
-    let template = query.clone();
-    let page = list(store, query, params).await?;
+    let template = source.into();
+    let page = list(store, template.clone(), params).await?;
     let mut items = Vec::with_capacity(page.items.len());
     let mut bytes = 0usize;
-    let attrs = key_attrs(&template);
+    let attrs = template.cursor_attrs();
     // The key attributes of the last item kept: the cursor is encoded only
     // if the page is cut there.
     let mut last_kept: Item = Item::new();
@@ -321,18 +429,19 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_string(), s(v)))
         .collect();
+        let q = Source::from(q);
         let c = encode_cursor(&q, &item).unwrap();
         let key = decode_cursor(&q, &c).unwrap();
         assert_eq!(key.len(), 4);
         assert!(!key.contains_key("name"));
-        let other = Query::new(Some(Index::Gsi1), "CONTEXTS");
+        let other = Source::from(Query::new(Some(Index::Gsi1), "CONTEXTS"));
         assert!(decode_cursor(&other, &c).is_err());
-        let mut filtered = q.clone();
+        let mut filtered = q.query().clone();
         filtered.filter = Some(crate::store::Condition::Contains(
             "name_lc".into(),
             "x".into(),
         ));
-        assert!(decode_cursor(&filtered, &c).is_err());
+        assert!(decode_cursor(&Source::from(filtered), &c).is_err());
         assert!(decode_cursor(&q, "not-a-cursor!").is_err());
         assert!(decode_cursor(&q, &URL_SAFE_NO_PAD.encode(b"{\"q\":1}")).is_err());
     }
