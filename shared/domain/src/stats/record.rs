@@ -3,11 +3,12 @@
 //! | PK | SK | attributes (numbers, `ADD`ed) |
 //! |---|---|---|
 //! | `STATS#<nn>` | `TOTALS` | `conversations_total`, `conversations_<status>`, `needs_reply`, `waiting_for_response`, `escalations_open` |
-//! | `STATS#<nn>` | `DAY#<yyyy-mm-dd>` (UTC) | `messages_received`, `messages_sent`, `suggestions_generated`, `suggestions_approved`, `suggestions_edited`, `confidence_micros` (Σ confidence × 10⁶), `first_responses`, `first_response_seconds` (Σ) |
+//! | `STATS#<yyyy-mm-dd>#<nn>` (UTC day) | `DAY` | `messages_received`, `messages_sent`, `suggestions_generated`, `suggestions_approved`, `suggestions_edited`, `confidence_micros` (Σ confidence × 10⁶), `first_responses`, `first_response_seconds` (Σ) |
 //!
 //! Write-sharded (issue 21): a write adds its delta to one shard `<nn>`
 //! (`0..WRITE_SHARDS`, drawn at random), the read sums every shard, so no
-//! partition takes every message's counter write.
+//! partition takes every message's counter write; gauges and days are
+//! separate partitions, so a message that changes both writes two.
 
 use std::collections::BTreeMap;
 
@@ -27,7 +28,7 @@ pub(crate) fn totals_key(shard: u16) -> Key {
 
 /// Key of shard `shard`'s day `day` (`2026-12-02`, UTC).
 pub(crate) fn day_key(shard: u16, day: &str) -> Key {
-    Key::new(shard_partition(PARTITION, shard), format!("DAY#{day}"))
+    Key::new(shard_partition(&format!("{PARTITION}#{day}"), shard), "DAY")
 }
 
 /// A shard for the next write, at random (`0..WRITE_SHARDS`).
