@@ -1,8 +1,11 @@
 //! DynamoDB consumed capacity per endpoint for the guide's Workflow 2 then
-//! Workflow 1, against DynamoDB Local (`AWS_ENDPOINT_URL_DYNAMODB`), with
-//! `ReturnConsumedCapacity=TOTAL` on every call. Run by `make bench`.
-//! DynamoDB Local reports capacity as DynamoDB computes it (item sizes,
-//! consistent reads, transactions at twice the units).
+//! Workflow 1, then the write path's cases of issue 21 (20 inbound messages
+//! in a row, each moving the pending reply job; an outbound one ending it;
+//! a reply job), against DynamoDB Local (`AWS_ENDPOINT_URL_DYNAMODB`), with
+//! `ReturnConsumedCapacity=TOTAL` on every call a request makes. Run by
+//! `make bench`. DynamoDB Local's figures, as reported: it charges a
+//! transaction's writes 4 units per KB (DynamoDB prices them at 2), see
+//! docs/performance.md.
 
 use std::sync::Arc;
 
@@ -14,6 +17,7 @@ async fn main() {
     let store = crm_store_dynamodb::testing::fresh_store().await;
     let capacity_of = store.clone();
     let state = crm_http::bootstrap::state_with(Arc::new(store)).expect("state");
+    let crm = state.crm.clone();
     let app = local_api::app(state, Auth::Keys(ApiKeys::from_plaintext(["k"])));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -36,7 +40,7 @@ async fn main() {
             (status, resp.json::<Value>().await.unwrap_or(Value::Null))
         }
     };
-    let mut rows = Vec::new();
+    let mut rows: Vec<(String, u16, f64)> = Vec::new();
     let mut measure = |label: &str, status: u16| {
         rows.push((label.to_string(), status, capacity_of.capacity().take()))
     };
@@ -95,6 +99,58 @@ async fn main() {
     )
     .await;
     measure("W1.5 POST /context/{id}/update", s);
+
+    // Issue 21's cases: 20 inbound in a row (each moves the pending reply
+    // job), then an outbound one with context_id that ends it.
+    let mut units = Vec::new();
+    for i in 0..20 {
+        let (s, _) = call(
+            "POST",
+            "/log".into(),
+            Some(msg("inbound", &format!("more {i}"))),
+        )
+        .await;
+        assert_eq!(s, 200);
+        units.push(capacity_of.capacity().take());
+    }
+    let average = units.iter().sum::<f64>() / units.len() as f64;
+    let most = units.iter().cloned().fold(0.0, f64::max);
+    let mut out = msg("outbound", "Done");
+    out["context_id"] = json!(ctx);
+    let (s, _) = call("POST", "/log".into(), Some(out)).await;
+    let ended = capacity_of.capacity().take();
+    rows.push((
+        format!("20 × POST /log inbound in a row, average (most {most:.1})"),
+        200,
+        average,
+    ));
+    rows.push((
+        "POST /log outbound with context_id, ending a pending reply job".into(),
+        s,
+        ended,
+    ));
+    // A reply job: the inbound message's draft, by the rules provider.
+    let (s, l) = call(
+        "POST",
+        "/log".into(),
+        Some(msg("inbound", "What does it cost?")),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let job = crm_domain::reply::ReplyJob {
+        context_id: crm_domain::types::ContextId::parse("context_id", &ctx).expect("uuid"),
+        log_id: crm_domain::types::LogId::parse(&l["log_id"].to_string()).expect("log id"),
+        revision: 0,
+    };
+    capacity_of.capacity().take();
+    crm.draft_reply(&job, &crm_reply::RulesModel::default())
+        .await
+        .expect("drafted");
+    rows.push((
+        "reply job (rules provider)".into(),
+        200,
+        capacity_of.capacity().take(),
+    ));
 
     println!("| step | status | consumed capacity units (read + write) |");
     println!("|---|---|---|");
