@@ -56,12 +56,12 @@ pub use settings::{ReplySettings, Settings};
 
 /// The CRM service: every business operation, over one store.
 ///
-/// Cheap to clone (an `Arc` and a small settings struct); build it once at
-/// cold start and share it.
+/// Cheap to clone (`Arc`s only: every request's handler gets a clone);
+/// build it once at cold start and share it.
 #[derive(Clone)]
 pub struct Crm {
     store: Arc<dyn store::Store>,
-    settings: Settings,
+    settings: Arc<Settings>,
     queue: Option<Arc<dyn reply::JobQueue>>,
     events: Option<Arc<dyn events::EventSink>>,
     clock: Arc<dyn clock::Clock>,
@@ -73,7 +73,7 @@ impl Crm {
     pub fn new(store: Arc<dyn store::Store>, settings: Settings) -> Self {
         Self {
             store,
-            settings,
+            settings: Arc::new(settings),
             queue: None,
             events: None,
             clock: Arc::new(clock::SystemClock),

@@ -17,15 +17,20 @@
 //!   it: 400 KB items, ≤ 100 transaction actions, one action per key, no key
 //!   updates, no attribute named twice in one update.
 //!
-//! Calls are serialized on one connection (SQLite has one writer anyway) and
-//! run inline: each is microseconds to a few milliseconds.
+//! Writes are serialized on one connection (SQLite has one writer anyway);
+//! reads of a file store go to a small pool of read-only connections, so
+//! they neither wait for a write nor for each other (WAL gives each read the
+//! last committed state: a read after a write's answer sees it). An
+//! in-memory store has only the one connection. Calls run inline: each is
+//! microseconds to a few milliseconds.
 
 pub mod expr;
 mod json;
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use crm_domain::store::{
@@ -37,9 +42,19 @@ use rusqlite::{params_from_iter, Connection, OptionalExtension, TransactionBehav
 /// DynamoDB's item size limit, applied to the encoded item.
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 
+/// Read-only connections of a file store (reads of an in-memory store use the writer's).
+const READERS: usize = 4;
+
 /// The embedded store. Cheap to share behind an `Arc`.
 pub struct SqliteStore {
+    shared: Arc<Connections>,
+}
+
+/// The writer connection and the readers.
+struct Connections {
     conn: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
 }
 
 fn internal(e: impl std::fmt::Display) -> StoreError {
@@ -70,40 +85,100 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path).map_err(internal)?;
         conn.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; \
+             PRAGMA cache_size=-32768;",
         )
         .map_err(internal)?;
-        Self::init(conn)
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let reader = Connection::open(path).map_err(internal)?;
+            reader
+                .execute_batch(
+                    "PRAGMA query_only=1; PRAGMA busy_timeout=5000; PRAGMA cache_size=-8192;",
+                )
+                .map_err(internal)?;
+            reader.set_prepared_statement_cache_capacity(64);
+            readers.push(Mutex::new(reader));
+        }
+        Self::init(conn, readers)
     }
 
     /// A private in-memory store (tests, benchmarks).
     pub fn in_memory() -> Result<Self, StoreError> {
-        Self::init(Connection::open_in_memory().map_err(internal)?)
+        Self::init(Connection::open_in_memory().map_err(internal)?, Vec::new())
     }
 
-    fn init(conn: Connection) -> Result<Self, StoreError> {
+    fn init(conn: Connection, readers: Vec<Mutex<Connection>>) -> Result<Self, StoreError> {
         conn.execute_batch(SCHEMA).map_err(internal)?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(Self {
-            conn: Mutex::new(conn),
+            shared: Arc::new(Connections {
+                conn: Mutex::new(conn),
+                readers,
+                next_reader: AtomicUsize::new(0),
+            }),
         })
     }
 
+    /// Runs write `f` in one `BEGIN IMMEDIATE` transaction of the writer
+    /// connection, on tokio's blocking pool when there is a runtime: a write
+    /// waiting for the writer then blocks a pool thread, not one of the
+    /// runtime's workers, which go on serving other requests and reads.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let shared = self.shared.clone();
+        let run = move || in_transaction(&mut shared.lock(), f);
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => handle.spawn_blocking(run).await.map_err(internal)?,
+            Err(_) => run(),
+        }
+    }
+
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        self.shared.reader()
+    }
+}
+
+impl Connections {
     fn lock(&self) -> MutexGuard<'_, Connection> {
         self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A connection to read with: a free reader of the pool (else the next
+    /// one in turn), or the writer's when there is no pool.
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        if self.readers.is_empty() {
+            return self.lock();
+        }
+        for r in &self.readers {
+            if let Ok(guard) = r.try_lock() {
+                return guard;
+            }
+        }
+        let n = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        self.readers[n]
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 fn load(conn: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
-    let text: Option<String> = conn
-        .prepare_cached("SELECT item FROM items WHERE pk = ?1 AND sk = ?2")
+    load_text(conn, key)?
+        .map(|t| json::decode_item(&t))
+        .transpose()
+}
+
+/// The stored text of item `key` (decoded by the caller, outside any lock).
+fn load_text(conn: &Connection, key: &Key) -> Result<Option<String>, StoreError> {
+    conn.prepare_cached("SELECT item FROM items WHERE pk = ?1 AND sk = ?2")
         .map_err(internal)?
         .query_row([&key.pk, &key.sk], |row| row.get(0))
         .optional()
-        .map_err(internal)?;
-    text.map(|t| json::decode_item(&t)).transpose()
+        .map_err(internal)
 }
 
 fn save(conn: &Connection, item: &Item) -> Result<(), StoreError> {
@@ -356,21 +431,24 @@ fn key_of(item: &Item, index: Option<Index>) -> Item {
 #[async_trait]
 impl Store for SqliteStore {
     async fn get_item(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        load(&self.lock(), key)
+        let text = load_text(&self.reader(), key)?;
+        text.map(|t| json::decode_item(&t)).transpose()
     }
 
     async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
         crm_domain::store::check_batch_keys(keys)?;
-        let conn = self.lock();
-        let mut found = Vec::with_capacity(keys.len());
-        for key in keys {
-            found.extend(load(&conn, key)?);
+        let mut texts = Vec::with_capacity(keys.len());
+        {
+            let conn = self.reader();
+            for key in keys {
+                texts.extend(load_text(&conn, key)?);
+            }
         }
-        Ok(found)
+        texts.iter().map(|t| json::decode_item(t)).collect()
     }
 
     async fn put_item(&self, put: Put) -> Result<Option<Item>, StoreError> {
-        in_transaction(&mut self.lock(), |c| do_put(c, &put))
+        self.write(move |c| do_put(c, &put)).await
     }
 
     async fn update_item(
@@ -378,15 +456,15 @@ impl Store for SqliteStore {
         update: Update,
         ret: ReturnValues,
     ) -> Result<Option<Item>, StoreError> {
-        in_transaction(&mut self.lock(), |c| do_update(c, &update, ret))
+        self.write(move |c| do_update(c, &update, ret)).await
     }
 
     async fn delete_item(&self, delete: Delete) -> Result<Option<Item>, StoreError> {
-        in_transaction(&mut self.lock(), |c| do_delete(c, &delete))
+        self.write(move |c| do_delete(c, &delete)).await
     }
 
     async fn query(&self, query: Query) -> Result<Page, StoreError> {
-        run_query(&self.lock(), &query)
+        run_query(&self.reader(), &query)
     }
 
     async fn transact_write(&self, actions: Vec<WriteAction>) -> Result<(), StoreError> {
@@ -407,7 +485,7 @@ impl Store for SqliteStore {
                 ));
             }
         }
-        in_transaction(&mut self.lock(), |conn| {
+        self.write(move |conn| {
             let mut current = Vec::with_capacity(actions.len());
             let mut reasons = Vec::with_capacity(actions.len());
             for action in &actions {
@@ -444,5 +522,6 @@ impl Store for SqliteStore {
             }
             Ok(())
         })
+        .await
     }
 }
