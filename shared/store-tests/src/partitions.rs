@@ -76,17 +76,17 @@ impl PartitionWrites {
 
     /// The partition key that received the most item writes, and how many.
     pub fn busiest_by_writes(&self) -> Option<Share> {
-        let t = self.tally.lock().ok()?;
-        t.writes
-            .iter()
-            .max_by_key(|(_, n)| **n)
-            .map(|(p, n)| (p.clone(), *n))
+        self.busiest(|t| &t.writes)
     }
 
     /// The partition key written by the most requests, and by how many.
     pub fn busiest_by_requests(&self) -> Option<Share> {
+        self.busiest(|t| &t.requests)
+    }
+
+    fn busiest(&self, counts: impl Fn(&Tally) -> &HashMap<String, u64>) -> Option<Share> {
         let t = self.tally.lock().ok()?;
-        t.requests
+        counts(&t)
             .iter()
             .max_by_key(|(_, n)| **n)
             .map(|(p, n)| (p.clone(), *n))
