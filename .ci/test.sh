@@ -84,9 +84,12 @@ step "HTTP, bounds, concurrency and end-to-end tests on DynamoDB Local"
 cargo test --workspace --no-run --message-format=json 2>/dev/null \
   | python3 .ci/test-binaries.py crm-tests local-api >.tools/dynamodb-pass.txt
 failed=0
+# The write-sharding simulation (api's partitions::) builds its own embedded
+# store whatever CRM_TEST_STORE says — the keys it measures are the domain's —
+# so it runs once, in the first pass, not again here.
 while read -r dir exe; do
   echo "-- $(basename "$exe") (CRM_TEST_STORE=dynamodb)"
-  (cd "$dir" && CRM_TEST_STORE=dynamodb "$exe") || failed=1
+  (cd "$dir" && CRM_TEST_STORE=dynamodb "$exe" --skip partitions::) || failed=1
 done <.tools/dynamodb-pass.txt
 [ "$failed" -eq 0 ] || { echo "DynamoDB pass: some tests failed (above)" >&2; exit 1; }
 
