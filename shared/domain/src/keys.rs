@@ -62,8 +62,10 @@ pub fn padded(id: i64) -> String {
 /// The global secondary indexes of the table (see `docs/data-model.md`).
 ///
 /// Each index `GSIn` is keyed by the string attributes `GSInPK` / `GSInSK`
-/// and projects all attributes. An item without both attributes is not in
-/// the index (a *sparse* index). GSI reads are eventually consistent on
+/// and projects what [`Index::projection`] says (issue 21: only the
+/// history index projects every attribute; the others hold keys, so a
+/// conversation's update on every message rewrites no entry of theirs).
+/// An item without both attributes is not in the index (a *sparse* index). GSI reads are eventually consistent on
 /// DynamoDB: nothing that must see a just-made write reads one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Index {
@@ -77,6 +79,26 @@ pub enum Index {
     Gsi4,
     /// Failed sends (sparse).
     Gsi5,
+}
+
+/// What a GSI holds of an item besides its keys (DynamoDB's `ProjectionType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Projection {
+    /// `ALL`: every attribute; every change of the item rewrites its entry.
+    All,
+    /// `KEYS_ONLY`: the table's and the index's keys; an update rewrites the
+    /// entry only when it moves the item within the index (or out of it).
+    KeysOnly,
+}
+
+impl Projection {
+    /// The `ProjectionType` as CloudFormation spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Projection::All => "ALL",
+            Projection::KeysOnly => "KEYS_ONLY",
+        }
+    }
 }
 
 impl Index {
@@ -119,6 +141,20 @@ impl Index {
             Index::Gsi3 => "GSI3SK",
             Index::Gsi4 => "GSI4SK",
             Index::Gsi5 => "GSI5SK",
+        }
+    }
+
+    /// What the index projects (its `Projection.ProjectionType` in
+    /// `template.yaml`, checked by the template test). A query of a
+    /// [`Projection::KeysOnly`] index answers whole items all the same: the
+    /// DynamoDB adapter reads them from the table (strongly consistent
+    /// `BatchGetItem`), so lists see every attribute as it is now.
+    pub fn projection(self) -> Projection {
+        match self {
+            // A conversation's history is read on every reply job and
+            // every `GET /context`: its messages come whole from the index.
+            Index::Gsi2 => Projection::All,
+            Index::Gsi1 | Index::Gsi3 | Index::Gsi4 | Index::Gsi5 => Projection::KeysOnly,
         }
     }
 

@@ -35,9 +35,10 @@ use aws_sdk_dynamodb::types::{
     ReturnConsumedCapacity, ReturnValue, TransactWriteItem, Update as DdbUpdate,
 };
 use aws_sdk_dynamodb::Client;
+use crm_domain::keys::Projection;
 use crm_domain::store::{
-    CancelReason, Delete, Item, Key, Page, Put, Query, ReturnValues, Store, StoreError, Update,
-    WriteAction,
+    eval, CancelReason, Delete, Item, Key, Page, Put, Query, ReturnValues, Store, StoreError,
+    Update, WriteAction,
 };
 
 use expr::Expr;
@@ -217,6 +218,40 @@ fn return_value(ret: ReturnValues) -> ReturnValue {
     }
 }
 
+impl DynamoStore {
+    /// One `Query` call, as the port describes it.
+    async fn query_once(&self, query: Query) -> Result<Page, StoreError> {
+        let mut e = Expr::default();
+        let key_condition = e.key_condition(&query);
+        let filter = query.filter.as_ref().and_then(|c| e.condition(c));
+        let out = self
+            .client()
+            .query()
+            .table_name(&self.table)
+            .set_index_name(query.index.map(|i| i.name().to_string()))
+            .key_condition_expression(key_condition)
+            .set_filter_expression(filter)
+            .placeholders(&e)
+            .scan_index_forward(query.forward)
+            .limit(query.limit.min(i32::MAX as u32) as i32)
+            .set_exclusive_start_key(query.start_key.map(to_ddb))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(map_err)?;
+        self.capacity.add(out.consumed_capacity());
+        Ok(Page {
+            items: out
+                .items
+                .unwrap_or_default()
+                .into_iter()
+                .map(from_ddb)
+                .collect(),
+            last_evaluated_key: out.last_evaluated_key.map(from_ddb),
+        })
+    }
+}
+
 #[async_trait]
 impl Store for DynamoStore {
     async fn get_item(&self, key: &Key) -> Result<Option<Item>, StoreError> {
@@ -348,34 +383,56 @@ impl Store for DynamoStore {
         Ok(out.attributes.map(from_ddb))
     }
 
-    async fn query(&self, query: Query) -> Result<Page, StoreError> {
-        let mut e = Expr::default();
-        let key_condition = e.key_condition(&query);
-        let filter = query.filter.as_ref().and_then(|c| e.condition(c));
-        let out = self
-            .client()
-            .query()
-            .table_name(&self.table)
-            .set_index_name(query.index.map(|i| i.name().to_string()))
-            .key_condition_expression(key_condition)
-            .set_filter_expression(filter)
-            .placeholders(&e)
-            .scan_index_forward(query.forward)
-            .limit(query.limit.min(i32::MAX as u32) as i32)
-            .set_exclusive_start_key(query.start_key.map(to_ddb))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(map_err)?;
-        self.capacity.add(out.consumed_capacity());
+    /// A query of the table or of an `ALL` index is one `Query`. A query of a `KEYS_ONLY` index
+    /// (`docs/data-model.md`, "Projections"): one `Query` for the keys,
+    /// then the items from the base table with strongly consistent
+    /// `BatchGetItem`s of ≤ 100 keys (`⌈Limit / 100⌉`, concurrently), in
+    /// the index's order. An item no longer where the index entry says (the
+    /// index lags behind the table) is left out, as is one the filter —
+    /// applied here, on the whole item — rejects. `LastEvaluatedKey` is the
+    /// index's, so pages and cursors are unchanged.
+    async fn query(&self, mut query: Query) -> Result<Page, StoreError> {
+        let index = match query.index {
+            Some(index) if index.projection() == Projection::KeysOnly => index,
+            _ => return self.query_once(query).await,
+        };
+        let filter = query.filter.take();
+        let partition = query.partition.clone();
+        let page = self.query_once(query).await?;
+        let keys: Vec<Key> = page.items.iter().filter_map(Key::of).collect();
+        let fetched = futures::future::try_join_all(
+            keys.chunks(crm_domain::store::MAX_BATCH_GET_KEYS)
+                .map(|chunk| self.batch_get(chunk)),
+        )
+        .await?;
+        let mut by_key: HashMap<Key, Item> = fetched
+            .into_iter()
+            .flatten()
+            .filter_map(|item| Some((Key::of(&item)?, item)))
+            .collect();
+        let mut items = Vec::with_capacity(page.items.len());
+        for entry in &page.items {
+            let Some(item) = Key::of(entry).and_then(|k| by_key.remove(&k)) else {
+                continue;
+            };
+            let same = |attr: &str| {
+                crm_domain::store::string_attr(&item, attr)
+                    == crm_domain::store::string_attr(entry, attr)
+            };
+            let still_there = crm_domain::store::string_attr(&item, index.pk_attr())
+                == Some(partition.as_str())
+                && same(index.sk_attr());
+            let passes = match &filter {
+                Some(f) => eval::eval(f, Some(&item))?,
+                None => true,
+            };
+            if still_there && passes {
+                items.push(item);
+            }
+        }
         Ok(Page {
-            items: out
-                .items
-                .unwrap_or_default()
-                .into_iter()
-                .map(from_ddb)
-                .collect(),
-            last_evaluated_key: out.last_evaluated_key.map(from_ddb),
+            items,
+            last_evaluated_key: page.last_evaluated_key,
         })
     }
 

@@ -24,7 +24,6 @@
 //! in-memory store has only the one connection. Calls run inline: each is
 //! microseconds to a few milliseconds.
 
-pub mod expr;
 mod json;
 
 use std::collections::HashSet;
@@ -34,7 +33,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use crm_domain::store::{
-    string_attr, CancelReason, Delete, Index, Item, Key, Page, Put, Query, ReturnValues,
+    eval, string_attr, CancelReason, Delete, Index, Item, Key, Page, Put, Query, ReturnValues,
     SortCondition, Store, StoreError, Update, WriteAction, MAX_TRANSACT_ACTIONS, PK, SK,
 };
 use rusqlite::{params_from_iter, Connection, OptionalExtension, TransactionBehavior};
@@ -238,14 +237,14 @@ fn check(
 ) -> Result<bool, StoreError> {
     match condition {
         None => Ok(true),
-        Some(c) => expr::eval(c, current),
+        Some(c) => eval::eval(c, current),
     }
 }
 
 /// The new image of the item under `update.key` after its actions.
 fn updated(current: Option<&Item>, update: &Update) -> Result<Item, StoreError> {
     let base = current.cloned().unwrap_or_else(|| update.key.to_item());
-    expr::apply(base, &update.actions)
+    eval::apply(base, &update.actions)
 }
 
 /// A write refused by its condition, counted (`ConditionalCheckConflicts`,
@@ -401,7 +400,7 @@ fn run_query(conn: &Connection, q: &Query) -> Result<Page, StoreError> {
         evaluated += 1;
         let keep = match &q.filter {
             None => true,
-            Some(f) => expr::eval(f, Some(&item))?,
+            Some(f) => eval::eval(f, Some(&item))?,
         };
         if evaluated == q.limit {
             last = Some(key_of(&item, q.index));

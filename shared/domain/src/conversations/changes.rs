@@ -199,13 +199,21 @@ impl ConversationRecord {
     /// An inbound message `log_id` logged at `at` wants a reply draft
     /// (issue 9): it becomes the pending reply job, replacing an older one
     /// (coalescing), and the conversation enters GSI4 `REPLY_JOBS`.
+    ///
+    /// `reply_requested_at` (the entry's sort key) is when the job started
+    /// waiting: a job that replaces a pending one keeps it, so the index
+    /// entry does not move on every inbound message (issue 21: a move is a
+    /// delete and a put in the index) and the sweep's grace period counts
+    /// from the first unanswered message.
     pub(crate) fn request_reply(
         &mut self,
         log_id: LogId,
         at: &str,
     ) -> DomainResult<Vec<UpdateAction>> {
+        if self.reply_log_id.is_none() || self.reply_requested_at.is_none() {
+            self.reply_requested_at = Some(at.to_string());
+        }
         self.reply_log_id = Some(log_id);
-        self.reply_requested_at = Some(at.to_string());
         self.reply_attempts = 0;
         self.reply_revision = 0;
         self.reply_options = None;

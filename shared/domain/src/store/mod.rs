@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 pub use serde_dynamo::AttributeValue;
 
+pub mod eval;
 mod expr;
 mod ops;
 mod transaction;

@@ -1,11 +1,14 @@
-//! Condition, filter and update expressions evaluated on decoded items, with
-//! DynamoDB's semantics (a comparison with a missing attribute is false;
-//! numbers compare numerically, strings by UTF-8 bytes).
+//! Condition, filter and update expressions evaluated on items in memory,
+//! with DynamoDB's semantics (a comparison with a missing attribute is false;
+//! numbers compare numerically, strings by UTF-8 bytes). The embedded
+//! adapter evaluates every expression with these; the DynamoDB adapter
+//! applies a query's filter with [`eval`] after fetching the items of a
+//! `KEYS_ONLY` index (`docs/data-model.md`, "Projections").
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
-use crm_domain::store::{AttributeValue, CmpOp, Condition, Item, StoreError, UpdateAction, PK, SK};
+use super::{AttributeValue, CmpOp, Condition, Item, StoreError, UpdateAction, PK, SK};
 
 /// Whether `condition` holds on `item` (`None`: no item under the key).
 pub fn eval(condition: &Condition, item: Option<&Item>) -> Result<bool, StoreError> {
@@ -136,7 +139,7 @@ pub fn apply(mut item: Item, actions: &[UpdateAction]) -> Result<Item, StoreErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crm_domain::store::{n, s};
+    use crate::store::{n, s};
 
     fn item() -> Item {
         [
