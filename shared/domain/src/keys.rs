@@ -71,13 +71,13 @@ pub fn padded(id: i64) -> String {
 pub enum Index {
     /// Collections: every customer / conversation / message, by id or time.
     Gsi1,
-    /// Parent → children: a conversation's messages, a customer's conversations.
+    /// Parent → children: a conversation's messages (the history); customers by their phone's last 10 digits.
     Gsi2,
-    /// Second owner: a customer's messages; conversations by status.
+    /// Owner: a customer's messages and conversations; tickets by status.
     Gsi3,
     /// Work queue: unprocessed messages (sparse).
     Gsi4,
-    /// Failed sends (sparse).
+    /// Failed sends (sparse); conversations by status.
     Gsi5,
 }
 

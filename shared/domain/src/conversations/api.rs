@@ -154,7 +154,7 @@ pub struct ConversationFilter {
     pub customer_id: Option<CustomerId>,
     /// Only conversations whose newest message is inbound (`true`: seed
     /// 001's `needs_reply`) or outbound (`false`: `waiting`) — active ones
-    /// unless `status` names another. Read through GSI3 `CONTEXTS#<status>`
+    /// unless `status` names another. Read through GSI5 `CONTEXTS#<status>`
     /// with a filter on `last_direction`.
     pub needs_reply: Option<bool>,
 }

@@ -416,7 +416,7 @@ impl ConversationRecord {
         self.closed_at = Some(at.to_string());
         self.updated_at = at.to_string();
         let mut actions = self.touched(&[attr::STATUS, attr::CLOSED_AT, attr::UPDATED_AT])?;
-        actions.push(Index::Gsi3.move_to(self.status_partition(self.status)));
+        actions.push(Index::Gsi5.move_to(self.status_partition(self.status)));
         Ok(Update {
             key: Self::key(&self.context_id),
             actions,
@@ -505,11 +505,11 @@ impl ConversationRecord {
         })
     }
 
-    /// The actions that set `status` and move the item to that status's GSI3 partition.
+    /// The actions that set `status` and move the item to that status's GSI5 partition.
     pub(crate) fn status_actions(&self, status: ConversationStatus) -> Vec<UpdateAction> {
         vec![
             UpdateAction::Set(attr::STATUS.into(), s(status.as_str())),
-            Index::Gsi3.move_to(self.status_partition(status)),
+            Index::Gsi5.move_to(self.status_partition(status)),
         ]
     }
 

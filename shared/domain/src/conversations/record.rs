@@ -1,11 +1,13 @@
 //! How a conversation is stored and keyed.
 //!
-//! | PK | SK | GSI1PK / GSI1SK | GSI2PK / GSI2SK | GSI3PK / GSI3SK | GSI4PK / GSI4SK |
+//! | PK | SK | GSI1PK / GSI1SK | GSI3PK / GSI3SK | GSI4PK / GSI4SK | GSI5PK / GSI5SK |
 //! |---|---|---|---|---|---|
-//! | `CONTEXT#<context_id>` | `CONTEXT` | `CONTEXTS#<nn>` / `<created_at>#<context_id>` | `CUSTOMER#<customer_id>` / `CONTEXT#<created_at>#<context_id>` | `CONTEXTS#<status>#<nn>` / `<created_at>#<context_id>` | `REPLY_JOBS#<nn>` / `<reply_requested_at>#<context_id>` while a reply job is pending |
+//! | `CONTEXT#<context_id>` | `CONTEXT` | `CONTEXTS#<nn>` / `<created_at>#<context_id>` | `CUSTOMER#<customer_id>` / `CONTEXT#<created_at>#<context_id>` | `REPLY_JOBS#<nn>` / `<reply_requested_at>#<context_id>` while a reply job is pending | `CONTEXTS#<status>#<nn>` / `<created_at>#<context_id>` |
 //!
-//! GSI1 lists every conversation, GSI2 a customer's, GSI3 those with one
-//! status, all by creation time. GSI4 (sparse) holds the conversations
+//! GSI1 lists every conversation, GSI3 a customer's, GSI5 those with one
+//! status, all by creation time — indexes that hold keys only, so the
+//! update every message makes to its conversation rewrites none of them
+//! (issue 21; not GSI2, which projects everything for the history). GSI4 (sparse) holds the conversations
 //! whose reply job is pending — the outbox the sweep reads (issue 9,
 //! `flows/reply.rs`). The customer's *open* conversation is not
 //! found through an index but through the customer item's `open_context_id`
@@ -22,7 +24,7 @@ use crate::types::{Channel, ContextId, ConversationStatus, CustomerId, Direction
 
 /// GSI1 partition holding every conversation.
 const COLLECTION: &str = "CONTEXTS";
-/// Sort-key prefix of a customer's conversations in GSI2.
+/// Sort-key prefix of a customer's conversations in GSI3.
 const UNDER_CUSTOMER: &str = "CONTEXT#";
 /// GSI4 partition of the conversations with a pending reply job.
 const REPLY_JOBS: &str = "REPLY_JOBS";
@@ -126,11 +128,11 @@ impl Entity for ConversationRecord {
         let mut entries = vec![
             IndexEntry::new(Index::Gsi1, self.shard(COLLECTION), by_time.clone()),
             IndexEntry::new(
-                Index::Gsi2,
+                Index::Gsi3,
                 Self::customer_partition(self.customer_id),
                 format!("{UNDER_CUSTOMER}{by_time}"),
             ),
-            IndexEntry::new(Index::Gsi3, self.status_partition(self.status), by_time),
+            IndexEntry::new(Index::Gsi5, self.status_partition(self.status), by_time),
         ];
         if let (Some(_), Some(at)) = (self.reply_log_id, &self.reply_requested_at) {
             entries.push(Self::reply_job_entry(at, &self.context_id));
@@ -139,7 +141,7 @@ impl Entity for ConversationRecord {
     }
 }
 
-/// The (sharded) GSI3 list of conversations with `status`: `CONTEXTS#<status>`.
+/// The (sharded) GSI5 list of conversations with `status`: `CONTEXTS#<status>`.
 fn status_list(status: ConversationStatus) -> String {
     format!("{COLLECTION}#{}", status.as_str())
 }
@@ -221,7 +223,7 @@ impl ConversationRecord {
         format!("CUSTOMER#{customer_id}")
     }
 
-    /// Its GSI3 partition were its status `status`: `CONTEXTS#<status>#<nn>`.
+    /// Its GSI5 partition were its status `status`: `CONTEXTS#<status>#<nn>`.
     pub(super) fn status_partition(&self, status: ConversationStatus) -> String {
         self.shard(&status_list(status))
     }
@@ -231,16 +233,16 @@ impl ConversationRecord {
         ShardedQuery::new(Index::Gsi1, COLLECTION)
     }
 
-    /// A customer's conversations, oldest first (GSI2).
+    /// A customer's conversations, oldest first (GSI3).
     pub(crate) fn of_customer(customer_id: CustomerId) -> Query {
-        let mut q = Query::new(Some(Index::Gsi2), Self::customer_partition(customer_id));
+        let mut q = Query::new(Some(Index::Gsi3), Self::customer_partition(customer_id));
         q.sort = Some(SortCondition::BeginsWith(UNDER_CUSTOMER.into()));
         q
     }
 
-    /// Conversations with `status`, oldest first (GSI3's shards).
+    /// Conversations with `status`, oldest first (GSI5's shards).
     pub(crate) fn with_status(status: ConversationStatus) -> ShardedQuery {
-        ShardedQuery::new(Index::Gsi3, &status_list(status))
+        ShardedQuery::new(Index::Gsi5, &status_list(status))
     }
 
     pub(crate) fn to_api(&self) -> Conversation {

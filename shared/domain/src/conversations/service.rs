@@ -42,8 +42,8 @@ impl Crm {
         Ok(conversation)
     }
 
-    /// `GET /conversations` (guide §20), newest first: by customer (GSI2),
-    /// by status (GSI3) or all (GSI1). Store calls: 1 (≤ 12 with a status
+    /// `GET /conversations` (guide §20), newest first: by customer (GSI3),
+    /// by status (GSI5) or all (GSI1). Store calls: 1 (≤ 12 with a status
     /// filter on a customer's conversations).
     pub async fn list_conversations(
         &self,
