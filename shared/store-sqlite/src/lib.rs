@@ -9,7 +9,7 @@
 //!   `GSInPK`/`GSInSK` string attributes, so an item lacking them is not in
 //!   that index (sparse indexes work as on DynamoDB);
 //! - condition, update and filter expressions are evaluated on the decoded
-//!   item inside one SQLite transaction ([`expr`]);
+//!   item inside one SQLite transaction (`crm_domain::store::eval`);
 //! - `TransactWriteItems` runs every action in one `BEGIN IMMEDIATE`
 //!   transaction, checks all conditions first and reports a cancellation
 //!   reason per action;
@@ -180,21 +180,10 @@ fn load_text(conn: &Connection, key: &Key) -> Result<Option<String>, StoreError>
         .map_err(internal)
 }
 
-fn save(conn: &Connection, item: &Item) -> Result<(), StoreError> {
-    let key = Key::of(item)
-        .ok_or_else(|| StoreError::InvalidRequest("item is missing its string PK or SK".into()))?;
-    if key.pk.is_empty() || key.sk.is_empty() {
-        return Err(StoreError::InvalidRequest(
-            "key attributes must not be empty strings".into(),
-        ));
-    }
-    let encoded = json::encode_item(item);
-    if encoded.len() > MAX_ITEM_BYTES {
-        return Err(StoreError::InvalidRequest(
-            "Item size has exceeded the maximum allowed size".into(),
-        ));
-    }
-    let mut gsi: Vec<Option<String>> = Vec::with_capacity(10);
+/// The index columns of `item`, in the order of [`GSI_COLUMNS`]: each
+/// index's key pair, or two `NULL`s when the item is not in that index.
+fn index_columns(item: &Item) -> Result<Vec<Option<String>>, StoreError> {
+    let mut gsi: Vec<Option<String>> = Vec::with_capacity(GSI_COLUMNS.len());
     for index in Index::ALL {
         let (pk, sk) = (
             string_attr(item, index.pk_attr()),
@@ -210,16 +199,69 @@ fn save(conn: &Connection, item: &Item) -> Result<(), StoreError> {
         gsi.push(pk.filter(|_| both).map(str::to_string));
         gsi.push(sk.filter(|_| both).map(str::to_string));
     }
-    let mut stmt = conn
-        .prepare_cached(
-            "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, gsi4pk, gsi4sk, gsi5pk, gsi5sk, item)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )
+    Ok(gsi)
+}
+
+/// The index columns of the `items` table, in [`Index::ALL`]'s order.
+const GSI_COLUMNS: [&str; 10] = [
+    "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk", "gsi5pk",
+    "gsi5sk",
+];
+
+/// Writes `item` over `current` (the stored image, `None` when there is
+/// none). A new item is inserted; an existing one is updated in place,
+/// assigning only the index columns whose values change, so SQLite leaves
+/// the other indexes' entries alone (as DynamoDB leaves a `KEYS_ONLY`
+/// entry alone): a conversation's update on each message rewrites its
+/// row, no index.
+fn save(conn: &Connection, item: &Item, current: Option<&Item>) -> Result<(), StoreError> {
+    let key = Key::of(item)
+        .ok_or_else(|| StoreError::InvalidRequest("item is missing its string PK or SK".into()))?;
+    if key.pk.is_empty() || key.sk.is_empty() {
+        return Err(StoreError::InvalidRequest(
+            "key attributes must not be empty strings".into(),
+        ));
+    }
+    let encoded = json::encode_item(item);
+    if encoded.len() > MAX_ITEM_BYTES {
+        return Err(StoreError::InvalidRequest(
+            "Item size has exceeded the maximum allowed size".into(),
+        ));
+    }
+    let gsi = index_columns(item)?;
+    let Some(current) = current else {
+        let mut stmt = conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, gsi4pk, gsi4sk, gsi5pk, gsi5sk, item)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )
+            .map_err(internal)?;
+        let mut params: Vec<Option<String>> = vec![Some(key.pk), Some(key.sk)];
+        params.extend(gsi);
+        params.push(Some(encoded));
+        stmt.execute(params_from_iter(params)).map_err(internal)?;
+        return Ok(());
+    };
+    let before = index_columns(current)?;
+    let mut sql = String::from("UPDATE items SET item = ?1");
+    let mut params: Vec<Option<String>> = vec![Some(encoded)];
+    for ((column, new), old) in GSI_COLUMNS.iter().zip(gsi).zip(before) {
+        if new != old {
+            params.push(new);
+            sql.push_str(&format!(", {column} = ?{}", params.len()));
+        }
+    }
+    sql.push_str(&format!(
+        " WHERE pk = ?{} AND sk = ?{}",
+        params.len() + 1,
+        params.len() + 2
+    ));
+    params.push(Some(key.pk));
+    params.push(Some(key.sk));
+    conn.prepare_cached(&sql)
+        .map_err(internal)?
+        .execute(params_from_iter(params))
         .map_err(internal)?;
-    let mut params: Vec<Option<String>> = vec![Some(key.pk), Some(key.sk)];
-    params.extend(gsi);
-    params.push(Some(encoded));
-    stmt.execute(params_from_iter(params)).map_err(internal)?;
     Ok(())
 }
 
@@ -261,7 +303,7 @@ fn do_put(conn: &Connection, put: &Put) -> Result<Option<Item>, StoreError> {
     if !check(&put.condition, current.as_ref())? {
         return Err(refused());
     }
-    save(conn, &put.item)?;
+    save(conn, &put.item, current.as_ref())?;
     Ok(current)
 }
 
@@ -275,7 +317,7 @@ fn do_update(
         return Err(refused());
     }
     let next = updated(current.as_ref(), update)?;
-    save(conn, &next)?;
+    save(conn, &next, current.as_ref())?;
     Ok(match ret {
         ReturnValues::None => None,
         ReturnValues::AllOld => current,
@@ -513,8 +555,10 @@ impl Store for SqliteStore {
             }
             for (action, item) in actions.iter().zip(current) {
                 match action {
-                    WriteAction::Put(p) => save(conn, &p.item)?,
-                    WriteAction::Update(u) => save(conn, &updated(item.as_ref(), u)?)?,
+                    WriteAction::Put(p) => save(conn, &p.item, item.as_ref())?,
+                    WriteAction::Update(u) => {
+                        save(conn, &updated(item.as_ref(), u)?, item.as_ref())?
+                    }
                     WriteAction::Delete(d) => remove(conn, &d.key)?,
                     WriteAction::Check(_) => {}
                 }

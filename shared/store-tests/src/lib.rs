@@ -163,8 +163,10 @@ macro_rules! store_contract_suite {
         $crate::store_contract_suite!(@tests $make;
             get_put_round_trip, conditional_put, update_semantics, update_conditions, update_rejects_key_changes,
             delete_semantics, table_query_sort_conditions, query_paging_and_filters, gsi_membership_and_order,
+            gsi_answers_whole_current_items,
             gsi_paging_over_ties, transactions_all_or_nothing, transaction_validation, item_size_limit,
-            concurrent_counter, concurrent_conditional_puts, batch_get_semantics);
+            concurrent_counter, concurrent_conditional_puts, concurrent_writes_answer_alone,
+            batch_get_semantics);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(
@@ -622,6 +624,66 @@ pub mod contract {
         assert_eq!(sks(&rest), ["A#2", "A#1"]);
     }
 
+    /// A query of any index answers whole items as they are now, whatever
+    /// the index projects (`Index::projection`): after an update of a
+    /// non-key attribute, GSI1 (`KEYS_ONLY`) and GSI2 (`ALL`) both answer
+    /// the item `GetItem` reads, every attribute included.
+    pub async fn gsi_answers_whole_current_items(store: Arc<dyn Store>, p: &str) {
+        let part = format!("{p}whole");
+        let item = keyed(
+            p,
+            "W",
+            "W",
+            &[
+                ("GSI1PK", s(part.clone())),
+                ("GSI1SK", s("1")),
+                ("GSI2PK", s(part.clone())),
+                ("GSI2SK", s("1")),
+                ("note", s("first")),
+                ("count", n(1)),
+            ],
+        );
+        let key = Key::of(&item).unwrap();
+        store
+            .put_item(Put {
+                item,
+                condition: None,
+            })
+            .await
+            .unwrap();
+        store
+            .update_item(
+                Update {
+                    key: key.clone(),
+                    actions: vec![
+                        UpdateAction::Set("note".into(), s("fresh")),
+                        UpdateAction::Add("count".into(), 1),
+                    ],
+                    condition: None,
+                },
+                ReturnValues::None,
+            )
+            .await
+            .unwrap();
+        let stored = store.get_item(&key).await.unwrap().unwrap();
+        assert_eq!(stored.get("note"), Some(&s("fresh")));
+        for index in [Index::Gsi1, Index::Gsi2] {
+            let page = store
+                .query(Query::new(Some(index), part.clone()))
+                .await
+                .unwrap();
+            assert_eq!(page.items, vec![stored.clone()], "{}", index.name());
+            let mut filtered = Query::new(Some(index), part.clone());
+            filtered.filter = Some(Condition::eq("note", s("first")));
+            let page = store.query(filtered).await.unwrap();
+            assert!(
+                page.items.is_empty(),
+                "{}: the filter sees the current item",
+                index.name()
+            );
+        }
+    }
+
     /// Items are in a GSI only with both its key attributes; changing them moves the item.
     pub async fn gsi_membership_and_order(store: Arc<dyn Store>, p: &str) {
         let part = format!("{p}queue");
@@ -988,6 +1050,50 @@ pub mod contract {
             }
         }
         assert_eq!(ok, 1);
+    }
+
+    /// Concurrent writes are each answered as if run alone (the embedded
+    /// store commits them in groups): of 60 concurrent transactions, every
+    /// third carries a failing `ConditionCheck` and is canceled with
+    /// nothing stored, the others commit; each caller reads its own write
+    /// (or its absence) right after its answer.
+    pub async fn concurrent_writes_answer_alone(store: Arc<dyn Store>, p: &str) {
+        let tasks: Vec<_> = (0..60)
+            .map(|i| {
+                let store = store.clone();
+                let p = p.to_string();
+                tokio::spawn(async move {
+                    let item = keyed(&p, &format!("w{i}"), "1", &[("i", n(i))]);
+                    let key = Key::of(&item).unwrap();
+                    let mut actions = vec![WriteAction::Put(Put {
+                        item,
+                        condition: Some(Condition::item_not_exists()),
+                    })];
+                    if i % 3 == 0 {
+                        actions.push(WriteAction::Check(Check {
+                            key: Key::new(format!("{p}absent{i}"), "1"),
+                            condition: Condition::item_exists(),
+                        }));
+                    }
+                    let out = store.transact_write(actions).await;
+                    let stored = store.get_item(&key).await.unwrap();
+                    (i, out, stored)
+                })
+            })
+            .collect();
+        for t in tasks {
+            let (i, out, stored) = t.await.unwrap();
+            if i % 3 == 0 {
+                assert!(
+                    matches!(out, Err(StoreError::TransactionCanceled(_))),
+                    "{i}: {out:?}"
+                );
+                assert_eq!(stored, None, "{i}: a canceled transaction stores nothing");
+            } else {
+                assert_eq!(out, Ok(()), "{i}");
+                assert_eq!(stored.and_then(|s| s.get("i").cloned()), Some(n(i)), "{i}");
+            }
+        }
     }
 
     /// `BatchGetItem` answers the stored items among the keys (absent ones
