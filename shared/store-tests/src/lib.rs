@@ -644,27 +644,20 @@ pub mod contract {
             ],
         );
         let key = Key::of(&item).unwrap();
-        store
-            .put_item(Put {
-                item,
-                condition: None,
-            })
-            .await
-            .unwrap();
-        store
-            .update_item(
-                Update {
-                    key: key.clone(),
-                    actions: vec![
-                        UpdateAction::Set("note".into(), s("fresh")),
-                        UpdateAction::Add("count".into(), 1),
-                    ],
-                    condition: None,
-                },
-                ReturnValues::None,
-            )
-            .await
-            .unwrap();
+        let update = Update {
+            key: key.clone(),
+            actions: vec![
+                UpdateAction::Set("note".into(), s("fresh")),
+                UpdateAction::Add("count".into(), 1),
+            ],
+            condition: None,
+        };
+        let put = WriteAction::Put(Put {
+            item,
+            condition: None,
+        });
+        store.transact_write(vec![put]).await.unwrap();
+        store.update_item(update, ReturnValues::None).await.unwrap();
         let stored = store.get_item(&key).await.unwrap().unwrap();
         assert_eq!(stored.get("note"), Some(&s("fresh")));
         for index in [Index::Gsi1, Index::Gsi2] {
