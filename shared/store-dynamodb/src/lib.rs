@@ -1,7 +1,10 @@
 //! # crm-store-dynamodb
 //!
 //! The DynamoDB adapter of the storage port: each port call is one
-//! DynamoDB API call through aws-sdk-dynamodb.
+//! DynamoDB API call through aws-sdk-dynamodb, except a query of a
+//! `KEYS_ONLY` index, which then reads the items it found from the table
+//! (`BatchGetItem`, ≤ 100 keys per call; `docs/data-model.md`,
+//! "Projections").
 //!
 //! - `get_item` → `GetItem` with `ConsistentRead=true`;
 //! - conditions → `ConditionExpression`, updates → `UpdateExpression`, with

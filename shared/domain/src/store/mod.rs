@@ -10,7 +10,7 @@
 //! | [`Store::put_item`] | `PutItem` + `ConditionExpression`, `ReturnValues=ALL_OLD` |
 //! | [`Store::update_item`] | `UpdateItem` (`SET`, `ADD`, `REMOVE`) + `ConditionExpression` + `ReturnValues` |
 //! | [`Store::delete_item`] | `DeleteItem` + `ConditionExpression`, `ReturnValues=ALL_OLD` |
-//! | [`Store::query`] | `Query` on the table or a GSI: `KeyConditionExpression`, `FilterExpression`, `ScanIndexForward`, `Limit`, `ExclusiveStartKey` → `LastEvaluatedKey` |
+//! | [`Store::query`] | `Query` on the table or a GSI: `KeyConditionExpression`, `FilterExpression`, `ScanIndexForward`, `Limit`, `ExclusiveStartKey` → `LastEvaluatedKey`; on a `KEYS_ONLY` GSI, then `BatchGetItem` of the keys it answered (the filter applied after) |
 //! | [`Store::transact_write`] | `TransactWriteItems` (≤ 100 actions, all or nothing, `CancellationReasons`) |
 //!
 //! Items are maps of attribute name → [`AttributeValue`] (serde_dynamo's
@@ -87,7 +87,10 @@ impl Key {
 /// The storage port (see the module docs for the DynamoDB mapping).
 ///
 /// All reads through `get_item` are strongly consistent; queries on a GSI are
-/// not guaranteed to be (the embedded adapter's are, DynamoDB's are not).
+/// not guaranteed to be (the embedded adapter's are, DynamoDB's are not:
+/// which items a GSI holds lags behind the table, though the items a
+/// `KEYS_ONLY` index answers are read from the table, current — see
+/// [`crate::keys::Index::projection`]).
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// `GetItem` (strongly consistent): the item, or `None`.
