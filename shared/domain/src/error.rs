@@ -1,6 +1,6 @@
 //! The domain's one error type. `crm-http` maps each variant to a status code.
 
-use crate::store::StoreError;
+use crate::store::{Canceled, StoreError};
 
 /// What a business rule can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +59,15 @@ pub enum DomainError {
     /// The store failed (→ 503 when transient, 500 otherwise; never shown to clients).
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A transaction canceled by a failed condition is a lost race: the rule
+/// reads again ([`crate::retry::optimistic`] retries `Contended`). A rule
+/// that must tell *which* condition failed matches the [`Canceled`] itself.
+impl<L> From<Canceled<L>> for DomainError {
+    fn from(_: Canceled<L>) -> Self {
+        DomainError::Contended
+    }
 }
 
 /// What a 404 was looking for (see [`DomainError::NotFound`]).

@@ -41,6 +41,7 @@ pub mod messages;
 pub mod metrics;
 pub mod paging;
 pub mod reply;
+mod retry;
 pub mod settings;
 pub mod stats;
 pub mod store;
@@ -111,7 +112,3 @@ impl Crm {
         &self.settings
     }
 }
-
-/// How many times a rule re-reads and retries when a concurrent write
-/// invalidated its condition, before answering [`DomainError::Contended`].
-pub(crate) const OPTIMISTIC_ATTEMPTS: usize = 8;

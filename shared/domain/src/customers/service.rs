@@ -8,12 +8,13 @@ use crate::codec::from_item;
 use crate::error::{DomainError, DomainResult, Missing};
 use crate::keys::Entity;
 use crate::paging::{self, ListParams, Listed};
+use crate::retry::optimistic;
 use crate::store::{
     int_attr, n, s, Condition, Delete, Key, Put, ReturnValues, StoreError, Transaction, Update,
     WriteAction,
 };
 use crate::types::{now_rfc3339, CustomerId};
-use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+use crate::Crm;
 
 /// The label of an action of a customer transaction: the reservation it
 /// puts, if any, so a failed condition names the value in conflict.
@@ -218,15 +219,12 @@ impl Crm {
         id: CustomerId,
         patch: &CustomerPatch,
     ) -> DomainResult<Customer> {
-        for _ in 0..OPTIMISTIC_ATTEMPTS {
+        optimistic(|| async {
             let current = self.existing_customer(id).await?;
             let profile = patch.merge(self, &Profile::from_record(&current, self))?;
-            match self.write_profile(&current, &profile).await {
-                Err(DomainError::Contended) => continue,
-                other => return other,
-            }
-        }
-        Err(DomainError::Contended)
+            self.write_profile(&current, &profile).await
+        })
+        .await
     }
 
     /// Writes `profile` over `current`, moving reservations that changed.
@@ -313,26 +311,28 @@ impl Crm {
             .ok_or_else(|| DomainError::invalid("email", "`email` is required for upsert"))?;
         let email_key = Reservation::key(Unique::Email, &email.key());
         let patch = input.as_patch();
-        for _ in 0..OPTIMISTIC_ATTEMPTS {
-            if let Some(id) = self.holder_of(&email_key).await? {
-                match self.update_customer(id, &patch).await {
-                    Ok(c) => return Ok((c, false)),
-                    Err(DomainError::NotFound { .. }) | Err(DomainError::Contended) => continue,
-                    Err(e) => return Err(e),
-                }
+        let (email_key, patch, profile) = (&email_key, &patch, &profile);
+        optimistic(|| async move {
+            if let Some(id) = self.holder_of(email_key).await? {
+                // Deleted meanwhile: the email is free again, read again.
+                return match self.update_customer(id, patch).await {
+                    Ok(c) => Ok((c, false)),
+                    Err(DomainError::NotFound { .. }) => Err(DomainError::Contended),
+                    Err(e) => Err(e),
+                };
             }
-            match self.insert_customer(&profile).await {
-                Ok(c) => return Ok((c, true)),
+            match self.insert_customer(profile).await {
+                Ok(c) => Ok((c, true)),
+                // Taken meanwhile by the customer still holding it: update that one.
                 Err(DomainError::Conflict {
                     customer_id: Some(holder),
                     ..
-                }) if self.holder_of(&email_key).await?.map(CustomerId::get) == Some(holder) => {
-                    continue
+                }) if self.holder_of(email_key).await?.map(CustomerId::get) == Some(holder) => {
+                    Err(DomainError::Contended)
                 }
-                Err(DomainError::Contended) => continue,
-                Err(e) => return Err(e),
+                Err(e) => Err(e),
             }
-        }
-        Err(DomainError::Contended)
+        })
+        .await
     }
 }

@@ -3,11 +3,12 @@
 //! conversation, in one transaction. Messages and past conversations stay
 //! (`GET /messages/customer/{id}` still lists them).
 
-use crate::error::{DomainError, DomainResult};
+use crate::error::DomainResult;
+use crate::retry::optimistic;
 use crate::stats::StatsDelta;
 use crate::store::{Transaction, WriteAction};
 use crate::types::{now_rfc3339, CustomerId};
-use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+use crate::Crm;
 
 impl Crm {
     /// Deletes customer `id` (see the module docs). 404 when absent.
@@ -15,7 +16,7 @@ impl Crm {
     /// `GetItem` and +1 statistics `UpdateItem` with an open conversation;
     /// +2–3 per retry after a concurrent change.
     pub async fn delete_customer(&self, id: CustomerId) -> DomainResult<()> {
-        for _ in 0..OPTIMISTIC_ATTEMPTS {
+        optimistic(|| async {
             let current = self.existing_customer(id).await?;
             let mut actions = current.deletion();
             // The open conversation as read, so the statistics delta is exact.
@@ -27,23 +28,18 @@ impl Crm {
             if let Some(c) = archived.as_mut() {
                 actions.push(WriteAction::Update(c.archive_for_deletion(&now_rfc3339())?));
             }
-            match Transaction::of("delete_customer", actions)
+            Transaction::of("delete_customer", actions)
                 .commit(&*self.store)
-                .await?
-            {
-                Ok(()) => {
-                    if let (Some(open), Some(archived)) = (&open, &archived) {
-                        self.record_stats(StatsDelta::conversation(
-                            Some(open.gauge()),
-                            Some(archived.gauge()),
-                        ))
-                        .await;
-                    }
-                    return Ok(());
-                }
-                Err(_) => continue,
+                .await??;
+            if let (Some(open), Some(archived)) = (&open, &archived) {
+                self.record_stats(StatsDelta::conversation(
+                    Some(open.gauge()),
+                    Some(archived.gauge()),
+                ))
+                .await;
             }
-        }
-        Err(DomainError::Contended)
+            Ok(())
+        })
+        .await
     }
 }

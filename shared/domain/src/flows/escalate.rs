@@ -8,10 +8,12 @@ use crate::escalations::record::{EscalationRecord, EscalationStatus, OpenTicketL
 use crate::escalations::{Escalation, EscalationFilter, EscalationPatch, NewEscalation};
 use crate::keys::Entity;
 use crate::paging::{self, ListParams, Listed};
+use crate::retry::optimistic;
 use crate::stats::StatsDelta;
 use crate::store::{Condition, Delete, Query, Transaction, WriteAction};
 use crate::types::now_rfc3339;
-use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+use crate::Crm;
+use futures::lock::Mutex;
 
 impl Crm {
     /// `POST /escalations`: opens a ticket (`source: api`) on an existing
@@ -21,12 +23,14 @@ impl Crm {
     /// Store calls: 3 (conversation `GetItem`, ticket counter, `TransactWriteItems`), +2 per lost race.
     pub async fn create_escalation(&self, req: &NewEscalation) -> DomainResult<Escalation> {
         let (context_id, sentiment, complexity, context) = req.validate()?;
-        let mut ticket = None;
-        for _ in 0..OPTIMISTIC_ATTEMPTS {
+        // The ticket id allocated by the first attempt, kept by the next ones.
+        let ticket = Mutex::new(None::<String>);
+        optimistic(|| async {
             let conversation = self.existing_conversation(&context_id).await?;
             let now = time::OffsetDateTime::now_utc();
-            let ticket_id = match &ticket {
-                Some(t) => String::clone(t),
+            let mut ticket = ticket.lock().await;
+            let ticket_id = match &*ticket {
+                Some(t) => t.clone(),
                 None => ticket.insert(self.next_ticket(now.year()).await?).clone(),
             };
             let at = now_rfc3339();
@@ -49,21 +53,16 @@ impl Crm {
             writes.push(WriteAction::Update(
                 conversation.flag_escalation(&ticket_id, &at)?,
             ));
-            match Transaction::of("escalation", writes)
+            Transaction::of("escalation", writes)
                 .commit(&*self.store)
-                .await?
-            {
-                Ok(()) => {
-                    let mut delta = StatsDelta::default();
-                    delta.total("escalations_open", 1);
-                    crate::metrics::escalation_opened();
-                    self.record_stats(delta).await;
-                    return Ok(record.to_api());
-                }
-                Err(_) => continue,
-            }
-        }
-        Err(DomainError::Contended)
+                .await??;
+            let mut delta = StatsDelta::default();
+            delta.total("escalations_open", 1);
+            crate::metrics::escalation_opened();
+            self.record_stats(delta).await;
+            Ok(record.to_api())
+        })
+        .await
     }
 
     /// `GET /escalations/{ticket_id}`: 404 when unknown. Store calls: 1.
@@ -112,7 +111,7 @@ impl Crm {
         patch: &EscalationPatch,
     ) -> DomainResult<Escalation> {
         let p = patch.validate()?;
-        for _ in 0..OPTIMISTIC_ATTEMPTS {
+        optimistic(|| async {
             let current = self.existing_ticket(ticket_id).await?;
             let next_status = match (p.status, &p.assigned_agent) {
                 (Some(st), _) => st,
@@ -183,27 +182,22 @@ impl Crm {
                 }
                 _ => {}
             }
-            match Transaction::of("escalation", writes)
+            Transaction::of("escalation", writes)
                 .commit(&*self.store)
-                .await?
-            {
-                Ok(()) => {
-                    let change = match (current.status.is_open(), next_status.is_open()) {
-                        (true, false) => -1,
-                        (false, true) => 1,
-                        _ => 0,
-                    };
-                    if change != 0 {
-                        let mut delta = StatsDelta::default();
-                        delta.total("escalations_open", change);
-                        self.record_stats(delta).await;
-                    }
-                    return Ok(next.to_api());
-                }
-                Err(_) => continue,
+                .await??;
+            let change = match (current.status.is_open(), next_status.is_open()) {
+                (true, false) => -1,
+                (false, true) => 1,
+                _ => 0,
+            };
+            if change != 0 {
+                let mut delta = StatsDelta::default();
+                delta.total("escalations_open", change);
+                self.record_stats(delta).await;
             }
-        }
-        Err(DomainError::Contended)
+            Ok(next.to_api())
+        })
+        .await
     }
 
     /// Ticket `ticket_id`, or a 404 — without a store call when it is not

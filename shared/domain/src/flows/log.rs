@@ -29,10 +29,11 @@ use crate::events::ConversationEvent;
 use crate::keys::Entity;
 use crate::messages::{LogMessage, Logged};
 use crate::reply::ReplyJob;
+use crate::retry::optimistic;
 use crate::stats::StatsDelta;
 use crate::store::{Condition, Put, ReturnValues, StoreError, WriteAction};
 use crate::types::{now_rfc3339, ContextId, CustomerId, Direction, LogId};
-use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+use crate::Crm;
 
 impl Crm {
     /// `POST /log` (guide §10). 404 for an unknown customer or conversation,
@@ -79,7 +80,7 @@ impl Crm {
     ) -> DomainResult<(ContextId, LogId, Direction, bool)> {
         let valid = input.validate()?;
         let inbound = valid.direction == Direction::Inbound;
-        for _ in 0..OPTIMISTIC_ATTEMPTS {
+        optimistic(|| async {
             let ids = valid.provider_ids();
             if let Some(first) = self.logged_provider_id(&ids).await? {
                 if first.customer_id != valid.customer_id {
@@ -114,7 +115,7 @@ impl Crm {
                     // A dangling or stale pointer: forget it and read again.
                     _ => {
                         self.drop_dangling_pointer(valid.customer_id, open).await?;
-                        continue;
+                        return Err(DomainError::Contended);
                     }
                 },
                 (None, None) => {
@@ -147,7 +148,7 @@ impl Crm {
                             self.record_stats(delta).await;
                             return Ok(logged(c.context_id));
                         }
-                        Opened::Raced => continue,
+                        Opened::Raced => return Err(DomainError::Contended),
                     }
                 }
             };
@@ -160,18 +161,14 @@ impl Crm {
                     false => c.end_reply(),
                 })?;
             tx.extend("provider_id", valid.reserve_ids(id, &context_id)?);
-            match tx.commit(&*self.store).await? {
-                Ok(()) => {
-                    self.record_stats(delta).await;
-                    return Ok(logged(context_id));
-                }
-                // Changed meanwhile (a message, a status change) or deleted,
-                // or the SID was logged meanwhile: read again; a vanished
-                // conversation is a 404 on the next round, a logged SID a replay.
-                Err(_) => continue,
-            }
-        }
-        Err(DomainError::Contended)
+            // Changed meanwhile (a message, a status change) or deleted,
+            // or the SID was logged meanwhile: read again; a vanished
+            // conversation is a 404 on the next round, a logged SID a replay.
+            tx.commit(&*self.store).await??;
+            self.record_stats(delta).await;
+            Ok(logged(context_id))
+        })
+        .await
     }
 
     /// Removes a customer's `open_context_id` that points at no conversation.

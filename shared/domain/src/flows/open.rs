@@ -9,10 +9,11 @@ use crate::customers::record::CustomerRecord;
 use crate::customers::MAX_NAME_LEN;
 use crate::error::{DomainError, DomainResult, Missing};
 use crate::keys::Entity;
+use crate::retry::optimistic;
 use crate::stats::StatsDelta;
 use crate::store::{Condition, Put, Transaction, WriteAction};
 use crate::types::{nonblank, now_rfc3339, text, CustomerId, EmailAddress, Phone};
-use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+use crate::Crm;
 
 /// Outcome of trying to open a conversation.
 pub(crate) enum Opened {
@@ -117,7 +118,7 @@ impl Crm {
                     .map(|p| p.given().to_string())
             })
             .transpose()?;
-        for _ in 0..OPTIMISTIC_ATTEMPTS {
+        optimistic(|| async {
             let customer = self.existing_customer(customer_id).await?;
             if let Some(open) = self.open_conversation_of(&customer).await? {
                 return Ok((open, false));
@@ -126,11 +127,12 @@ impl Crm {
             record.name = name.clone();
             record.email = email.clone();
             record.phone = phone.clone();
-            if let Opened::Created(record) = self.try_open(&customer, &record, Vec::new()).await? {
-                return Ok((*record, true));
+            match self.try_open(&customer, &record, Vec::new()).await? {
+                Opened::Created(record) => Ok((*record, true)),
+                Opened::Raced => Err(DomainError::Contended),
             }
-        }
-        Err(DomainError::Contended)
+        })
+        .await
     }
 
     /// `GET /conversations/customer/{customer_id}` (guide §22): the customer's

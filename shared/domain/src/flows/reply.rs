@@ -42,12 +42,14 @@ use crate::paging::Merge;
 use crate::reply::{
     DraftError, Prompt, ReplyJob, ReplyModel, Turn, MAX_HISTORY_BYTES, MAX_HISTORY_TURNS,
 };
+use crate::retry::optimistic;
 use crate::stats::StatsDelta;
 use crate::store::{Condition, Put, ReturnValues, StoreError, Transaction, Update, WriteAction};
 use crate::suggestions::record::SuggestionRecord;
 use crate::suggestions::SuggestionStatus;
 use crate::types::{rfc3339, ConversationStatus, Direction};
-use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+use crate::Crm;
+use futures::lock::Mutex;
 
 /// Jobs the sweep looks at per run (one GSI4 page).
 pub const SWEEP_PAGE: u32 = 100;
@@ -131,7 +133,7 @@ impl Crm {
         job: &ReplyJob,
         model: &dyn ReplyModel,
     ) -> Result<ReplyOutcome, ReplyError> {
-        let Some(mut conversation) = self.conversation_record(&job.context_id).await? else {
+        let Some(conversation) = self.conversation_record(&job.context_id).await? else {
             return Ok(ReplyOutcome::Skipped(Skip::NoConversation));
         };
         if conversation.reply_job().as_ref() != Some(job) {
@@ -171,15 +173,18 @@ impl Crm {
 
         let now = OffsetDateTime::now_utc();
         let at = rfc3339(now);
-        let mut ticket: Option<(String, EscalationDecision)> = None;
-        let mut supersede_old = true;
-        for _ in 0..OPTIMISTIC_ATTEMPTS {
+        // What one attempt leaves the next: the conversation read again, the
+        // ticket id already allocated, whether the old suggestion still exists.
+        let state = Mutex::new((conversation, None::<(String, EscalationDecision)>, true));
+        let outcome = optimistic(|| async {
+            let mut state = state.lock().await;
+            let (conversation, ticket, supersede_old) = &mut *state;
             let escalation = match conversation.escalation_ticket {
                 Some(_) => None,
                 None => EscalationDecision::decide(&draft, &self.settings.reply.thresholds),
             };
-            if let (Some(e), None) = (escalation, &ticket) {
-                ticket = Some((self.next_ticket(now.year()).await?, e));
+            if let (Some(e), None) = (escalation, ticket.as_ref()) {
+                *ticket = Some((self.next_ticket(now.year()).await?, e));
             }
             let opened = escalation.and(ticket.as_ref());
             let suggestion = SuggestionRecord {
@@ -225,7 +230,7 @@ impl Crm {
             );
             let old = conversation
                 .pending_suggestion()
-                .filter(|old| *old != (job.log_id, job.revision) && supersede_old);
+                .filter(|old| *old != (job.log_id, job.revision) && *supersede_old);
             if let Some(old) = old {
                 tx.push(
                     "previous_suggestion",
@@ -249,7 +254,7 @@ impl Crm {
                 };
                 tx.extend("ticket", record.open_writes()?);
             }
-            match tx.commit(&*self.store).await.map_err(DomainError::from)? {
+            match tx.commit(&*self.store).await? {
                 Ok(()) => {
                     let mut delta = StatsDelta::default();
                     delta.today("suggestions_generated", 1).today(
@@ -268,14 +273,14 @@ impl Crm {
                         draft.confidence_score,
                     ))
                     .await;
-                    return Ok(ReplyOutcome::Drafted {
+                    Ok(ReplyOutcome::Drafted {
                         suggestion_id: suggestion.suggestion_id,
                         escalation_ticket: opened.map(|(t, _)| t.clone()),
-                    });
+                    })
                 }
                 Err(canceled) => {
                     if old.is_some() && canceled.failed(&"previous_suggestion") {
-                        supersede_old = false; // the TTL removed it: nothing to supersede
+                        *supersede_old = false; // the TTL removed it: nothing to supersede
                     }
                     match self.conversation_record(&job.context_id).await? {
                         Some(c) if c.reply_job().as_ref() == Some(job) => {
@@ -283,15 +288,17 @@ impl Crm {
                                 self.end_reply_job(job).await?;
                                 return Ok(ReplyOutcome::Skipped(Skip::NotActive));
                             }
-                            conversation = c;
+                            *conversation = c;
+                            Err(DomainError::Contended)
                         }
-                        Some(_) => return Ok(ReplyOutcome::Skipped(Skip::NotLatest)),
-                        None => return Ok(ReplyOutcome::Skipped(Skip::NoConversation)),
+                        Some(_) => Ok(ReplyOutcome::Skipped(Skip::NotLatest)),
+                        None => Ok(ReplyOutcome::Skipped(Skip::NoConversation)),
                     }
                 }
             }
-        }
-        Err(DomainError::Contended.into())
+        })
+        .await?;
+        Ok(outcome)
     }
 
     /// The prompt for `job`: its message (a strongly consistent `GetItem`:

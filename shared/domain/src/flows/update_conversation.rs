@@ -9,10 +9,11 @@ use crate::conversations::{ContextRef, ContextUpdated, Conversation, Conversatio
 use crate::customers::record::CustomerRecord;
 use crate::error::{DomainError, DomainResult, Missing};
 use crate::keys::Entity;
+use crate::retry::optimistic;
 use crate::stats::StatsDelta;
 use crate::store::{ReturnValues, StoreError, Transaction, Update, WriteAction};
 use crate::types::ContextId;
-use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+use crate::Crm;
 
 impl Crm {
     /// `PUT /conversations/{context_id}` and `POST /conversations/{id}/close`
@@ -24,14 +25,12 @@ impl Crm {
         id: &ContextId,
         patch: &ConversationPatch,
     ) -> DomainResult<Conversation> {
-        for _ in 0..OPTIMISTIC_ATTEMPTS {
+        let next = optimistic(|| async {
             let current = self.existing_conversation(id).await?;
-            match self.apply_patch(&current, patch).await {
-                Err(DomainError::Contended) => continue,
-                other => return Ok(other?.to_api()),
-            }
-        }
-        Err(DomainError::Contended)
+            self.apply_patch(&current, patch).await
+        })
+        .await?;
+        Ok(next.to_api())
     }
 
     /// `POST /context/{context_id | customer_id}/update` (guide §9).
@@ -41,7 +40,7 @@ impl Crm {
         target: &ContextRef,
         patch: &ConversationPatch,
     ) -> DomainResult<ContextUpdated> {
-        for _ in 0..OPTIMISTIC_ATTEMPTS {
+        let next = optimistic(|| async {
             let current = match target {
                 ContextRef::Context(id) => self.existing_conversation(id).await?,
                 ContextRef::OpenOf(customer_id) => {
@@ -51,20 +50,15 @@ impl Crm {
                     })?
                 }
             };
-            match self.apply_patch(&current, patch).await {
-                Err(DomainError::Contended) => continue,
-                Err(e) => return Err(e),
-                Ok(next) => {
-                    return Ok(ContextUpdated {
-                        success: true,
-                        context_id: next.context_id.to_string(),
-                        customer_id: next.customer_id.get(),
-                        message_count: next.message_count,
-                    })
-                }
-            }
-        }
-        Err(DomainError::Contended)
+            self.apply_patch(&current, patch).await
+        })
+        .await?;
+        Ok(ContextUpdated {
+            success: true,
+            context_id: next.context_id.to_string(),
+            customer_id: next.customer_id.get(),
+            message_count: next.message_count,
+        })
     }
 
     /// Writes `patch` over `current`, then adds the statistics delta of a

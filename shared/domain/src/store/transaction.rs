@@ -9,9 +9,14 @@
 //! match tx.commit(&*self.store).await? {
 //!     Ok(()) => …,
 //!     Err(canceled) if canceled.failed(&"previous_suggestion") => …, // it expired meanwhile
-//!     Err(_) => continue, // changed meanwhile: read again
+//!     Err(_) => return Err(DomainError::Contended), // changed meanwhile: read again
 //! }
+//! // or, where which condition failed does not matter:
+//! tx.commit(&*self.store).await??; // a `Canceled` converts to `Contended`
 //! ```
+//!
+//! Inside [`optimistic`](crate::retry::optimistic), `Contended` means "read
+//! again and decide again".
 //!
 //! The label is any `PartialEq` value: a `&'static str` for most flows, an
 //! enum where the label must carry data (the customer reservation whose

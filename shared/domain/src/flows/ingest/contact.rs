@@ -21,8 +21,9 @@ use crate::codec::from_item;
 use crate::customers::profile::Profile;
 use crate::customers::record::{last_ten, CustomerRecord, Reservation, Unique};
 use crate::error::{DomainError, DomainResult};
+use crate::retry::optimistic;
 use crate::types::{CustomerId, Phone, Platform, MAX_PHONE_DIGITS};
-use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+use crate::Crm;
 
 /// Who a `participant_identifier` names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +105,7 @@ impl Crm {
         participant: &Participant,
         name: &str,
     ) -> DomainResult<CustomerRecord> {
-        for _ in 0..OPTIMISTIC_ATTEMPTS {
+        optimistic(|| async {
             if let Some(id) = self.holder_of(&participant.reservation_key()).await? {
                 if let Some(customer) = self.customer_record(id).await? {
                     return Ok(customer);
@@ -127,19 +128,18 @@ impl Crm {
                 Participant::Handle(h) => vec![h.clone()],
             };
             match self.insert_customer_with(&profile, identities).await {
-                Ok(created) => return Ok(created),
+                Ok(created) => Ok(created),
                 // Created meanwhile by a concurrent request: use it.
                 Err(DomainError::Conflict {
                     customer_id: Some(holder),
                     ..
-                }) => {
-                    if let Some(c) = self.customer_record(CustomerId::allocated(holder)).await? {
-                        return Ok(c);
-                    }
-                }
-                Err(e) => return Err(e),
+                }) => match self.customer_record(CustomerId::allocated(holder)).await? {
+                    Some(c) => Ok(c),
+                    None => Err(DomainError::Contended),
+                },
+                Err(e) => Err(e),
             }
-        }
-        Err(DomainError::Contended)
+        })
+        .await
     }
 }

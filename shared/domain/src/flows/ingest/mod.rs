@@ -49,10 +49,11 @@ use crate::error::{DomainError, DomainResult};
 use crate::keys::Entity;
 use crate::messages::record::{IngestedFields, MessageRecord};
 use crate::reply::ReplyJob;
+use crate::retry::{optimistic, OPTIMISTIC_ATTEMPTS};
 use crate::stats::StatsDelta;
 use crate::store::{Condition, Key, Put, Transaction, Update, WriteAction, MAX_BATCH_GET_KEYS};
 use crate::types::{now_rfc3339, ContextId, Direction, LogId, SendStatus};
-use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+use crate::Crm;
 
 /// Messages per `TransactWriteItems`: each with its marker, plus the
 /// conversation update and the external-conversation item (≤ 100 actions).
@@ -211,21 +212,25 @@ impl Crm {
     /// The customer's open conversation, or a new one opened now (`true`).
     async fn open_conversation_for_ingest(
         &self,
-        mut customer: CustomerRecord,
+        customer: CustomerRecord,
     ) -> DomainResult<(ConversationRecord, bool)> {
-        for _ in 0..OPTIMISTIC_ATTEMPTS {
+        // The customer as read, read again after a lost race.
+        let customer = futures::lock::Mutex::new(customer);
+        optimistic(|| async {
+            let mut customer = customer.lock().await;
             if let Some(open) = self.open_conversation_of(&customer).await? {
                 return Ok((open, false));
             }
             let record = ConversationRecord::new(customer.customer_id, now_rfc3339());
             match self.try_open(&customer, &record, Vec::new()).await? {
-                Opened::Created(c) => return Ok((*c, true)),
+                Opened::Created(c) => Ok((*c, true)),
                 Opened::Raced => {
-                    customer = self.existing_customer(customer.customer_id).await?;
+                    *customer = self.existing_customer(customer.customer_id).await?;
+                    Err(DomainError::Contended)
                 }
             }
-        }
-        Err(DomainError::Contended)
+        })
+        .await
     }
 
     /// Writes `fresh` into `conversation`, each with its marker; answers how

@@ -6,11 +6,13 @@ use crate::conversations::record::ConversationRecord;
 use crate::error::{DomainError, DomainResult};
 use crate::events::ConversationEvent;
 use crate::messages::record::MessageRecord;
+use crate::retry::optimistic;
 use crate::store::WriteAction;
 use crate::suggestions::record::SuggestionRecord;
 use crate::suggestions::review::{ActionData, ActionResult, ApproveRequest, CustomReply};
 use crate::types::{now_rfc3339, ContextId, Direction, LogId, SendStatus};
-use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+use crate::Crm;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The outbound reply to `inbound`: same conversation, customer, channel and
 /// `channel_identifier`; `send_status: pending`; processed (outbound
@@ -62,7 +64,7 @@ impl Crm {
         req: &ApproveRequest,
     ) -> DomainResult<ActionResult> {
         let (edited_body, edited_subject) = req.edits()?;
-        for _ in 0..OPTIMISTIC_ATTEMPTS {
+        optimistic(|| async {
             let conversation = self.existing_conversation(context_id).await?;
             let mut suggestion = self
                 .actionable_suggestion(&conversation, &req.suggestion_id, "approve")
@@ -114,28 +116,24 @@ impl Crm {
                 delta.today("suggestions_edited", 1);
             }
             tx.push("suggestion", WriteAction::Update(approved));
-            match tx.commit(&*self.store).await? {
-                Ok(()) => {
-                    crate::metrics::suggestion_approved();
-                    crate::metrics::message_logged(message.channel, Direction::Outbound);
-                    self.record_stats(delta).await;
-                    self.publish(ConversationEvent::sent(&context_id.to_string(), id.get()))
-                        .await;
-                    return Ok(ActionResult {
-                        success: true,
-                        message: "Reply approved and logged as a pending outbound message".into(),
-                        data: ActionData {
-                            conversation_id: Some(context_id.to_string()),
-                            message_id: Some(id.get()),
-                            ..Default::default()
-                        },
-                    });
-                }
-                // Approved, rejected or superseded meanwhile: the re-read says which.
-                Err(_) => continue,
-            }
-        }
-        Err(DomainError::Contended)
+            // Approved, rejected or superseded meanwhile: the re-read says which.
+            tx.commit(&*self.store).await??;
+            crate::metrics::suggestion_approved();
+            crate::metrics::message_logged(message.channel, Direction::Outbound);
+            self.record_stats(delta).await;
+            self.publish(ConversationEvent::sent(&context_id.to_string(), id.get()))
+                .await;
+            Ok(ActionResult {
+                success: true,
+                message: "Reply approved and logged as a pending outbound message".into(),
+                data: ActionData {
+                    conversation_id: Some(context_id.to_string()),
+                    message_id: Some(id.get()),
+                    ..Default::default()
+                },
+            })
+        })
+        .await
     }
 
     /// `POST /conversations/{context_id}/reply` (seed 001 §6): logs a custom
@@ -154,8 +152,9 @@ impl Crm {
         req: &CustomReply,
     ) -> DomainResult<ActionResult> {
         let (body, subject, metadata) = req.validate()?;
-        let mut supersede = true;
-        for _ in 0..OPTIMISTIC_ATTEMPTS {
+        // False once the previous suggestion proved gone (its TTL removed it).
+        let supersede = AtomicBool::new(true);
+        optimistic(|| async {
             let conversation = self.existing_conversation(context_id).await?;
             let Some(inbound) = self.latest_inbound(&conversation).await? else {
                 return Err(DomainError::conflict(format!(
@@ -185,7 +184,7 @@ impl Crm {
                     Ok(actions)
                 },
             )?;
-            let old = pending.filter(|_| supersede);
+            let old = pending.filter(|_| supersede.load(Ordering::Relaxed));
             if let Some(old) = old {
                 tx.push(
                     "previous_suggestion",
@@ -198,7 +197,7 @@ impl Crm {
                     self.record_stats(delta).await;
                     self.publish(ConversationEvent::sent(&context_id.to_string(), id.get()))
                         .await;
-                    return Ok(ActionResult {
+                    Ok(ActionResult {
                         success: true,
                         message: "Custom reply logged as a pending outbound message".into(),
                         data: ActionData {
@@ -206,16 +205,16 @@ impl Crm {
                             message_id: Some(id.get()),
                             ..Default::default()
                         },
-                    });
+                    })
                 }
                 Err(canceled) => {
                     if old.is_some() && canceled.failed(&"previous_suggestion") {
-                        supersede = false; // the TTL removed it, or it is no longer pending
+                        supersede.store(false, Ordering::Relaxed); // the TTL removed it, or it is no longer pending
                     }
-                    continue;
+                    Err(DomainError::Contended)
                 }
             }
-        }
-        Err(DomainError::Contended)
+        })
+        .await
     }
 }

@@ -6,11 +6,13 @@ use time::OffsetDateTime;
 
 use crate::error::{DomainError, DomainResult};
 use crate::reply::ReplyJob;
+use crate::retry::optimistic;
 use crate::store::{Transaction, WriteAction};
 use crate::suggestions::record::SuggestionRecord;
 use crate::suggestions::review::{RegenerateRequest, Regenerating};
 use crate::types::{rfc3339, ContextId, ConversationStatus};
-use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+use crate::Crm;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 impl Crm {
     /// `POST /conversations/{context_id}/regenerate`: makes the conversation's
@@ -40,8 +42,9 @@ impl Crm {
         let (message_id, instructions) = req.validate()?;
         let at = rfc3339(now);
         let minute = now.unix_timestamp().div_euclid(60);
-        let mut supersede = true;
-        for _ in 0..OPTIMISTIC_ATTEMPTS {
+        // False once the previous suggestion proved gone (its TTL removed it).
+        let supersede = AtomicBool::new(true);
+        optimistic(|| async {
             let conversation = self.existing_conversation(context_id).await?;
             if conversation.status != ConversationStatus::Active {
                 return Err(DomainError::conflict(format!(
@@ -75,7 +78,7 @@ impl Crm {
             let revision = next.regenerations;
             let mut tx = Transaction::new();
             tx.push("conversation", WriteAction::Update(update));
-            let old = pending.filter(|_| supersede);
+            let old = pending.filter(|_| supersede.load(Ordering::Relaxed));
             if let Some(old) = old {
                 tx.push(
                     "previous_suggestion",
@@ -91,21 +94,21 @@ impl Crm {
                     };
                     self.enqueue_reply_after(job, std::time::Duration::ZERO)
                         .await;
-                    return Ok(Regenerating {
+                    Ok(Regenerating {
                         id: SuggestionRecord::id_for(context_id, answered.log_id, revision),
                         conversation_id: context_id.to_string(),
                         reply_to_message_id: answered.log_id.get(),
                         status: "generating".into(),
-                    });
+                    })
                 }
                 Err(canceled) => {
                     if old.is_some() && canceled.failed(&"previous_suggestion") {
-                        supersede = false; // the TTL removed it, or it is no longer pending
+                        supersede.store(false, Ordering::Relaxed); // the TTL removed it, or it is no longer pending
                     }
-                    continue;
+                    Err(DomainError::Contended)
                 }
             }
-        }
-        Err(DomainError::Contended)
+        })
+        .await
     }
 }

@@ -4,12 +4,13 @@
 use crate::codec::from_item;
 use crate::conversations::record::ConversationRecord;
 use crate::error::{DomainError, DomainResult};
+use crate::retry::optimistic;
 use crate::store::{ReturnValues, StoreError, Transaction, Update, WriteAction};
 use crate::suggestions::record::SuggestionRecord;
 use crate::suggestions::review::{notes, ActionData, ActionResult, FeedbackRequest, RejectRequest};
 use crate::suggestions::Suggestion;
 use crate::types::{now_rfc3339, ContextId};
-use crate::{Crm, OPTIMISTIC_ATTEMPTS};
+use crate::Crm;
 
 impl Crm {
     /// `POST /conversations/{context_id}/reject`: the pending suggestion
@@ -25,7 +26,7 @@ impl Crm {
         req: &RejectRequest,
     ) -> DomainResult<ActionResult> {
         let reason = notes("reason", req.reason.as_deref())?;
-        for _ in 0..OPTIMISTIC_ATTEMPTS {
+        optimistic(|| async {
             let conversation = self.existing_conversation(context_id).await?;
             let mut suggestion = self
                 .actionable_suggestion(&conversation, &req.suggestion_id, "reject")
@@ -42,24 +43,19 @@ impl Crm {
                     )))),
                 }),
             ];
-            match Transaction::of("reject", writes)
+            Transaction::of("reject", writes)
                 .commit(&*self.store)
-                .await?
-            {
-                Ok(()) => {
-                    return Ok(ActionResult {
-                        success: true,
-                        message: "AI suggestion rejected".into(),
-                        data: ActionData {
-                            suggestion_id: Some(suggestion.suggestion_id),
-                            ..Default::default()
-                        },
-                    })
-                }
-                Err(_) => continue,
-            }
-        }
-        Err(DomainError::Contended)
+                .await??;
+            Ok(ActionResult {
+                success: true,
+                message: "AI suggestion rejected".into(),
+                data: ActionData {
+                    suggestion_id: Some(suggestion.suggestion_id),
+                    ..Default::default()
+                },
+            })
+        })
+        .await
     }
 
     /// `PUT /conversations/{context_id}/suggestions/{suggestion_id}/feedback`
