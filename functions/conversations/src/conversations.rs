@@ -206,9 +206,5 @@ pub async fn get_or_create_conversation(
 #[utoipa::path(get, path = "/conversations/stats", tag = "suggestions",
     responses((status = 200, body = ConversationStats)))]
 pub async fn conversation_stats(State(s): State<AppState>) -> ApiResult<Json<ConversationStats>> {
-    Ok(Json(
-        s.crm
-            .conversation_stats(time::OffsetDateTime::now_utc())
-            .await?,
-    ))
+    Ok(Json(s.crm.conversation_stats().await?))
 }

@@ -134,7 +134,7 @@ pub async fn regenerate(
 ) -> ApiResult<(StatusCode, Json<Regenerating>)> {
     let queued = s
         .crm
-        .regenerate_suggestion(&context_id(&id)?, &req, time::OffsetDateTime::now_utc())
+        .regenerate_suggestion(&context_id(&id)?, &req, s.crm.now())
         .await?;
     Ok((StatusCode::ACCEPTED, Json(queued)))
 }

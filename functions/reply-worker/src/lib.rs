@@ -121,13 +121,11 @@ pub async fn handle_batch(crm: &Crm, model: &dyn ReplyModel, event: SqsEvent) ->
     response
 }
 
-/// The scheduled sweep (`Crm::sweep_reply_jobs` at `now`).
+/// The scheduled sweep (`Crm::sweep_reply_jobs` at the service clock's now).
 ///
 /// Errors: the store's, or the queue's when the re-enqueue fails.
 pub async fn handle_sweep(crm: &Crm) -> Result<SweepOutcome, DomainError> {
-    let outcome = crm
-        .sweep_reply_jobs(time::OffsetDateTime::now_utc())
-        .await?;
+    let outcome = crm.sweep_reply_jobs(crm.now()).await?;
     tracing::info!(
         requeued = outcome.requeued.len(),
         given_up = outcome.given_up,

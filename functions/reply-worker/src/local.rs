@@ -65,7 +65,7 @@ impl LocalWorker {
         tokio::spawn(async move {
             let grace = sweeper.settings().reply.sweep_grace;
             // At start: every job still pending is due (none is in flight yet).
-            let at_start = time::OffsetDateTime::now_utc() + grace;
+            let at_start = sweeper.now() + grace;
             if let Err(e) = sweeper.sweep_reply_jobs(at_start).await {
                 tracing::warn!(error = %e, "reply sweep at start failed");
             }

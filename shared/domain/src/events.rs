@@ -18,8 +18,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::types::now_rfc3339;
-
 /// One of seed 001's events (serialized with its `type`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
@@ -81,41 +79,42 @@ impl ConversationEvent {
         }
     }
 
-    /// `conversation:new_reply` for message `log_id` of customer `customer_id`, now.
-    pub fn new_reply(context_id: &str, log_id: i64, customer_id: i64) -> Self {
+    /// `conversation:new_reply` for message `log_id` of customer
+    /// `customer_id`, at `at` (RFC 3339, [`Crm::now_rfc3339`](crate::Crm::now_rfc3339)).
+    pub fn new_reply(context_id: &str, log_id: i64, customer_id: i64, at: &str) -> Self {
         ConversationEvent::NewReply {
             conversation_id: context_id.to_string(),
             message_id: log_id,
             sender: format!("customer:{customer_id}"),
-            timestamp: now_rfc3339(),
+            timestamp: at.to_string(),
         }
     }
 
-    /// `conversation:sent` for outbound message `log_id`, now.
-    pub fn sent(context_id: &str, log_id: i64) -> Self {
+    /// `conversation:sent` for outbound message `log_id`, at `at`.
+    pub fn sent(context_id: &str, log_id: i64, at: &str) -> Self {
         ConversationEvent::Sent {
             conversation_id: context_id.to_string(),
             message_id: log_id,
-            timestamp: now_rfc3339(),
+            timestamp: at.to_string(),
         }
     }
 
-    /// `conversation:ai_ready` for suggestion `suggestion_id`, now.
-    pub fn ai_ready(context_id: &str, suggestion_id: &str, confidence: f64) -> Self {
+    /// `conversation:ai_ready` for suggestion `suggestion_id`, at `at`.
+    pub fn ai_ready(context_id: &str, suggestion_id: &str, confidence: f64, at: &str) -> Self {
         ConversationEvent::AiReady {
             conversation_id: context_id.to_string(),
             suggestion_id: suggestion_id.to_string(),
             confidence,
-            timestamp: now_rfc3339(),
+            timestamp: at.to_string(),
         }
     }
 
-    /// `conversation:error` saying `error`, now.
-    pub fn error(context_id: &str, error: impl Into<String>) -> Self {
+    /// `conversation:error` saying `error`, at `at`.
+    pub fn error(context_id: &str, error: impl Into<String>, at: &str) -> Self {
         ConversationEvent::Error {
             conversation_id: context_id.to_string(),
             error: error.into(),
-            timestamp: now_rfc3339(),
+            timestamp: at.to_string(),
         }
     }
 }
@@ -150,7 +149,7 @@ mod tests {
 
     #[test]
     fn events_serialize_as_seed_001_payloads() {
-        let e = ConversationEvent::ai_ready("c1", "s1", 0.92);
+        let e = ConversationEvent::ai_ready("c1", "s1", 0.92, "2026-12-08T10:30:00.000Z");
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(v["type"], "conversation:ai_ready");
         assert_eq!(v["conversation_id"], "c1");

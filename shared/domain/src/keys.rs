@@ -287,3 +287,7 @@ mod attribute_names;
 #[cfg(test)]
 #[path = "tests/module_layers.rs"]
 mod module_layers;
+
+#[cfg(test)]
+#[path = "tests/one_clock.rs"]
+mod one_clock;

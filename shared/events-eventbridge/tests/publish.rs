@@ -33,7 +33,12 @@ async fn one_event_is_one_put_events_entry_and_failures_are_bounded_errors() {
     .await;
     point_at(&server);
     let sink = EventBridgeSink::from_env("crm-bus");
-    let event = ConversationEvent::ai_ready("0190c3e2-7d1a-7000-8000-00000000000a", "s-1", 0.92);
+    let event = ConversationEvent::ai_ready(
+        "0190c3e2-7d1a-7000-8000-00000000000a",
+        "s-1",
+        0.92,
+        "2026-12-08T10:30:00.000Z",
+    );
     sink.publish(&event).await.expect("published");
 
     let requests = server.received_requests().await.expect("recorded");
@@ -61,7 +66,7 @@ async fn one_event_is_one_put_events_entry_and_failures_are_bounded_errors() {
     point_at(&refused);
     let sink = EventBridgeSink::from_env("default");
     let err = sink
-        .publish(&ConversationEvent::sent("c", 3))
+        .publish(&ConversationEvent::sent("c", 3, "2026-12-08T10:30:00.000Z"))
         .await
         .expect_err("refused");
     assert!(err.to_string().contains("ThrottlingException"), "{err}");
@@ -70,7 +75,7 @@ async fn one_event_is_one_put_events_entry_and_failures_are_bounded_errors() {
     std::env::set_var("AWS_ENDPOINT_URL_EVENTBRIDGE", slow.uri());
     let sink = EventBridgeSink::from_env("default");
     let started = std::time::Instant::now();
-    sink.publish(&ConversationEvent::sent("c", 3))
+    sink.publish(&ConversationEvent::sent("c", 3, "2026-12-08T10:30:00.000Z"))
         .await
         .expect_err("timed out");
     assert!(

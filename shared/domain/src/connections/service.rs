@@ -15,7 +15,7 @@ use crate::error::{DomainError, DomainResult, Missing};
 use crate::keys::Entity;
 use crate::paging::{list_as, ListParams, Listed};
 use crate::store::{s, Condition, Delete, Put, ReturnValues, StoreError, Update, UpdateAction};
-use crate::types::{now_rfc3339, Platform};
+use crate::types::Platform;
 use crate::Crm;
 
 /// A sender proven to be connection `connection_id` of `platform` (what
@@ -41,7 +41,7 @@ impl Crm {
         };
         let name = check_name(&input.name)?;
         let (api_secret, secret_sha256) = secret::generate()?;
-        let now = now_rfc3339();
+        let now = self.now_rfc3339();
         let record = ConnectionRecord {
             connection_id,
             platform: input.platform,
@@ -106,7 +106,10 @@ impl Crm {
         patch: &ConnectionPatch,
     ) -> DomainResult<Connection> {
         let id = check_connection_id("connection_id", id)?;
-        let mut actions = vec![UpdateAction::Set("updated_at".into(), s(now_rfc3339()))];
+        let mut actions = vec![UpdateAction::Set(
+            "updated_at".into(),
+            s(self.now_rfc3339()),
+        )];
         if let Some(name) = &patch.name {
             actions.push(UpdateAction::Set("name".into(), s(check_name(name)?)));
         }
@@ -128,7 +131,7 @@ impl Crm {
         let (api_secret, digest) = secret::generate()?;
         let actions = vec![
             UpdateAction::Set("secret_sha256".into(), s(digest)),
-            UpdateAction::Set("updated_at".into(), s(now_rfc3339())),
+            UpdateAction::Set("updated_at".into(), s(self.now_rfc3339())),
         ];
         let record = self.update_existing_connection(&id, actions).await?;
         Ok(ConnectionWithSecret {

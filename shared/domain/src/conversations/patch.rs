@@ -6,7 +6,7 @@ use super::record::ConversationRecord;
 use crate::codec::to_value;
 use crate::error::{DomainError, DomainResult};
 use crate::store::{s, UpdateAction};
-use crate::types::{now_rfc3339, text};
+use crate::types::text;
 
 /// The `SET`/`REMOVE` actions of a patched conversation, with new status keys.
 pub(crate) struct PatchPlan {
@@ -17,8 +17,9 @@ pub(crate) struct PatchPlan {
 }
 
 impl ConversationPatch {
-    /// Validates the patch against `current` and plans the write.
-    pub(crate) fn plan(&self, current: &ConversationRecord) -> DomainResult<PatchPlan> {
+    /// Validates the patch against `current` and plans the write, stamped
+    /// `now` (RFC 3339: `updated_at`, and `closed_at` when it closes).
+    pub(crate) fn plan(&self, current: &ConversationRecord, now: &str) -> DomainResult<PatchPlan> {
         let mut next = current.clone();
         let mut actions = Vec::new();
         let mut set_text = |name: &str,
@@ -85,7 +86,6 @@ impl ConversationPatch {
                 to_value(&channel)?,
             ));
         }
-        let now = now_rfc3339();
         if let Some(status) = self.status {
             let status = status
                 .ok_or_else(|| cannot_clear("status", "active, paused, resolved, archived"))?;
@@ -96,13 +96,13 @@ impl ConversationPatch {
                     next.closed_at = None;
                     actions.push(UpdateAction::Remove("closed_at".into()));
                 } else if current.status.is_open() {
-                    next.closed_at = Some(now.clone());
-                    actions.push(UpdateAction::Set("closed_at".into(), s(now.clone())));
+                    next.closed_at = Some(now.to_string());
+                    actions.push(UpdateAction::Set("closed_at".into(), s(now.to_string())));
                 }
             }
         }
-        next.updated_at = now.clone();
-        actions.push(UpdateAction::Set("updated_at".into(), s(now)));
+        next.updated_at = now.to_string();
+        actions.push(UpdateAction::Set("updated_at".into(), s(now.to_string())));
         Ok(PatchPlan { next, actions })
     }
 }

@@ -278,7 +278,7 @@ impl ConversationRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::now_rfc3339;
+    use crate::types::rfc3339;
 
     /// Lists sort by `<created_at>#<context_id>`; conversations opened within
     /// one millisecond must still come out in creation order.
@@ -286,7 +286,7 @@ mod tests {
     fn sort_keys_follow_creation_order_within_a_millisecond() {
         let customer = CustomerId::from_body("customer_id", 7).unwrap();
         let records: Vec<_> = (0..200)
-            .map(|_| ConversationRecord::new(customer, now_rfc3339()))
+            .map(|_| ConversationRecord::new(customer, rfc3339(time::OffsetDateTime::now_utc())))
             .collect();
         let sk = |r: &ConversationRecord| r.index_entries()[0].sk.clone();
         for pair in records.windows(2) {

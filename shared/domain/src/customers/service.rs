@@ -13,7 +13,7 @@ use crate::store::{
     int_attr, n, s, Condition, Delete, Key, Put, ReturnValues, StoreError, Transaction, Update,
     WriteAction,
 };
-use crate::types::{now_rfc3339, CustomerId};
+use crate::types::CustomerId;
 use crate::Crm;
 
 /// The label of an action of a customer transaction: the reservation it
@@ -109,7 +109,7 @@ impl Crm {
         identities: Vec<String>,
     ) -> DomainResult<CustomerRecord> {
         let id = CustomerId::allocated(self.next_id("customer_id").await?);
-        let mut record = CustomerRecord::new(id, now_rfc3339());
+        let mut record = CustomerRecord::new(id, self.now_rfc3339());
         profile.apply_to(&mut record);
         record.identities = identities;
         let mut tx: Transaction<Reserving> = Transaction::new();
@@ -237,7 +237,7 @@ impl Crm {
         let mut next = current.clone();
         profile.apply_to(&mut next);
         next.version = current.version + 1;
-        next.updated_at = now_rfc3339();
+        next.updated_at = self.now_rfc3339();
         // Plain fields are last-writer-wins (as a PUT is); the unique values must
         // still be the ones read, so no reservation is ever orphaned.
         let mut unchanged = vec![Condition::item_exists()];

@@ -7,7 +7,7 @@ use crate::error::DomainResult;
 use crate::retry::optimistic;
 use crate::stats::StatsDelta;
 use crate::store::{Transaction, WriteAction};
-use crate::types::{now_rfc3339, CustomerId};
+use crate::types::CustomerId;
 use crate::Crm;
 
 impl Crm {
@@ -26,7 +26,9 @@ impl Crm {
             };
             let mut archived = open.clone();
             if let Some(c) = archived.as_mut() {
-                actions.push(WriteAction::Update(c.archive_for_deletion(&now_rfc3339())?));
+                actions.push(WriteAction::Update(
+                    c.archive_for_deletion(&self.now_rfc3339())?,
+                ));
             }
             Transaction::of("delete_customer", actions)
                 .commit(&*self.store)

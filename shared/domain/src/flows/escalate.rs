@@ -11,7 +11,6 @@ use crate::paging::{self, ListParams, Listed};
 use crate::retry::optimistic;
 use crate::stats::StatsDelta;
 use crate::store::{Condition, Delete, Query, Transaction, WriteAction};
-use crate::types::now_rfc3339;
 use crate::Crm;
 use futures::lock::Mutex;
 
@@ -27,13 +26,13 @@ impl Crm {
         let ticket = Mutex::new(None::<String>);
         optimistic(|| async {
             let conversation = self.existing_conversation(&context_id).await?;
-            let now = time::OffsetDateTime::now_utc();
+            let now = self.now();
             let mut ticket = ticket.lock().await;
             let ticket_id = match &*ticket {
                 Some(t) => t.clone(),
                 None => ticket.insert(self.next_ticket(now.year()).await?).clone(),
             };
-            let at = now_rfc3339();
+            let at = self.now_rfc3339();
             let record = EscalationRecord {
                 customer_sentiment: sentiment,
                 query_complexity: complexity,
@@ -136,7 +135,7 @@ impl Crm {
                     "an assigned ticket needs `assigned_agent`",
                 ));
             }
-            let at = now_rfc3339();
+            let at = self.now_rfc3339();
             let mut next = current.clone();
             next.status = next_status;
             next.updated_at = at.clone();

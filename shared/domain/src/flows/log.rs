@@ -32,7 +32,7 @@ use crate::reply::ReplyJob;
 use crate::retry::optimistic;
 use crate::stats::StatsDelta;
 use crate::store::{Condition, Put, ReturnValues, StoreError, WriteAction};
-use crate::types::{now_rfc3339, ContextId, CustomerId, Direction, LogId};
+use crate::types::{ContextId, CustomerId, Direction, LogId};
 use crate::Crm;
 
 impl Crm {
@@ -59,11 +59,12 @@ impl Crm {
         }
         crate::metrics::message_logged(input.channel, direction);
         let ctx = context_id.to_string();
+        let at = self.now_rfc3339();
         self.publish(match direction {
             Direction::Inbound => {
-                ConversationEvent::new_reply(&ctx, log_id.get(), input.customer_id)
+                ConversationEvent::new_reply(&ctx, log_id.get(), input.customer_id, &at)
             }
-            Direction::Outbound => ConversationEvent::sent(&ctx, log_id.get()),
+            Direction::Outbound => ConversationEvent::sent(&ctx, log_id.get(), &at),
         })
         .await;
         if direction == Direction::Inbound {
@@ -93,7 +94,7 @@ impl Crm {
             }
             let customer = self.existing_customer(valid.customer_id).await?;
             let id = LogId::mint();
-            let now = now_rfc3339();
+            let now = self.now_rfc3339();
             let logged = |context_id: ContextId| (context_id, id, valid.direction, false);
             // Where it goes: the named conversation, the open one, or a new one.
             let conversation = match (&valid.context_id, &customer.open_context_id) {

@@ -12,7 +12,7 @@ use crate::keys::Entity;
 use crate::retry::optimistic;
 use crate::stats::StatsDelta;
 use crate::store::{Condition, Put, Transaction, WriteAction};
-use crate::types::{nonblank, now_rfc3339, text, CustomerId, EmailAddress, Phone};
+use crate::types::{nonblank, text, CustomerId, EmailAddress, Phone};
 use crate::Crm;
 
 /// Outcome of trying to open a conversation.
@@ -123,7 +123,7 @@ impl Crm {
             if let Some(open) = self.open_conversation_of(&customer).await? {
                 return Ok((open, false));
             }
-            let mut record = ConversationRecord::new(customer_id, now_rfc3339());
+            let mut record = ConversationRecord::new(customer_id, self.now_rfc3339());
             record.name = name.clone();
             record.email = email.clone();
             record.phone = phone.clone();

@@ -165,13 +165,14 @@ impl Crm {
                 let event = ConversationEvent::error(
                     &job.context_id.to_string(),
                     "drafting a reply suggestion failed; it will be retried",
+                    &self.now_rfc3339(),
                 );
                 self.publish(event).await;
                 return Err(e.into());
             }
         };
 
-        let now = OffsetDateTime::now_utc();
+        let now = self.now();
         let at = rfc3339(now);
         // What one attempt leaves the next: the conversation read again, the
         // ticket id already allocated, whether the old suggestion still exists.
@@ -271,6 +272,7 @@ impl Crm {
                         &job.context_id.to_string(),
                         &suggestion.suggestion_id,
                         draft.confidence_score,
+                        &at,
                     ))
                     .await;
                     Ok(ReplyOutcome::Drafted {

@@ -85,7 +85,7 @@ impl Crm {
         current: &ConversationRecord,
         patch: &ConversationPatch,
     ) -> DomainResult<ConversationRecord> {
-        let PatchPlan { next, actions } = patch.plan(current)?;
+        let PatchPlan { next, actions } = patch.plan(current, &self.now_rfc3339())?;
         let was_open = current.status.is_open();
         let is_open = next.status.is_open();
         let update = Update {

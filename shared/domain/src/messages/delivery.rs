@@ -18,7 +18,7 @@ use crate::error::{DomainError, DomainResult, Missing};
 use crate::events::ConversationEvent;
 use crate::store::{n, s, CmpOp, Condition, ReturnValues, StoreError, Update, UpdateAction};
 use crate::twilio::{MessageSid, StatusCallback};
-use crate::types::{now_rfc3339, LogId, SendStatus};
+use crate::types::{LogId, SendStatus};
 use crate::Crm;
 
 impl Crm {
@@ -70,7 +70,7 @@ impl Crm {
                 None => return Err(DomainError::not_found(Missing::Message, sid)),
             },
         };
-        let now = now_rfc3339();
+        let now = self.now_rfc3339();
         let status = callback.status.send_status();
         let mut actions = MessageRecord::send_status_actions(id, status, &now)?;
         actions.extend([
@@ -109,6 +109,7 @@ impl Crm {
                     self.publish(ConversationEvent::error(
                         &message.context_id.to_string(),
                         format!("message {} failed to send", id.get()),
+                        &self.now_rfc3339(),
                     ))
                     .await;
                 }

@@ -35,7 +35,7 @@ use crate::paging::{self, sharded_call_budget, ListParams, Listed, Merge};
 use crate::store::{
     n, s, AttributeValue, CmpOp, Condition, ReturnValues, StoreError, Update, UpdateAction,
 };
-use crate::types::{now_rfc3339, rfc3339, LogId};
+use crate::types::{rfc3339, LogId};
 use crate::Crm;
 
 /// Longest lease, in seconds (SQS's visibility timeout goes to 12 hours;
@@ -84,10 +84,6 @@ pub struct LeasedPoll {
     pub dead: bool,
 }
 
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
 /// No live lease at `now`: never leased, or its lease ended.
 fn lease_ended(now: i64) -> Condition {
     Condition::Or(vec![
@@ -108,6 +104,11 @@ fn leases_left(max: i64, dead: bool) -> Condition {
 }
 
 impl Crm {
+    /// Now in Unix milliseconds, as leases store their end (`lease_until`).
+    fn now_ms(&self) -> i64 {
+        (self.now().unix_timestamp_nanos() / 1_000_000) as i64
+    }
+
     /// `GET /messages/unprocessed?lease_seconds=N` (issue 11): leases up to
     /// `poll.limit` unprocessed messages, oldest first after passing over
     /// `poll.skip` available ones, to this caller for `poll.seconds`, each
@@ -128,7 +129,7 @@ impl Crm {
         let batch = ((limit + skip) * 2).clamp(10, 1000);
         query.limit = batch as u32;
         query.filter = Some(Condition::And(vec![
-            lease_ended(now_ms()),
+            lease_ended(self.now_ms()),
             leases_left(max, dead),
         ]));
         let mut merge = Merge::new(self.store.as_ref(), query, None, sharded_call_budget(true))?;
@@ -182,7 +183,7 @@ impl Crm {
         max: i64,
         dead: bool,
     ) -> DomainResult<Option<Message>> {
-        let now = now_ms();
+        let now = self.now_ms();
         let until = now + i64::from(seconds.get()) * 1000;
         let token = uuid::Uuid::new_v4().simple().to_string();
         let update = Update {
@@ -222,7 +223,7 @@ impl Crm {
         let mut query = MessageRecord::unprocessed();
         query.filter = Some(Condition::And(vec![
             Condition::Cmp("lease_count".into(), CmpOp::Ge, n(self.settings.max_leases)),
-            Condition::Cmp("lease_until".into(), CmpOp::Le, n(now_ms())),
+            Condition::Cmp("lease_until".into(), CmpOp::Le, n(self.now_ms())),
         ]));
         paging::list_as(self.store.as_ref(), query, params, |item| {
             from_item::<MessageRecord>(item).map(MessageRecord::into_api)
@@ -250,7 +251,7 @@ impl Crm {
             .collect();
         let update = Update {
             key: MessageRecord::key(id),
-            actions: MessageRecord::processed_actions(&now_rfc3339()),
+            actions: MessageRecord::processed_actions(&self.now_rfc3339()),
             condition: Some(Condition::And(vec![
                 Condition::item_exists(),
                 Condition::Or(held),

@@ -11,7 +11,7 @@ use crate::store::{
     AttributeValue, Condition, Key, ReturnValues, StoreError, Transaction, Update, UpdateAction,
     WriteAction, MAX_TRANSACT_ACTIONS,
 };
-use crate::types::{now_rfc3339, ContextId, CustomerId, LogId, SendStatus};
+use crate::types::{ContextId, CustomerId, LogId, SendStatus};
 use crate::Crm;
 
 impl Crm {
@@ -89,12 +89,13 @@ impl Crm {
     /// `PUT /messages/{log_id}/status` (guide §15): sets `send_status` and
     /// keeps the failed index in step. Store calls: 1.
     pub async fn set_send_status(&self, id: LogId, status: SendStatus) -> DomainResult<Message> {
-        let actions = MessageRecord::send_status_actions(id, status, &now_rfc3339())?;
+        let actions = MessageRecord::send_status_actions(id, status, &self.now_rfc3339())?;
         let message = self.update_message(id, actions).await?;
         if status == SendStatus::Failed {
             let event = crate::events::ConversationEvent::error(
                 &message.context_id,
                 format!("message {} failed to send", id.get()),
+                &self.now_rfc3339(),
             );
             self.publish(event).await;
         }
@@ -103,7 +104,7 @@ impl Crm {
 
     /// `POST /messages/{log_id}/processed` (guide §16): idempotent. Store calls: 1.
     pub async fn mark_processed(&self, id: LogId) -> DomainResult<Message> {
-        self.update_message(id, MessageRecord::processed_actions(&now_rfc3339()))
+        self.update_message(id, MessageRecord::processed_actions(&self.now_rfc3339()))
             .await
     }
 
@@ -135,7 +136,7 @@ impl Crm {
             cursor: None,
         };
         let page = paging::list(self.store.as_ref(), query, &params).await?;
-        let now = now_rfc3339();
+        let now = self.now_rfc3339();
         let mut updated = 0u32;
         let keys: Vec<Key> = page.items.iter().filter_map(Key::of).collect();
         for chunk in keys.chunks(MAX_TRANSACT_ACTIONS) {

@@ -24,7 +24,7 @@ impl Crm {
     /// after the write it describes committed. A failure is logged, never
     /// returned: the write itself succeeded.
     pub(crate) async fn record_stats(&self, delta: StatsDelta) {
-        let today = day(OffsetDateTime::now_utc());
+        let today = day(self.now());
         for update in delta.updates(any_shard(), &today) {
             if let Err(e) = self.store.update_item(update, ReturnValues::None).await {
                 tracing::warn!(error = %e, "statistics counter not updated");
@@ -34,8 +34,9 @@ impl Crm {
 
     /// `GET /conversations/stats` (seed 001 §9): the gauges and the last 7
     /// UTC days' buckets of every shard, summed, in one `BatchGetItem` of
-    /// 12 × 8 = 96 keys, whatever is stored.
-    pub async fn conversation_stats(&self, now: OffsetDateTime) -> DomainResult<ConversationStats> {
+    /// 12 × 8 = 96 keys, whatever is stored. "Today" is the service clock's.
+    pub async fn conversation_stats(&self) -> DomainResult<ConversationStats> {
+        let now = self.now();
         let days: Vec<String> = (0..WEEK_DAYS)
             .map(|i| day(now - time::Duration::days(i)))
             .collect();

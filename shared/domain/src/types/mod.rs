@@ -5,7 +5,7 @@
 //! - contact: [`EmailAddress`], [`Phone`];
 //! - the guide's enums: [`Channel`], [`Direction`], [`SendStatus`], [`ConversationStatus`];
 //! - their OpenAPI schemas: [`schema`];
-//! - text and time: [`text`], [`nonblank`], [`preview`], [`now_rfc3339`].
+//! - text and time: [`text`], [`nonblank`], [`preview`], [`rfc3339`].
 
 mod context_id;
 mod customer_id;
@@ -24,4 +24,4 @@ pub use enums::{
 };
 pub use log_id::LogId;
 pub use phone::{parse_region, Phone, MAX_PHONE_DIGITS, MAX_PHONE_LEN};
-pub use text::{nonblank, now_rfc3339, preview, rfc3339, text, MAX_BODY_CHARS, MAX_SUBJECT_LEN};
+pub use text::{nonblank, preview, rfc3339, text, MAX_BODY_CHARS, MAX_SUBJECT_LEN};

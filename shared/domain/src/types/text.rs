@@ -1,4 +1,5 @@
-//! Free text and timestamps: trimming, length limits, previews, now.
+//! Free text and timestamps: trimming, length limits, previews, the stored
+//! timestamp format (the time itself comes from [`Crm::now`](crate::Crm::now)).
 
 use time::{format_description::FormatItem, macros::format_description, OffsetDateTime};
 
@@ -13,12 +14,9 @@ pub const MAX_SUBJECT_LEN: usize = 998;
 const TIMESTAMP: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
 
-/// Now, as fixed-width RFC 3339 UTC with milliseconds (`2026-02-20T10:30:00.123Z`).
-pub fn now_rfc3339() -> String {
-    rfc3339(OffsetDateTime::now_utc())
-}
-
-/// `at` as fixed-width RFC 3339 UTC with milliseconds, as [`now_rfc3339`].
+/// `at` as fixed-width RFC 3339 UTC with milliseconds
+/// (`2026-02-20T10:30:00.123Z`): every stored timestamp, so that they sort
+/// as text.
 pub fn rfc3339(at: OffsetDateTime) -> String {
     at.to_offset(time::UtcOffset::UTC)
         .format(TIMESTAMP)
@@ -54,7 +52,7 @@ mod tests {
 
     #[test]
     fn timestamps_are_fixed_width_utc() {
-        let t = now_rfc3339();
+        let t = rfc3339(OffsetDateTime::now_utc());
         assert_eq!(t.len(), 24, "{t}");
         assert!(t.ends_with('Z'));
         assert!(

@@ -52,7 +52,7 @@ use crate::reply::ReplyJob;
 use crate::retry::{optimistic, OPTIMISTIC_ATTEMPTS};
 use crate::stats::StatsDelta;
 use crate::store::{Condition, Key, Put, Transaction, Update, WriteAction, MAX_BATCH_GET_KEYS};
-use crate::types::{now_rfc3339, ContextId, Direction, LogId, SendStatus};
+use crate::types::{ContextId, Direction, LogId, SendStatus};
 use crate::Crm;
 
 /// Messages per `TransactWriteItems`: each with its marker, plus the
@@ -160,6 +160,7 @@ impl Crm {
                 &context_id.to_string(),
                 log_id.get(),
                 conversation.customer_id.get(),
+                &self.now_rfc3339(),
             ))
             .await;
             self.enqueue_reply(ReplyJob::new(context_id, log_id)).await;
@@ -221,7 +222,7 @@ impl Crm {
             if let Some(open) = self.open_conversation_of(&customer).await? {
                 return Ok((open, false));
             }
-            let record = ConversationRecord::new(customer.customer_id, now_rfc3339());
+            let record = ConversationRecord::new(customer.customer_id, self.now_rfc3339());
             match self.try_open(&customer, &record, Vec::new()).await? {
                 Opened::Created(c) => Ok((*c, true)),
                 Opened::Raced => {
@@ -264,8 +265,8 @@ impl Crm {
             .into_iter()
             .zip(fresh)
             .collect();
-        let now = now_rfc3339();
-        let history_before = OffsetDateTime::now_utc() - self.settings.ingest_history_window;
+        let now = self.now_rfc3339();
+        let history_before = self.now() - self.settings.ingest_history_window;
         let mut newest_seen = conversation.last_interaction_at.clone();
         // The conversation as the next write expects it (statistics, issue 10).
         let mut state = conversation.clone();

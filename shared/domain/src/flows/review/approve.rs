@@ -10,7 +10,7 @@ use crate::retry::optimistic;
 use crate::store::WriteAction;
 use crate::suggestions::record::SuggestionRecord;
 use crate::suggestions::review::{ActionData, ActionResult, ApproveRequest, CustomReply};
-use crate::types::{now_rfc3339, ContextId, Direction, LogId, SendStatus};
+use crate::types::{ContextId, Direction, LogId, SendStatus};
 use crate::Crm;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -90,7 +90,7 @@ impl Crm {
                 )));
             };
             let id = LogId::mint();
-            let now = now_rfc3339();
+            let now = self.now_rfc3339();
             let subject = edited_subject
                 .clone()
                 .or_else(|| suggestion.suggested_subject.clone());
@@ -121,7 +121,11 @@ impl Crm {
             crate::metrics::suggestion_approved();
             crate::metrics::message_logged(message.channel, Direction::Outbound);
             self.record_stats(delta).await;
-            self.publish(ConversationEvent::sent(&context_id.to_string(), id.get()))
+            self.publish(ConversationEvent::sent(
+                &context_id.to_string(),
+                id.get(),
+                &now,
+            ))
                 .await;
             Ok(ActionResult {
                 success: true,
@@ -162,7 +166,7 @@ impl Crm {
                 )));
             };
             let id = LogId::mint();
-            let now = now_rfc3339();
+            let now = self.now_rfc3339();
             let message = reply_record(
                 &inbound,
                 id,
@@ -195,7 +199,11 @@ impl Crm {
                 Ok(()) => {
                     crate::metrics::message_logged(message.channel, Direction::Outbound);
                     self.record_stats(delta).await;
-                    self.publish(ConversationEvent::sent(&context_id.to_string(), id.get()))
+                    self.publish(ConversationEvent::sent(
+                &context_id.to_string(),
+                id.get(),
+                &now,
+            ))
                         .await;
                     Ok(ActionResult {
                         success: true,

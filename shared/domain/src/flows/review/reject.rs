@@ -9,7 +9,7 @@ use crate::store::{ReturnValues, StoreError, Transaction, Update, WriteAction};
 use crate::suggestions::record::SuggestionRecord;
 use crate::suggestions::review::{notes, ActionData, ActionResult, FeedbackRequest, RejectRequest};
 use crate::suggestions::Suggestion;
-use crate::types::{now_rfc3339, ContextId};
+use crate::types::ContextId;
 use crate::Crm;
 
 impl Crm {
@@ -31,7 +31,7 @@ impl Crm {
             let mut suggestion = self
                 .actionable_suggestion(&conversation, &req.suggestion_id, "reject")
                 .await?;
-            let now = now_rfc3339();
+            let now = self.now_rfc3339();
             let writes = vec![
                 WriteAction::Update(suggestion.reject(reason.as_deref(), &now)?),
                 WriteAction::Update(Update {
@@ -74,7 +74,7 @@ impl Crm {
         let (rating, feedback) = req.validate()?;
         self.existing_conversation(context_id).await?;
         let mut suggestion = self.find_suggestion(context_id, suggestion_id).await?;
-        let update = suggestion.feedback(rating, feedback.as_deref(), &now_rfc3339())?;
+        let update = suggestion.feedback(rating, feedback.as_deref(), &self.now_rfc3339())?;
         match self.store.update_item(update, ReturnValues::AllNew).await {
             Ok(Some(item)) => Ok(from_item::<SuggestionRecord>(item)?.to_api()),
             Ok(None) => Err(DomainError::corrupt("update returned no item")),
