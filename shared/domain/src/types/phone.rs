@@ -42,6 +42,12 @@ impl Phone {
                 format!("`{field}` has more than {MAX_PHONE_DIGITS} digits"),
             ));
         }
+        if is_canonical_e164(given) {
+            return Ok(Self {
+                given: given.to_string(),
+                normalized: given.to_string(),
+            });
+        }
         let parsed = std::panic::catch_unwind(|| phonenumber::parse(Some(region), given).ok())
             .ok()
             .flatten();
@@ -66,6 +72,17 @@ impl Phone {
     pub fn normalized(&self) -> &str {
         &self.normalized
     }
+}
+
+/// `+` then 7–15 digits, the first not 0, and nothing else: the shape of a
+/// normalized number (ITU-T E.164: at most 15 digits, country codes start 1–9).
+fn is_canonical_e164(given: &str) -> bool {
+    let Some(digits) = given.strip_prefix('+') else {
+        return false;
+    };
+    (7..=MAX_PHONE_DIGITS).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
 }
 
 /// Reads a region code such as `US` or `CA` (the `CRM_DEFAULT_REGION` setting).
@@ -99,6 +116,49 @@ mod tests {
         }
         let p = Phone::parse("phone", " +1 416 555 1234 ", us()).unwrap();
         assert_eq!(p.given(), "+1 416 555 1234");
+    }
+
+    /// The canonical-E.164 shortcut answers what libphonenumber answers,
+    /// for valid numbers of many regions and for unvalidatable ones.
+    #[test]
+    fn canonical_e164_input_normalizes_as_the_library_does() {
+        for given in [
+            "+14165551234",
+            "+442079460018",
+            "+33142685300",
+            "+4930901820",
+            "+390612345678",
+            "+61291234567",
+            "+819012345678",
+            "+5511912345678",
+            "+919876543210",
+            "+8613812345678",
+            "+27211234567",
+            "+6831234",
+            "+1234567890",
+            "+999999999999999",
+        ] {
+            assert!(is_canonical_e164(given), "{given}");
+            let library = phonenumber::parse(Some(us()), given)
+                .ok()
+                .filter(phonenumber::is_valid)
+                .map(|n| n.format().mode(phonenumber::Mode::E164).to_string())
+                .unwrap_or_else(|| given.to_string());
+            assert_eq!(
+                Phone::parse("phone", given, us()).unwrap().normalized(),
+                library
+            );
+        }
+        for not_canonical in [
+            "+1 416 555 1234",
+            "14165551234",
+            "+0123456789",
+            "+123456",
+            "+1234567890123456",
+            "+1416555123x",
+        ] {
+            assert!(!is_canonical_e164(not_canonical), "{not_canonical}");
+        }
     }
 
     #[test]
