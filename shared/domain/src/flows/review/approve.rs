@@ -7,6 +7,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::events::ConversationEvent;
 use crate::messages::record::MessageRecord;
 use crate::retry::optimistic;
+use crate::stats::StatsDelta;
 use crate::store::WriteAction;
 use crate::suggestions::record::SuggestionRecord;
 use crate::suggestions::review::{ActionData, ActionResult, ApproveRequest, CustomReply};
@@ -119,23 +120,15 @@ impl Crm {
             // Approved, rejected or superseded meanwhile: the re-read says which.
             tx.commit(&*self.store).await??;
             crate::metrics::suggestion_approved();
-            crate::metrics::message_logged(message.channel, Direction::Outbound);
-            self.record_stats(delta).await;
-            self.publish(ConversationEvent::sent(
-                &context_id.to_string(),
-                id.get(),
-                &now,
-            ))
-                .await;
-            Ok(ActionResult {
-                success: true,
-                message: "Reply approved and logged as a pending outbound message".into(),
-                data: ActionData {
-                    conversation_id: Some(context_id.to_string()),
-                    message_id: Some(id.get()),
-                    ..Default::default()
-                },
-            })
+            Ok(self
+                .reply_logged(
+                    context_id,
+                    &message,
+                    delta,
+                    &now,
+                    "Reply approved and logged as a pending outbound message",
+                )
+                .await)
         })
         .await
     }
@@ -196,25 +189,15 @@ impl Crm {
                 );
             }
             match tx.commit(&*self.store).await? {
-                Ok(()) => {
-                    crate::metrics::message_logged(message.channel, Direction::Outbound);
-                    self.record_stats(delta).await;
-                    self.publish(ConversationEvent::sent(
-                &context_id.to_string(),
-                id.get(),
-                &now,
-            ))
-                        .await;
-                    Ok(ActionResult {
-                        success: true,
-                        message: "Custom reply logged as a pending outbound message".into(),
-                        data: ActionData {
-                            conversation_id: Some(context_id.to_string()),
-                            message_id: Some(id.get()),
-                            ..Default::default()
-                        },
-                    })
-                }
+                Ok(()) => Ok(self
+                    .reply_logged(
+                        context_id,
+                        &message,
+                        delta,
+                        &now,
+                        "Custom reply logged as a pending outbound message",
+                    )
+                    .await),
                 Err(canceled) => {
                     if old.is_some() && canceled.failed(&"previous_suggestion") {
                         supersede.store(false, Ordering::Relaxed); // the TTL removed it, or it is no longer pending
@@ -224,5 +207,32 @@ impl Crm {
             }
         })
         .await
+    }
+
+    /// What follows a committed reply (approved or custom): the metric, the
+    /// statistics `delta`, `conversation:sent`, and the answer saying `what`.
+    async fn reply_logged(
+        &self,
+        context_id: &ContextId,
+        message: &MessageRecord,
+        delta: StatsDelta,
+        now: &str,
+        what: &str,
+    ) -> ActionResult {
+        crate::metrics::message_logged(message.channel, Direction::Outbound);
+        self.record_stats(delta).await;
+        let context = context_id.to_string();
+        let id = message.log_id;
+        self.publish(ConversationEvent::sent(&context, id.get(), now))
+            .await;
+        ActionResult {
+            success: true,
+            message: what.into(),
+            data: ActionData {
+                conversation_id: Some(context),
+                message_id: Some(id.get()),
+                ..Default::default()
+            },
+        }
     }
 }
