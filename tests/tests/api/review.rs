@@ -144,6 +144,75 @@ async fn approving_logs_the_edited_reply_as_a_pending_outbound_message_once() {
     assert_eq!(c.get("message_count"), 2, "refused approvals log nothing");
 }
 
+/// Issue 22's stale drafts: once the customer wrote again after the message
+/// a suggestion answers, approving it is a 409 naming both messages that
+/// logs nothing, and `"force": true` approves it anyway.
+#[tokio::test]
+async fn a_draft_the_customer_has_written_past_is_approved_only_when_forced() {
+    let queue = Arc::new(RecordingQueue::default());
+    let app = spawn_app_with_queue(queue.clone()).await;
+    let ann = app
+        .customer(json!({"name": "Ann", "email": format!("ann{}@example.com", rand_suffix())}))
+        .await;
+    let (first, context) = app.log(ann, "inbound", "Where is my order?").await;
+    work(&app, &queue).await;
+    let s = app
+        .get(&format!("/conversations/{context}/ai-suggestion"))
+        .await;
+    assert_eq!(s.status, 200, "{:?}", s.body);
+    let id = s.get("id").as_str().expect("id").to_string();
+    // The customer writes again and an agent answers that through POST /log
+    // (which ends its reply job): the first message's draft stays pending.
+    let (newer, _) = app
+        .log(ann, "inbound", "Also, can I change the address?")
+        .await;
+    app.log(ann, "outbound", "Yes: send me the new address.")
+        .await;
+    assert_eq!(
+        queue.take().len(),
+        1,
+        "the newer message's job, never worked"
+    );
+    let still = app
+        .get(&format!("/conversations/{context}/ai-suggestion"))
+        .await;
+    assert_eq!(still.get("id"), id.as_str());
+
+    let refused = app
+        .post(
+            &format!("/conversations/{context}/approve"),
+            json!({"suggestion_id": id}),
+        )
+        .await;
+    assert_error(&refused, 409, "conflict");
+    let error = refused.get("error").as_str().expect("error").to_string();
+    assert!(
+        error.contains(&format!("(message {newer})"))
+            && error.contains(&format!("message {first} ")),
+        "{error}"
+    );
+    let c = app.get(&format!("/conversations/{context}")).await;
+    assert_eq!(c.get("message_count"), 3, "a refused approval logs nothing");
+    assert_eq!(suggestion(&app, &context, &id).await["status"], "pending");
+
+    let forced = app
+        .post(
+            &format!("/conversations/{context}/approve"),
+            json!({"suggestion_id": id, "force": true}),
+        )
+        .await;
+    assert_eq!(forced.status, 200, "{:?}", forced.body);
+    let sent = forced.get("data")["message_id"]
+        .as_i64()
+        .expect("message_id");
+    let m = app.get(&format!("/messages/{sent}")).await;
+    assert_eq!(m.get("send_status"), "pending");
+    assert_eq!(m.get("direction"), "outbound");
+    let c = app.get(&format!("/conversations/{context}")).await;
+    assert_eq!(c.get("message_count"), 4);
+    assert_eq!(suggestion(&app, &context, &id).await["status"], "approved");
+}
+
 #[tokio::test]
 async fn concurrent_approvals_of_one_suggestion_log_one_message() {
     let queue = Arc::new(RecordingQueue::default());

@@ -38,6 +38,7 @@ pub(crate) mod attr {
     pub const FIRST_INBOUND_AT: &str = "first_inbound_at";
     pub const FIRST_RESPONSE_AT: &str = "first_response_at";
     pub const REPLY_LOG_ID: &str = "reply_log_id";
+    pub const LAST_INBOUND_LOG_ID: &str = "last_inbound_log_id";
     pub const REPLY_REQUESTED_AT: &str = "reply_requested_at";
     pub const REPLY_ATTEMPTS: &str = "reply_attempts";
     pub const REPLY_REVISION: &str = "reply_revision";
@@ -55,7 +56,7 @@ pub(crate) mod attr {
 
     /// Every name above.
     #[cfg(test)]
-    pub const ALL: [&str; 24] = [
+    pub const ALL: [&str; 25] = [
         STATUS,
         MESSAGE_COUNT,
         LAST_DIRECTION,
@@ -66,6 +67,7 @@ pub(crate) mod attr {
         FIRST_INBOUND_AT,
         FIRST_RESPONSE_AT,
         REPLY_LOG_ID,
+        LAST_INBOUND_LOG_ID,
         REPLY_REQUESTED_AT,
         REPLY_ATTEMPTS,
         REPLY_REVISION,
@@ -205,6 +207,10 @@ impl ConversationRecord {
     /// entry does not move on every inbound message (issue 21: a move is a
     /// delete and a put in the index) and the sweep's grace period counts
     /// from the first unanswered message.
+    ///
+    /// `last_inbound_log_id` follows the newest such message and stays
+    /// when the job ends: approving a draft of an older message is then
+    /// refused unless forced (issue 22, "stale drafts").
     pub(crate) fn request_reply(
         &mut self,
         log_id: LogId,
@@ -217,7 +223,20 @@ impl ConversationRecord {
         self.reply_attempts = 0;
         self.reply_revision = 0;
         self.reply_options = None;
-        self.touched(&reply_job_attrs())
+        let mut touched = reply_job_attrs().to_vec();
+        if self.last_inbound_log_id.is_none_or(|last| last < log_id) {
+            self.last_inbound_log_id = Some(log_id);
+            touched.push(attr::LAST_INBOUND_LOG_ID);
+        }
+        self.touched(&touched)
+    }
+
+    /// The newest inbound message that asked for a reply, when it is newer
+    /// than `answered` (the message a draft answers): the customer wrote
+    /// again since. `None` for conversations stored before the field
+    /// existed, until their next inbound message.
+    pub(crate) fn written_since(&self, answered: LogId) -> Option<LogId> {
+        self.last_inbound_log_id.filter(|last| *last > answered)
     }
 
     /// The pending reply job ends (drafted, dropped, answered or given up):
@@ -454,6 +473,15 @@ impl ConversationRecord {
         }
     }
 
+    /// The condition "the newest inbound message that asked for a reply is
+    /// still `last`" (see [`Self::written_since`]).
+    pub(crate) fn last_inbound_is(last: Option<LogId>) -> Condition {
+        match last {
+            None => Condition::NotExists(attr::LAST_INBOUND_LOG_ID.into()),
+            Some(log_id) => Condition::eq(attr::LAST_INBOUND_LOG_ID, n(log_id.get())),
+        }
+    }
+
     /// The condition "no reply job is pending".
     pub(crate) fn no_reply_job() -> Condition {
         Condition::NotExists(attr::REPLY_LOG_ID.into())
@@ -571,6 +599,7 @@ mod tests {
             )
             .unwrap();
         record.reply_log_id = Some(LogId::allocated(1));
+        record.last_inbound_log_id = Some(LogId::allocated(1));
         record.reply_requested_at = Some("2026-02-20T10:30:00.000Z".into());
         record.reply_attempts = 1;
         record.reply_revision = 1;

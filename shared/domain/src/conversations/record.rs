@@ -83,6 +83,10 @@ pub(crate) struct ConversationRecord {
     /// conversation is in GSI4 `REPLY_JOBS`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_log_id: Option<LogId>,
+    /// The newest inbound message that asked for a reply (set with the job,
+    /// kept when it ends): a draft answering an older one is stale (issue 22).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_inbound_log_id: Option<LogId>,
     /// When the pending job was requested or last re-enqueued by the sweep.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_requested_at: Option<String>,
@@ -179,6 +183,7 @@ impl ConversationRecord {
             updated_at: now,
             closed_at: None,
             reply_log_id: None,
+            last_inbound_log_id: None,
             reply_requested_at: None,
             reply_attempts: 0,
             reply_revision: 0,

@@ -30,6 +30,11 @@ pub struct ApproveRequest {
     #[serde(default)]
     #[schema(max_length = 998)]
     pub edited_subject: Option<String>,
+    /// Approve even though the customer wrote again after the message the
+    /// suggestion answers (without it that is a 409 naming the newer
+    /// message). Default `false`.
+    #[serde(default)]
+    pub force: bool,
 }
 
 /// Body of `POST /conversations/{context_id}/reject` (seed 001 §5).

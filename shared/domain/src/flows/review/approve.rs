@@ -54,8 +54,11 @@ impl Crm {
     ///
     /// Errors: 404 unknown conversation or suggestion; 409 when the
     /// suggestion is not the pending one ("Suggestion already approved.
-    /// Cannot approve.") or a newer inbound message is awaiting its draft;
-    /// 400 for an edit over the limits or a handoff with no `edited_body`.
+    /// Cannot approve.") or a newer inbound message is awaiting its draft,
+    /// or — unless `force` — when the customer wrote again after the message
+    /// the suggestion answers (a stale draft: issue 22), naming the newer
+    /// message; 400 for an edit over the limits or a handoff with no
+    /// `edited_body`.
     ///
     /// Store calls: 5 (conversation, suggestion and message `GetItem`s,
     /// log id counter, one `TransactWriteItems`), +3 per lost race.
@@ -74,6 +77,14 @@ impl Crm {
                 return Err(DomainError::conflict(format!(
                     "A newer draft is being made for message {} of this conversation; approve that one (GET /conversations/{context_id}/ai-suggestion). Cannot approve.",
                     job.log_id.get()
+                )));
+            }
+            let answered = suggestion.reply_to_log_id;
+            if let Some(newer) = conversation.written_since(answered).filter(|_| !req.force) {
+                return Err(DomainError::conflict(format!(
+                    "The customer wrote again (message {}) after message {} this suggestion answers; regenerate (POST /conversations/{context_id}/regenerate), or approve with \"force\": true to send it anyway. Cannot approve.",
+                    newer.get(),
+                    answered.get()
                 )));
             }
             let body = match (&edited_body, suggestion.draft.suggested_body.trim()) {
@@ -109,6 +120,7 @@ impl Crm {
                         suggestion.revision,
                     ))),
                     ConversationRecord::no_reply_job(),
+                    ConversationRecord::last_inbound_is(conversation.last_inbound_log_id),
                 ],
                 |c| c.clear_pending_suggestion(),
             )?;
