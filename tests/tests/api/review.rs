@@ -213,6 +213,68 @@ async fn a_draft_the_customer_has_written_past_is_approved_only_when_forced() {
     assert_eq!(suggestion(&app, &context, &id).await["status"], "approved");
 }
 
+/// Issue 22's opt-out: an inbound SMS `STOP` opts the customer out of sms,
+/// approve and custom reply are then a 409 that logs nothing, and `START`
+/// opts back in.
+#[tokio::test]
+async fn a_customer_who_texted_stop_gets_no_reply_until_start() {
+    let queue = Arc::new(RecordingQueue::default());
+    let app = spawn_app_with_queue(queue.clone()).await;
+    let ann = app
+        .customer(json!({"name": "Ann", "email": format!("ann{}@example.com", rand_suffix())}))
+        .await;
+    app.log(ann, "inbound", "Where is my order?").await;
+    let (_, context) = app.log(ann, "inbound", " Stop! ").await;
+    work(&app, &queue).await;
+    let customer = app.get(&format!("/customers/{ann}")).await;
+    assert_eq!(customer.get("opted_out"), &json!(["sms"]));
+    let pending = app
+        .get(&format!("/conversations/{context}/ai-suggestion"))
+        .await;
+    assert_eq!(pending.status, 200, "{:?}", pending.body);
+    let id = pending.get("id").as_str().expect("id").to_string();
+
+    let approve = app
+        .post(
+            &format!("/conversations/{context}/approve"),
+            json!({"suggestion_id": id}),
+        )
+        .await;
+    assert_error(&approve, 409, "conflict");
+    let error = approve.get("error").as_str().expect("error").to_string();
+    assert!(error.contains("opted out of sms"), "{error}");
+    let reply = app
+        .post(
+            &format!("/conversations/{context}/reply"),
+            json!({"body": "Sorry to see you go."}),
+        )
+        .await;
+    assert_error(&reply, 409, "conflict");
+    let c = app.get(&format!("/conversations/{context}")).await;
+    assert_eq!(c.get("message_count"), 2, "refused replies log nothing");
+
+    // A message that only mentions the word is not a keyword; START is.
+    app.log(ann, "inbound", "please stop the second parcel")
+        .await;
+    let customer = app.get(&format!("/customers/{ann}")).await;
+    assert_eq!(customer.get("opted_out"), &json!(["sms"]));
+    app.log(ann, "inbound", "START").await;
+    work(&app, &queue).await;
+    let customer = app.get(&format!("/customers/{ann}")).await;
+    assert_eq!(customer.get("opted_out"), &json!([]));
+    let pending = app
+        .get(&format!("/conversations/{context}/ai-suggestion"))
+        .await;
+    let id = pending.get("id").as_str().expect("id").to_string();
+    let approve = app
+        .post(
+            &format!("/conversations/{context}/approve"),
+            json!({"suggestion_id": id}),
+        )
+        .await;
+    assert_eq!(approve.status, 200, "{:?}", approve.body);
+}
+
 #[tokio::test]
 async fn concurrent_approvals_of_one_suggestion_log_one_message() {
     let queue = Arc::new(RecordingQueue::default());

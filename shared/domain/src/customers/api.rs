@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::codec::double_option;
 use crate::error::{DomainError, DomainResult, Missing};
-use crate::types::{nonblank, schema, text, CustomerId, EmailAddress, Phone};
+use crate::types::{nonblank, schema, text, Channel, CustomerId, EmailAddress, Phone};
 use crate::Crm;
 
 /// Longest `name` / `company`, in characters.
@@ -35,6 +35,11 @@ pub struct Customer {
     /// Messaging identities ingest knows this customer by
     /// (`platform:handle`, e.g. `telegram:@johndoe`); unique.
     pub identities: Vec<String>,
+    /// Channels the customer opted out of by texting `STOP` (or another
+    /// opt-out keyword) on them; replies on them are refused until `START`.
+    /// Empty for most customers.
+    #[serde(default)]
+    pub opted_out: Vec<Channel>,
     /// RFC 3339 UTC.
     pub created_at: String,
     /// RFC 3339 UTC.

@@ -4,6 +4,7 @@
 //!
 //! - [`api`]: what the endpoints take and return;
 //! - `record`: the stored item, its reservations and their keys;
+//! - `opt_out`: `STOP` / `START` on SMS and WhatsApp (issue 22);
 //! - `profile`: validated profile values;
 //! - `service`: the rules, as methods of [`crate::Crm`].
 //!
@@ -18,6 +19,7 @@
 //!   and looks it up by phone at once.
 
 pub mod api;
+pub(crate) mod opt_out;
 pub(crate) mod profile;
 pub(crate) mod record;
 mod service;

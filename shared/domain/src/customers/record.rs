@@ -19,7 +19,7 @@ use super::api::{Customer, CustomerFilter};
 use crate::keys::{padded, shard_of, shard_partition, Entity, Index, IndexEntry};
 use crate::paging::ShardedQuery;
 use crate::store::{n, s, Condition, Delete, Key, Query, Update, UpdateAction, WriteAction};
-use crate::types::{ContextId, CustomerId};
+use crate::types::{Channel, ContextId, CustomerId};
 
 /// GSI1 list of every customer, in id order (write-sharded: `CUSTOMERS#<nn>`,
 /// `<nn>` the shard of the customer id).
@@ -55,6 +55,9 @@ pub(crate) struct CustomerRecord {
     /// matched or created this customer by; each is reserved.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identities: Vec<String>,
+    /// Channels the customer opted out of (`STOP`, issue 22: `opt_out.rs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opted_out: Vec<Channel>,
     /// The customer's open (active or paused) conversation, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_context_id: Option<ContextId>,
@@ -103,6 +106,7 @@ impl CustomerRecord {
             company_lc: None,
             external_crm_id: None,
             identities: Vec::new(),
+            opted_out: Vec::new(),
             open_context_id: None,
             version: 1,
             created_at: now.clone(),
@@ -146,6 +150,7 @@ impl CustomerRecord {
             company: self.company.clone(),
             external_crm_id: self.external_crm_id.clone(),
             identities: self.identities.clone(),
+            opted_out: self.opted_out.clone(),
             created_at: self.created_at.clone(),
             updated_at: self.updated_at.clone(),
         }

@@ -93,6 +93,10 @@ impl Crm {
                 return Ok((first.context_id, first.log_id, valid.direction, true));
             }
             let customer = self.existing_customer(valid.customer_id).await?;
+            if inbound {
+                self.note_consent(&customer, valid.channel, &valid.message_body)
+                    .await?;
+            }
             let id = LogId::mint();
             let now = self.now_rfc3339();
             let logged = |context_id: ContextId| (context_id, id, valid.direction, false);

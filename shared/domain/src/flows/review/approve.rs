@@ -60,8 +60,10 @@ impl Crm {
     /// message; 400 for an edit over the limits or a handoff with no
     /// `edited_body`.
     ///
-    /// Store calls: 5 (conversation, suggestion and message `GetItem`s,
-    /// log id counter, one `TransactWriteItems`), +3 per lost race.
+    /// Store calls: 5 (conversation, suggestion, message and customer
+    /// `GetItem`s — the customer for its opt-out — and one
+    /// `TransactWriteItems`), +4 per lost race; a 409 when the customer
+    /// texted `STOP` on the reply's channel (issue 22).
     pub async fn approve_suggestion(
         &self,
         context_id: &ContextId,
@@ -101,6 +103,8 @@ impl Crm {
                     suggestion.reply_to_log_id.get()
                 )));
             };
+            self.ensure_consent(conversation.customer_id, inbound.channel)
+                .await?;
             let id = LogId::mint();
             let now = self.now_rfc3339();
             let subject = edited_subject
@@ -154,7 +158,9 @@ impl Crm {
     /// when it has no inbound message to answer.
     ///
     /// Store calls: 4 (conversation `GetItem`, the inbound message `GetItem`
-    /// or GSI2 `Query`, log id counter, `TransactWriteItems`), +3 per lost race.
+    /// or GSI2 `Query`, customer `GetItem` for its opt-out — a 409 when it
+    /// texted `STOP` on that channel, issue 22 — and `TransactWriteItems`),
+    /// +4 per lost race.
     pub async fn send_custom_reply(
         &self,
         context_id: &ContextId,
@@ -170,6 +176,8 @@ impl Crm {
                     "conversation {context_id} has no inbound message to reply to, so no channel to reply on; log the message with POST /log instead"
                 )));
             };
+            self.ensure_consent(conversation.customer_id, inbound.channel)
+                .await?;
             let id = LogId::mint();
             let now = self.now_rfc3339();
             let message = reply_record(
