@@ -9,7 +9,9 @@ use std::sync::Arc;
 use crm_domain::suggestions::review::RegenerateRequest;
 use crm_domain::types::ContextId;
 use crm_domain::DomainError;
-use crm_tests::{assert_error, spawn_app_with_queue, CountingModel, RecordingQueue, TestApp};
+use crm_tests::{
+    assert_error, spawn_app_with_queue, CountingModel, RecordingQueue, Reply, TestApp,
+};
 use serde_json::{json, Value};
 
 /// A customer with one inbound message, drafted by the worker: (context, log_id, suggestion id).
@@ -144,23 +146,48 @@ async fn approving_logs_the_edited_reply_as_a_pending_outbound_message_once() {
     assert_eq!(c.get("message_count"), 2, "refused approvals log nothing");
 }
 
-/// Issue 22's stale drafts: once the customer wrote again after the message
-/// a suggestion answers, approving it is a 409 naming both messages that
-/// logs nothing, and `"force": true` approves it anyway.
-#[tokio::test]
-async fn a_draft_the_customer_has_written_past_is_approved_only_when_forced() {
+/// A new customer with the app and queue of a review test: (app, queue, customer id).
+async fn review_app() -> (TestApp, Arc<RecordingQueue>, i64) {
     let queue = Arc::new(RecordingQueue::default());
     let app = spawn_app_with_queue(queue.clone()).await;
     let ann = app
         .customer(json!({"name": "Ann", "email": format!("ann{}@example.com", rand_suffix())}))
         .await;
-    let (first, context) = app.log(ann, "inbound", "Where is my order?").await;
-    work(&app, &queue).await;
+    (app, queue, ann)
+}
+
+/// The id of `context`'s pending suggestion (asserting there is one).
+async fn pending_id(app: &TestApp, context: &str) -> String {
     let s = app
         .get(&format!("/conversations/{context}/ai-suggestion"))
         .await;
     assert_eq!(s.status, 200, "{:?}", s.body);
-    let id = s.get("id").as_str().expect("id").to_string();
+    s.get("id").as_str().expect("id").to_string()
+}
+
+/// `POST /conversations/{context}/approve` with `body`.
+async fn approve(app: &TestApp, context: &str, body: Value) -> Reply {
+    app.post(&format!("/conversations/{context}/approve"), body)
+        .await
+}
+
+/// `context`'s `message_count` now.
+async fn message_count(app: &TestApp, context: &str) -> Value {
+    app.get(&format!("/conversations/{context}"))
+        .await
+        .get("message_count")
+        .clone()
+}
+
+/// Issue 22's stale drafts: once the customer wrote again after the message
+/// a suggestion answers, approving it is a 409 naming both messages that
+/// logs nothing, and `"force": true` approves it anyway.
+#[tokio::test]
+async fn a_draft_the_customer_has_written_past_is_approved_only_when_forced() {
+    let (app, queue, ann) = review_app().await;
+    let (first, context) = app.log(ann, "inbound", "Where is my order?").await;
+    work(&app, &queue).await;
+    let id = pending_id(&app, &context).await;
     // The customer writes again and an agent answers that through POST /log
     // (which ends its reply job): the first message's draft stays pending.
     let (newer, _) = app
@@ -173,17 +200,9 @@ async fn a_draft_the_customer_has_written_past_is_approved_only_when_forced() {
         1,
         "the newer message's job, never worked"
     );
-    let still = app
-        .get(&format!("/conversations/{context}/ai-suggestion"))
-        .await;
-    assert_eq!(still.get("id"), id.as_str());
+    assert_eq!(pending_id(&app, &context).await, id);
 
-    let refused = app
-        .post(
-            &format!("/conversations/{context}/approve"),
-            json!({"suggestion_id": id}),
-        )
-        .await;
+    let refused = approve(&app, &context, json!({"suggestion_id": id})).await;
     assert_error(&refused, 409, "conflict");
     let error = refused.get("error").as_str().expect("error").to_string();
     assert!(
@@ -191,16 +210,14 @@ async fn a_draft_the_customer_has_written_past_is_approved_only_when_forced() {
             && error.contains(&format!("message {first} ")),
         "{error}"
     );
-    let c = app.get(&format!("/conversations/{context}")).await;
-    assert_eq!(c.get("message_count"), 3, "a refused approval logs nothing");
+    assert_eq!(
+        message_count(&app, &context).await,
+        3,
+        "a refused approval logs nothing"
+    );
     assert_eq!(suggestion(&app, &context, &id).await["status"], "pending");
 
-    let forced = app
-        .post(
-            &format!("/conversations/{context}/approve"),
-            json!({"suggestion_id": id, "force": true}),
-        )
-        .await;
+    let forced = approve(&app, &context, json!({"suggestion_id": id, "force": true})).await;
     assert_eq!(forced.status, 200, "{:?}", forced.body);
     let sent = forced.get("data")["message_id"]
         .as_i64()
@@ -208,8 +225,7 @@ async fn a_draft_the_customer_has_written_past_is_approved_only_when_forced() {
     let m = app.get(&format!("/messages/{sent}")).await;
     assert_eq!(m.get("send_status"), "pending");
     assert_eq!(m.get("direction"), "outbound");
-    let c = app.get(&format!("/conversations/{context}")).await;
-    assert_eq!(c.get("message_count"), 4);
+    assert_eq!(message_count(&app, &context).await, 4);
     assert_eq!(suggestion(&app, &context, &id).await["status"], "approved");
 }
 
@@ -218,30 +234,18 @@ async fn a_draft_the_customer_has_written_past_is_approved_only_when_forced() {
 /// opts back in.
 #[tokio::test]
 async fn a_customer_who_texted_stop_gets_no_reply_until_start() {
-    let queue = Arc::new(RecordingQueue::default());
-    let app = spawn_app_with_queue(queue.clone()).await;
-    let ann = app
-        .customer(json!({"name": "Ann", "email": format!("ann{}@example.com", rand_suffix())}))
-        .await;
+    let (app, queue, ann) = review_app().await;
+    let opted_out = |body: Value| body["opted_out"].clone();
     app.log(ann, "inbound", "Where is my order?").await;
     let (_, context) = app.log(ann, "inbound", " Stop! ").await;
     work(&app, &queue).await;
     let customer = app.get(&format!("/customers/{ann}")).await;
-    assert_eq!(customer.get("opted_out"), &json!(["sms"]));
-    let pending = app
-        .get(&format!("/conversations/{context}/ai-suggestion"))
-        .await;
-    assert_eq!(pending.status, 200, "{:?}", pending.body);
-    let id = pending.get("id").as_str().expect("id").to_string();
+    assert_eq!(opted_out(customer.body), json!(["sms"]));
+    let id = pending_id(&app, &context).await;
 
-    let approve = app
-        .post(
-            &format!("/conversations/{context}/approve"),
-            json!({"suggestion_id": id}),
-        )
-        .await;
-    assert_error(&approve, 409, "conflict");
-    let error = approve.get("error").as_str().expect("error").to_string();
+    let refused = approve(&app, &context, json!({"suggestion_id": id})).await;
+    assert_error(&refused, 409, "conflict");
+    let error = refused.get("error").as_str().expect("error").to_string();
     assert!(error.contains("opted out of sms"), "{error}");
     let reply = app
         .post(
@@ -250,29 +254,24 @@ async fn a_customer_who_texted_stop_gets_no_reply_until_start() {
         )
         .await;
     assert_error(&reply, 409, "conflict");
-    let c = app.get(&format!("/conversations/{context}")).await;
-    assert_eq!(c.get("message_count"), 2, "refused replies log nothing");
+    assert_eq!(
+        message_count(&app, &context).await,
+        2,
+        "refused replies log nothing"
+    );
 
     // A message that only mentions the word is not a keyword; START is.
     app.log(ann, "inbound", "please stop the second parcel")
         .await;
     let customer = app.get(&format!("/customers/{ann}")).await;
-    assert_eq!(customer.get("opted_out"), &json!(["sms"]));
+    assert_eq!(opted_out(customer.body), json!(["sms"]));
     app.log(ann, "inbound", "START").await;
     work(&app, &queue).await;
     let customer = app.get(&format!("/customers/{ann}")).await;
-    assert_eq!(customer.get("opted_out"), &json!([]));
-    let pending = app
-        .get(&format!("/conversations/{context}/ai-suggestion"))
-        .await;
-    let id = pending.get("id").as_str().expect("id").to_string();
-    let approve = app
-        .post(
-            &format!("/conversations/{context}/approve"),
-            json!({"suggestion_id": id}),
-        )
-        .await;
-    assert_eq!(approve.status, 200, "{:?}", approve.body);
+    assert_eq!(opted_out(customer.body), json!([]));
+    let id = pending_id(&app, &context).await;
+    let approved = approve(&app, &context, json!({"suggestion_id": id})).await;
+    assert_eq!(approved.status, 200, "{:?}", approved.body);
 }
 
 #[tokio::test]
