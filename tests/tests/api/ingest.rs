@@ -429,6 +429,97 @@ async fn concurrent_identical_requests_store_each_message_once() {
     );
 }
 
+/// Issue 22's opt-out through ingest: the newest keyword among a WhatsApp
+/// conversation's new inbound messages sets the participant's consent; a
+/// Telegram `STOP` is only a message.
+#[tokio::test]
+async fn whatsapp_stop_and_start_through_ingest_set_the_participants_opt_out() {
+    let app = spawn_app().await;
+    let wa = connection(&app, "whatsapp", "wa_optout").await;
+    let tg = connection(&app, "telegram", "tg_optout").await;
+    let batch = |platform: &str, connection: &str, who: &str, messages: Value| {
+        json!({"platform": platform, "connection_id": connection, "conversations": [
+            {"external_conversation_id": format!("chat_{who}"), "participant_identifier": who, "messages": messages}]})
+    };
+    let text = |id: &str, content: &str, sent_at: &str| json!({"id": id, "direction": "inbound", "type": "text", "content": content, "sent_at": sent_at});
+    let opted_out = |r: Reply| {
+        let ctx = result(&r, 0)["conversation_id"]
+            .as_str()
+            .expect("ctx")
+            .to_string();
+        let app = &app;
+        async move {
+            let c = app.get(&format!("/conversations/{ctx}")).await;
+            let id = c.get("customer_id").as_i64().expect("customer_id");
+            app.get(&format!("/customers/{id}")).await.body["opted_out"].clone()
+        }
+    };
+
+    // STOP then a question: the newest keyword is STOP.
+    let r = ingest(
+        &app,
+        Some(&wa),
+        &batch(
+            "whatsapp",
+            "wa_optout",
+            "+14165557777",
+            json!([
+                text("w1", "Stop.", "2026-11-01T10:00:00Z"),
+                text(
+                    "w2",
+                    "but first, where is my parcel?",
+                    "2026-11-01T10:01:00Z"
+                ),
+            ]),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(opted_out(r).await, json!(["whatsapp"]));
+    // START sent before a later STOP in one batch: still out; then START alone: back in.
+    let r = ingest(
+        &app,
+        Some(&wa),
+        &batch(
+            "whatsapp",
+            "wa_optout",
+            "+14165557777",
+            json!([
+                text("w4", "STOP", "2026-11-01T10:04:00Z"),
+                text("w3", "start", "2026-11-01T10:03:00Z"),
+            ]),
+        ),
+    )
+    .await;
+    assert_eq!(opted_out(r).await, json!(["whatsapp"]));
+    let r = ingest(
+        &app,
+        Some(&wa),
+        &batch(
+            "whatsapp",
+            "wa_optout",
+            "+14165557777",
+            json!([text("w5", "START", "2026-11-01T10:05:00Z"),]),
+        ),
+    )
+    .await;
+    assert_eq!(opted_out(r).await, json!([]));
+
+    let r = ingest(
+        &app,
+        Some(&tg),
+        &batch(
+            "telegram",
+            "tg_optout",
+            "@zoe",
+            json!([text("t1", "STOP", "2026-11-01T10:00:00Z"),]),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(opted_out(r).await, json!([]));
+}
+
 #[tokio::test]
 async fn participants_match_existing_customers_or_become_one() {
     let app = spawn_app().await;

@@ -44,6 +44,7 @@ use super::open::Opened;
 use crate::codec::from_item;
 use crate::connections::IngestAuth;
 use crate::conversations::record::ConversationRecord;
+use crate::customers::opt_out::OptKeyword;
 use crate::customers::record::CustomerRecord;
 use crate::error::{DomainError, DomainResult};
 use crate::keys::Entity;
@@ -68,7 +69,9 @@ impl Crm {
     /// `BatchGetItem` + 1 `GetItem` (thread) + 2 (participant; +1 `Query`
     /// by the last 10 digits, +2 to create them) + 1–2 (open conversation;
     /// +1 transaction to open one) + 1
-    /// `UpdateItem` (id block) + ⌈m/49⌉ `TransactWriteItems`.
+    /// `UpdateItem` (id block) + ⌈m/49⌉ `TransactWriteItems`; +1
+    /// `UpdateItem` when a WhatsApp opt-out keyword changes the
+    /// participant's consent (issue 22).
     pub async fn ingest(
         &self,
         auth: &IngestAuth,
@@ -150,6 +153,17 @@ impl Crm {
                 self.participant_customer(&participant, &name).await?
             }
         };
+        // Opt-out (issue 22): the newest keyword among the new inbound
+        // messages decides, before the messages are written.
+        let keyword = fresh
+            .iter()
+            .filter(|m| m.direction == Direction::Inbound)
+            .filter(|m| OptKeyword::of(auth.platform.channel(), &m.content).is_some())
+            .max_by(|a, b| a.sent_at.cmp(&b.sent_at));
+        if let Some(m) = keyword {
+            self.note_consent(&customer, auth.platform.channel(), &m.content)
+                .await?;
+        }
         let (conversation, created) = self.open_conversation_for_ingest(customer).await?;
         let (added, reply) = self
             .write_messages(auth, &conv, &conversation, fresh)
