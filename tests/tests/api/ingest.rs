@@ -455,67 +455,44 @@ async fn whatsapp_stop_and_start_through_ingest_set_the_participants_opt_out() {
         }
     };
 
+    let whatsapp = |messages: Value| {
+        let body = batch("whatsapp", "wa_optout", "+14165557777", messages);
+        let (app, wa) = (&app, &wa);
+        async move {
+            let r = ingest(app, Some(wa), &body).await;
+            assert_eq!(r.status, 200, "{:?}", r.body);
+            r
+        }
+    };
+
     // STOP then a question: the newest keyword is STOP.
-    let r = ingest(
-        &app,
-        Some(&wa),
-        &batch(
-            "whatsapp",
-            "wa_optout",
-            "+14165557777",
-            json!([
-                text("w1", "Stop.", "2026-11-01T10:00:00Z"),
-                text(
-                    "w2",
-                    "but first, where is my parcel?",
-                    "2026-11-01T10:01:00Z"
-                ),
-            ]),
+    let r = whatsapp(json!([
+        text("w1", "Stop.", "2026-11-01T10:00:00Z"),
+        text(
+            "w2",
+            "but first, where is my parcel?",
+            "2026-11-01T10:01:00Z"
         ),
-    )
+    ]))
     .await;
-    assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(opted_out(r).await, json!(["whatsapp"]));
     // START sent before a later STOP in one batch: still out; then START alone: back in.
-    let r = ingest(
-        &app,
-        Some(&wa),
-        &batch(
-            "whatsapp",
-            "wa_optout",
-            "+14165557777",
-            json!([
-                text("w4", "STOP", "2026-11-01T10:04:00Z"),
-                text("w3", "start", "2026-11-01T10:03:00Z"),
-            ]),
-        ),
-    )
+    let r = whatsapp(json!([
+        text("w4", "STOP", "2026-11-01T10:04:00Z"),
+        text("w3", "start", "2026-11-01T10:03:00Z"),
+    ]))
     .await;
     assert_eq!(opted_out(r).await, json!(["whatsapp"]));
-    let r = ingest(
-        &app,
-        Some(&wa),
-        &batch(
-            "whatsapp",
-            "wa_optout",
-            "+14165557777",
-            json!([text("w5", "START", "2026-11-01T10:05:00Z"),]),
-        ),
-    )
-    .await;
+    let r = whatsapp(json!([text("w5", "START", "2026-11-01T10:05:00Z")])).await;
     assert_eq!(opted_out(r).await, json!([]));
 
-    let r = ingest(
-        &app,
-        Some(&tg),
-        &batch(
-            "telegram",
-            "tg_optout",
-            "@zoe",
-            json!([text("t1", "STOP", "2026-11-01T10:00:00Z"),]),
-        ),
-    )
-    .await;
+    let body = batch(
+        "telegram",
+        "tg_optout",
+        "@zoe",
+        json!([text("t1", "STOP", "2026-11-01T10:00:00Z")]),
+    );
+    let r = ingest(&app, Some(&tg), &body).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(opted_out(r).await, json!([]));
 }
