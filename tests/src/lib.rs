@@ -26,7 +26,11 @@ pub async fn test_store() -> Arc<dyn Store> {
         Ok("sqlite") | Err(_) => {
             Arc::new(crm_store_sqlite::SqliteStore::in_memory().expect("in-memory store"))
         }
-        Ok("dynamodb") => Arc::new(crm_store_dynamodb::testing::fresh_store().await),
+        Ok("dynamodb") => Arc::new(
+            crm_store_dynamodb::testing::fresh_store()
+                .await
+                .expect("a table on DynamoDB Local"),
+        ),
         Ok(other) => panic!("CRM_TEST_STORE={other} is not a store (sqlite | dynamodb)"),
     }
 }

@@ -14,7 +14,9 @@ use serde_json::{json, Value};
 
 #[tokio::main]
 async fn main() {
-    let store = crm_store_dynamodb::testing::fresh_store().await;
+    let store = crm_store_dynamodb::testing::fresh_store()
+        .await
+        .expect("a table on DynamoDB Local");
     let capacity_of = store.clone();
     let state = crm_http::bootstrap::state_with(Arc::new(store)).expect("state");
     let crm = state.crm.clone();

@@ -21,7 +21,9 @@ async fn main() {
     let dynamo = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok();
     let data = std::env::temp_dir().join(format!("ingest-bench-{}", std::process::id()));
     let (inner, capacity): (Arc<dyn Store>, Option<crm_store_dynamodb::DynamoStore>) = if dynamo {
-        let store = crm_store_dynamodb::testing::fresh_store().await;
+        let store = crm_store_dynamodb::testing::fresh_store()
+            .await
+            .expect("a table on DynamoDB Local");
         (Arc::new(store.clone()), Some(store))
     } else {
         std::fs::create_dir_all(&data).expect("temp dir");

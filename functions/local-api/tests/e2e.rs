@@ -40,7 +40,9 @@ async fn start(extra_env: &[(&str, &str)]) -> Server {
             .map(|(_, v)| v.to_string())
             .unwrap_or_else(crm_store_dynamodb::testing::fresh_table_name);
         if !extra_env.iter().any(|(k, _)| *k == "TABLE_NAME") {
-            crm_store_dynamodb::testing::create_table(&table).await;
+            crm_store_dynamodb::testing::create_table(&table)
+                .await
+                .expect("a table on DynamoDB Local");
         }
         cmd.env("CRM_STORE", "dynamodb").env("TABLE_NAME", table);
         cmd.env("AWS_ACCESS_KEY_ID", "dummy")
@@ -96,7 +98,9 @@ impl Durable {
             std::env::temp_dir().join(format!("{label}-{}-{}", std::process::id(), uuid_like()));
         let table = crm_store_dynamodb::testing::fresh_table_name();
         if std::env::var("CRM_TEST_STORE").as_deref() == Ok("dynamodb") {
-            crm_store_dynamodb::testing::create_table(&table).await;
+            crm_store_dynamodb::testing::create_table(&table)
+                .await
+                .expect("a table on DynamoDB Local");
         }
         Self {
             dir: dir.to_string_lossy().to_string(),

@@ -58,7 +58,9 @@ fn span_field<'a>(line: &'a Value, field: &str) -> Option<&'a str> {
 
 #[tokio::test]
 async fn one_request_is_followed_through_logs_and_metrics() {
-    let store = crm_store_dynamodb::testing::fresh_store().await;
+    let store = crm_store_dynamodb::testing::fresh_store()
+        .await
+        .expect("a table on DynamoDB Local");
     let table = store.table().to_string();
     let crm = Crm::new(std::sync::Arc::new(store), Settings::default());
     let input = serde_json::from_value(json!({"name": "Ana", "phone": PHONE})).expect("input");

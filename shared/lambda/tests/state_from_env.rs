@@ -31,7 +31,9 @@ async fn starts_only_with_a_table_and_then_serves_from_it() {
     );
 
     let table = testing::fresh_table_name();
-    testing::create_table(&table).await;
+    testing::create_table(&table)
+        .await
+        .expect("a table on DynamoDB Local");
     unsafe { std::env::set_var("TABLE_NAME", &table) };
     let state = crm_lambda::state_from_env()
         .await

@@ -57,17 +57,19 @@ pub async fn emulator_client() -> aws_sdk_dynamodb::Client {
 }
 
 /// Creates table `name` on the emulator from `template.yaml`.
-pub async fn create_table(name: &str) {
-    let def = TableDefinition::from_template_file(&template_path())
-        .expect("template.yaml defines the table");
-    def.create(&emulator_client().await, name)
-        .await
-        .expect("create table on the emulator");
+///
+/// Errors: the template cannot be read or defines no table, or the
+/// emulator refused the table (the message says which).
+pub async fn create_table(name: &str) -> Result<(), String> {
+    let def = TableDefinition::from_template_file(&template_path())?;
+    def.create(&emulator_client().await, name).await
 }
 
 /// A store over a new, empty table on the emulator.
-pub async fn fresh_store() -> DynamoStore {
+///
+/// Errors: as [`create_table`].
+pub async fn fresh_store() -> Result<DynamoStore, String> {
     let name = fresh_table_name();
-    create_table(&name).await;
-    DynamoStore::new(emulator_client().await, name)
+    create_table(&name).await?;
+    Ok(DynamoStore::new(emulator_client().await, name))
 }

@@ -4,5 +4,9 @@
 use std::sync::Arc;
 
 crm_store_tests::store_contract_suite!(async {
-    Arc::new(crm_store_dynamodb::testing::fresh_store().await)
+    Arc::new(
+        crm_store_dynamodb::testing::fresh_store()
+            .await
+            .expect("a table on DynamoDB Local"),
+    )
 });

@@ -11,6 +11,7 @@ use crate::paging::{self, ListParams, Listed};
 use crate::retry::optimistic;
 use crate::stats::StatsDelta;
 use crate::store::{Condition, Delete, Query, Transaction, WriteAction};
+use crate::types::rfc3339;
 use crate::Crm;
 use futures::lock::Mutex;
 
@@ -32,7 +33,7 @@ impl Crm {
                 Some(t) => t.clone(),
                 None => ticket.insert(self.next_ticket(now.year()).await?).clone(),
             };
-            let at = self.now_rfc3339();
+            let at = rfc3339(now);
             let record = EscalationRecord {
                 customer_sentiment: sentiment,
                 query_complexity: complexity,
