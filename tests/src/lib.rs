@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crm_domain::clock::Clock;
 use crm_domain::reply::{Draft, DraftError, JobQueue, Prompt, QueueError, ReplyJob, ReplyModel};
+use crm_domain::sending::SendQueue;
 use crm_domain::store::Store;
 use crm_domain::{Crm, Settings};
 use crm_http::{ApiKeys, Auth};
@@ -65,24 +66,41 @@ pub async fn spawn_app_with_queue(queue: Arc<dyn JobQueue>) -> TestApp {
 
 /// Starts the whole API on a random port over `store`, with `queue` for reply jobs.
 pub async fn spawn_app_with(store: Arc<dyn Store>, queue: Option<Arc<dyn JobQueue>>) -> TestApp {
-    spawn_app_full(store, queue, |_| {}, None).await
+    spawn_app_full(store, queue, None, |_| {}, None).await
 }
 
 /// Starts the whole API on a random port over a fresh store, its settings
 /// (those of the environment) changed by `configure` first.
 pub async fn spawn_app_configured(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    spawn_app_full(test_store().await, None, configure, None).await
+    spawn_app_full(test_store().await, None, None, configure, None).await
 }
 
 /// Starts the whole API on a random port over a fresh store, reading the
 /// time from `clock` where records expire.
 pub async fn spawn_app_clocked(clock: Arc<dyn Clock>) -> TestApp {
-    spawn_app_full(test_store().await, None, |_| {}, Some(clock)).await
+    spawn_app_full(test_store().await, None, None, |_| {}, Some(clock)).await
+}
+
+/// Starts the whole API on a random port over a fresh store for the
+/// sender's tests (issue 22): settings changed by `configure`, reply jobs
+/// recorded in the returned queue, send jobs to `sends` (the embedded
+/// sender's queue, or none: the test calls `Crm::deliver` itself), the
+/// time from `clock`.
+pub async fn spawn_sending_app(
+    configure: impl FnOnce(&mut Settings),
+    sends: Option<Arc<dyn SendQueue>>,
+    clock: Option<Arc<dyn Clock>>,
+) -> (TestApp, Arc<RecordingQueue>) {
+    let replies = Arc::new(RecordingQueue::default());
+    let queue: Arc<dyn JobQueue> = replies.clone();
+    let app = spawn_app_full(test_store().await, Some(queue), sends, configure, clock).await;
+    (app, replies)
 }
 
 async fn spawn_app_full(
     store: Arc<dyn Store>,
     queue: Option<Arc<dyn JobQueue>>,
+    sends: Option<Arc<dyn SendQueue>>,
     configure: impl FnOnce(&mut Settings),
     clock: Option<Arc<dyn Clock>>,
 ) -> TestApp {
@@ -98,6 +116,9 @@ async fn spawn_app_full(
     let (mut state, hub) = local_api::with_events(state);
     if let Some(q) = queue {
         state.crm = state.crm.with_queue(q);
+    }
+    if let Some(q) = sends {
+        state.crm = state.crm.with_send_queue(q);
     }
     let crm = state.crm.clone();
     let app = local_api::app_with_events(
@@ -406,5 +427,41 @@ impl TestApp {
         let url = format!("{}{}", self.base, path);
         self.post_form(path, params, Some(&twilio_signature(token, &url, params)))
             .await
+    }
+}
+
+/// Reads `response` until `n` SSE events arrived; answers them as (event name, data JSON) and the raw text.
+pub async fn next_events(
+    response: &mut reqwest::Response,
+    buffer: &mut String,
+    n: usize,
+) -> Vec<(String, Value)> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let events: Vec<(String, Value)> = buffer
+            .split("\n\n")
+            .filter(|block| block.lines().any(|l| l.starts_with("data:")))
+            .map(|block| {
+                let field = |name: &str| {
+                    block
+                        .lines()
+                        .find_map(|l| l.strip_prefix(name))
+                        .map(|v| v.trim().to_string())
+                        .unwrap_or_default()
+                };
+                (
+                    field("event:"),
+                    serde_json::from_str(&field("data:")).expect("json data"),
+                )
+            })
+            .collect();
+        if events.len() >= n {
+            return events;
+        }
+        let chunk = tokio::time::timeout_at(deadline, response.chunk())
+            .await
+            .expect("events within 10 s")
+            .expect("stream");
+        buffer.push_str(&String::from_utf8_lossy(&chunk.expect("open stream")));
     }
 }

@@ -52,11 +52,16 @@ echo "Reply worker overhead per job (issue 9):"
 cargo run --release -q -p local-api --example reply_bench
 
 echo
+echo "Sender overhead per message (issue 22):"
+cargo run --release -q -p local-api --example send_bench
+
+echo
 echo "DynamoDB consumed capacity per request, guide workflows (DynamoDB Local, ReturnConsumedCapacity=TOTAL):"
 eval "$(bash .ci/dynamodb-local.sh start)"
 trap 'bash .ci/dynamodb-local.sh stop; kill $(jobs -p) 2>/dev/null || true; rm -rf "$DATA"' EXIT
 cargo run --release -q -p local-api --example capacity
 cargo run --release -q -p local-api --example ingest_bench
+cargo run --release -q -p local-api --example send_bench
 
 echo
 bash functions/local-api/bench/cold_start.sh

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod metrics;
 mod openapi;
 pub mod reply;
+pub mod sender;
 pub mod store;
 
 pub use openapi::{openapi, openapi_json, LINKS};

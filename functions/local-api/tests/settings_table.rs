@@ -72,6 +72,7 @@ fn variables_named(source: &str) -> BTreeSet<String> {
                 || [
                     "TABLE_NAME",
                     "REPLY_QUEUE_URL",
+                    "SEND_QUEUE_URL",
                     "EVENT_BUS_NAME",
                     "RUST_LOG",
                 ]

@@ -79,8 +79,8 @@ fn api_events() -> Vec<(String, String, String, bool)> {
             .as_mapping()
             .expect("Events")
         {
-            if binary == "crm-reply-worker" {
-                // The worker has no route: its reply queue and the sweep's schedule.
+            if binary == "crm-reply-worker" || binary == "crm-sender" {
+                // The workers have no route: their queue and their sweep's schedule.
                 let kind = event["Type"].as_str();
                 assert!(matches!(kind, Some("SQS" | "Schedule")), "{kind:?}");
                 continue;
@@ -241,7 +241,7 @@ fn substituted(s: &str) -> String {
 
 /// Issue 12: every function has an errors and a throttles alarm on its own
 /// name, the API its 5xx-rate and p99 alarms, the table a throttle alarm, the
-/// reply queue an age alarm and its DLQ a depth alarm; every alarm notifies
+/// reply and delivery queues an age alarm and their DLQs a depth alarm; every alarm notifies
 /// the optional SNS topic, and the dashboard shows every errors alarm.
 #[test]
 fn every_function_queue_and_the_api_have_their_alarms() {
@@ -284,7 +284,10 @@ fn every_function_queue_and_the_api_have_their_alarms() {
             functions += 1;
         }
     }
-    assert_eq!(functions, 7, "the six API functions and the reply worker");
+    assert_eq!(
+        functions, 8,
+        "the six API functions, the reply worker and the sender"
+    );
     for (metric, on) in [
         ("5XXError", "${AWS::StackName}-api"),
         ("Latency", "${AWS::StackName}-api"),
@@ -292,6 +295,11 @@ fn every_function_queue_and_the_api_have_their_alarms() {
         (
             "ApproximateNumberOfMessagesVisible",
             "ReplyDeadLetterQueue.QueueName",
+        ),
+        ("ApproximateAgeOfOldestMessage", "SendQueue.QueueName"),
+        (
+            "ApproximateNumberOfMessagesVisible",
+            "SendDeadLetterQueue.QueueName",
         ),
     ] {
         assert!(

@@ -6,7 +6,7 @@
 
 use axum::extract::State;
 use axum::Json;
-use crm_domain::messages::{LogMessage, Logged};
+use crm_domain::messages::{LogBody, LogMessage, Logged};
 use crm_http::{route, Routes};
 use crm_http::{ApiResult, AppState, ErrorBody, JsonBody};
 
@@ -16,7 +16,7 @@ pub fn router() -> Routes {
 }
 
 /// `POST /log` (guide §10): creates the conversation when needed.
-#[utoipa::path(post, path = "/log", tag = "messages", request_body = LogMessage,
+#[utoipa::path(post, path = "/log", tag = "messages", request_body = LogBody,
     responses(
         (status = 200, description = "Logged", body = Logged),
         (status = 400, description = "Missing or malformed field, or a conversation of another customer", body = ErrorBody),

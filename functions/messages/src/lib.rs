@@ -8,6 +8,10 @@
 //! (`POST /messages/{log_id}/status`, `POST /webhooks/twilio/status`; no API
 //! key, the signature is checked here) and leased polls of
 //! `/messages/unprocessed` acknowledged with their `lease_token`.
+//!
+//! Issue 22 adds the outbox's two ends a person or an external sender
+//! sees: `GET /messages/outbound` (sends waiting for an external sender,
+//! leased like the unprocessed list) and `POST /messages/{log_id}/resend`.
 
 use axum::extract::State;
 use axum::Json;
@@ -16,7 +20,9 @@ use crm_domain::messages::{
     MessageFilter,
 };
 use crm_domain::twilio::StatusCallback;
-use crm_domain::types::{Channel, ContextId, CustomerId, Direction, LogId, SendStatus};
+use crm_domain::types::{
+    Channel, ContextId, CustomerId, Direction, LogId, ReportedStatus, SendStatus,
+};
 use crm_domain::DomainError;
 use crm_domain::Listed;
 use crm_http::openapi::Paging;
@@ -40,6 +46,8 @@ pub fn router() -> Routes {
         .route(route!(mark_context_processed))
         .route(route!(unprocessed_messages))
         .route(route!(failed_messages))
+        .route(route!(outbound_messages))
+        .route(route!(resend_message))
 }
 
 /// Answer of every message list.
@@ -66,8 +74,9 @@ impl From<Listed<Message>> for MessageList {
 /// Body of `PUT /messages/{log_id}/status`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct StatusRequest {
-    /// `sent`, `delivered`, `failed` or `pending`.
-    pub send_status: SendStatus,
+    /// `sent`, `delivered`, `failed` or `pending` (`sending` is the CRM
+    /// sender's own state: a 400).
+    pub send_status: ReportedStatus,
 }
 
 /// Answer of `PUT /messages/{log_id}/status`.
@@ -159,10 +168,13 @@ pub async fn messages_for_customer(
     ))
 }
 
-/// `PUT /messages/{log_id}/status` (guide §15).
+/// `PUT /messages/{log_id}/status` (guide §15): what a sender reports. A
+/// message the CRM's own sender is calling a provider for (`sending`) is a
+/// 409; `sending` itself is the sender's and not accepted here (issue 22).
 #[utoipa::path(put, path = "/messages/{log_id}/status", tag = "messages", request_body = StatusRequest,
     params(("log_id" = LogId, Path, description = "Message id")),
-    responses((status = 200, body = StatusUpdated), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = StatusUpdated), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The CRM's sender is sending it now")))]
 pub async fn update_status(
     State(s): State<AppState>,
     PathParam(id): PathParam,
@@ -267,32 +279,87 @@ pub async fn unprocessed_messages(
 ) -> ApiResult<Json<MessageList>> {
     let params = q.list_params(&["lease_seconds", "dead"])?;
     let dead = q.bool_param("dead")?.unwrap_or(false);
-    match q.get("lease_seconds") {
-        Some(raw) => {
-            let seconds = LeaseSeconds::parse(raw)?;
-            if params.cursor.is_some() {
-                return Err(DomainError::invalid(
-                    "cursor",
-                    "`cursor` does not go with `lease_seconds`: a leased poll always starts at the oldest available message",
-                )
-                .into());
-            }
-            let poll = LeasedPoll {
-                limit: params.limit,
-                skip: params.offset,
-                seconds,
-                dead,
-            };
-            let messages = s.crm.lease_unprocessed(&poll).await?;
-            Ok(Json(MessageList {
-                count: messages.len(),
-                messages,
-                next_cursor: None,
-            }))
-        }
+    match leased_poll(&q, &params, dead)? {
+        Some(poll) => Ok(Json(s.crm.lease_unprocessed(&poll).await?.into())),
         None if dead => Ok(Json(s.crm.dead_messages(&params).await?.into())),
         None => Ok(Json(s.crm.unprocessed_messages(&params).await?.into())),
     }
+}
+
+/// The leased poll `lease_seconds` asks for, if any (a 400 for a bad value
+/// or a `cursor` beside it).
+fn leased_poll(
+    q: &QueryMap,
+    params: &crm_domain::ListParams,
+    dead: bool,
+) -> Result<Option<LeasedPoll>, DomainError> {
+    let Some(raw) = q.get("lease_seconds") else {
+        return Ok(None);
+    };
+    let seconds = LeaseSeconds::parse(raw)?;
+    if params.cursor.is_some() {
+        return Err(DomainError::invalid(
+            "cursor",
+            "`cursor` does not go with `lease_seconds`: a leased poll always starts at the oldest available message",
+        ));
+    }
+    Ok(Some(LeasedPoll {
+        limit: params.limit,
+        skip: params.offset,
+        seconds,
+        dead,
+    }))
+}
+
+impl From<Vec<Message>> for MessageList {
+    /// A leased poll's answer: no cursor (poll again for more).
+    fn from(messages: Vec<Message>) -> Self {
+        Self {
+            count: messages.len(),
+            messages,
+            next_cursor: None,
+        }
+    }
+}
+
+/// `GET /messages/outbound` (issue 22): outbound messages the CRM was
+/// asked to send (approve, custom reply, `POST /log` with `"send": true`)
+/// on a channel with no provider configured, waiting for an external
+/// sender, oldest first. `lease_seconds` leases them exactly as
+/// `GET /messages/unprocessed?lease_seconds=N` does; the sender reports
+/// each outcome with `PUT /messages/{log_id}/status` (`sent`, `failed` …).
+#[utoipa::path(get, path = "/messages/outbound", tag = "messages",
+    params(
+        ("lease_seconds" = Option<u32>, Query, minimum = 1, maximum = 900,
+            description = "Lease the returned messages for this many seconds (1–900); `offset` then skips that many available messages, and `cursor` must be empty"),
+        ("dead" = Option<bool>, Query, description = "with `lease_seconds`: lease the messages leased too often, which leased polls otherwise skip"),
+        Paging),
+    responses((status = 200, body = MessageList), (status = 400, body = ErrorBody)))]
+pub async fn outbound_messages(
+    State(s): State<AppState>,
+    q: QueryMap,
+) -> ApiResult<Json<MessageList>> {
+    let params = q.list_params(&["lease_seconds", "dead"])?;
+    let dead = q.bool_param("dead")?.unwrap_or(false);
+    match leased_poll(&q, &params, dead)? {
+        Some(poll) => Ok(Json(s.crm.lease_outbound(&poll).await?.into())),
+        None => Ok(Json(s.crm.outbound_messages(&params).await?.into())),
+    }
+}
+
+/// `POST /messages/{log_id}/resend` (issue 22): sends a `failed` message
+/// the CRM sent again — after a `delivery_unknown` a person checked, or a
+/// refusal they fixed. It goes back to `pending` with its error cleared
+/// and `attempts` at 0; the answer is the message.
+#[utoipa::path(post, path = "/messages/{log_id}/resend", tag = "messages",
+    params(("log_id" = LogId, Path, description = "Message id")),
+    responses((status = 200, body = Message), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "Not failed, or only logged (the CRM did not send it)")))]
+pub async fn resend_message(
+    State(s): State<AppState>,
+    PathParam(id): PathParam,
+) -> ApiResult<Json<Message>> {
+    Ok(Json(s.crm.resend_message(LogId::parse(&id)?).await?))
 }
 
 /// `GET /messages/failed` (guide §19): oldest first.

@@ -38,4 +38,10 @@ impl Crm {
     pub fn now_rfc3339(&self) -> String {
         rfc3339(self.clock.now())
     }
+
+    /// Now in Unix milliseconds, as leases and sends store their deadlines
+    /// (`lease_until`, `claimed_until`, `next_attempt_at`).
+    pub(crate) fn now_ms(&self) -> i64 {
+        (self.now().unix_timestamp_nanos() / 1_000_000) as i64
+    }
 }

@@ -42,6 +42,7 @@ pub mod metrics;
 pub mod paging;
 pub mod reply;
 mod retry;
+pub mod sending;
 pub mod settings;
 pub mod stats;
 pub mod store;
@@ -64,6 +65,7 @@ pub struct Crm {
     store: Arc<dyn store::Store>,
     settings: Arc<Settings>,
     queue: Option<Arc<dyn reply::JobQueue>>,
+    send_queue: Option<Arc<dyn sending::SendQueue>>,
     events: Option<Arc<dyn events::EventSink>>,
     clock: Arc<dyn clock::Clock>,
 }
@@ -76,6 +78,7 @@ impl Crm {
             store,
             settings: Arc::new(settings),
             queue: None,
+            send_queue: None,
             events: None,
             clock: Arc::new(clock::SystemClock),
         }
@@ -99,6 +102,14 @@ impl Crm {
     /// embedded queue in local-api).
     pub fn with_queue(mut self, queue: Arc<dyn reply::JobQueue>) -> Self {
         self.queue = Some(queue);
+        self
+    }
+
+    /// The same service, waking the sender of an outbound message through
+    /// `queue` (the delivery queue on AWS, the embedded sender in
+    /// local-api; issue 22). Without one, sends wait for the sweep.
+    pub fn with_send_queue(mut self, queue: Arc<dyn sending::SendQueue>) -> Self {
+        self.send_queue = Some(queue);
         self
     }
 

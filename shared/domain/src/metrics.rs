@@ -21,6 +21,7 @@
 //! | `DynamoThrottles` | counter | — | a store call still throttled after the SDK's retries |
 //! | `DynamoRetries` | counter | — | SDK retries of store calls (attempts after the first) |
 //! | `ConditionalCheckConflicts` | counter | — | a write refused by its condition (a lost race, a duplicate) |
+//! | `SendAttempts` | counter | `Provider`, `Outcome` (`accepted`, `refused`, `not_sent`, `unknown`) | the sender, each provider call (issue 22) |
 
 use std::time::Duration;
 
@@ -46,6 +47,8 @@ pub const PROVIDER_ERRORS: &str = "ProviderErrors";
 pub const DYNAMO_THROTTLES: &str = "DynamoThrottles";
 /// SDK retries of store calls (counter).
 pub const DYNAMO_RETRIES: &str = "DynamoRetries";
+/// Provider calls of the sender (counter), labels `Provider`, `Outcome` (issue 22).
+pub const SEND_ATTEMPTS: &str = "SendAttempts";
 /// Writes refused by their condition (counter).
 pub const CONDITIONAL_CHECK_CONFLICTS: &str = "ConditionalCheckConflicts";
 
@@ -88,6 +91,11 @@ pub fn describe() {
     );
     describe_counter!(DYNAMO_RETRIES, Unit::Count, "SDK retries of store calls");
     describe_counter!(
+        SEND_ATTEMPTS,
+        Unit::Count,
+        "Provider calls of the sender, by provider and outcome"
+    );
+    describe_counter!(
         CONDITIONAL_CHECK_CONFLICTS,
         Unit::Count,
         "Writes refused by their condition"
@@ -105,6 +113,11 @@ pub fn ingested(platform: Platform, added: usize, deduplicated: usize) {
     let platform = platform.as_str();
     metrics::counter!(INGEST_ADDED, "Platform" => platform).increment(added as u64);
     metrics::counter!(INGEST_DEDUPLICATED, "Platform" => platform).increment(deduplicated as u64);
+}
+
+/// One provider call of the sender to `provider` that came to `outcome`.
+pub fn send_attempted(provider: &'static str, outcome: &'static str) {
+    metrics::counter!(SEND_ATTEMPTS, "Provider" => provider, "Outcome" => outcome).increment(1);
 }
 
 /// One suggestion stored.

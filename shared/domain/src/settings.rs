@@ -60,6 +60,21 @@ pub const VARIABLES: &[Variable] = &[
     var("TWILIO_AUTH_TOKEN", "the Twilio account's auth token that signs status callbacks; unset, every Twilio callback is a 403", "—"),
     var("CRM_PUBLIC_BASE_URL", "the public base URL Twilio is given, when it is not the API Gateway URL (a custom domain), e.g. `https://crm.example.com/api`", "rebuilt from the request"),
     var("CRM_LEASE_MAX_RECEIVES", "leases of one message before leased polls stop handing it out (1–100)", "`5`"),
+    var("TWILIO_ACCOUNT_SID", "the Twilio account that sends SMS and WhatsApp replies (with `CRM_TWILIO_FROM` or `CRM_TWILIO_MESSAGING_SERVICE_SID`); unset, those replies wait for an external sender", "—"),
+    var("CRM_TWILIO_FROM", "the Twilio number replies are sent from (E.164)", "—"),
+    var("CRM_TWILIO_MESSAGING_SERVICE_SID", "the Twilio Messaging Service replies are sent through (instead of `CRM_TWILIO_FROM`)", "—"),
+    var("CRM_TWILIO_API_URL", "Twilio's API base URL (tests and operators point it elsewhere)", "`https://api.twilio.com`"),
+    var("CRM_SMTP_URL", "the SMTP server email replies go through, e.g. `smtp://127.0.0.1:2525` or `smtps://user:pass@host`; unset, email replies wait for an external sender", "—"),
+    var("CRM_EMAIL_FROM", "the address email replies are sent from (required with `CRM_SMTP_URL`), e.g. `Support <support@example.com>`", "—"),
+    var("CRM_CHAT_DELIVERY_URL", "where chat replies are `POST`ed, signed (`X-CRM-Signature`); unset, they wait for an external sender", "—"),
+    var("CRM_CHAT_DELIVERY_SECRET", "the secret chat deliveries are signed with (at least 32 characters)", "—"),
+    var("CRM_SEND_MAX_ATTEMPTS", "provider calls for one message before a retryable failure is final (1–20)", "`5`"),
+    var("CRM_SEND_RETRY_BASE_SECONDS", "wait before the second call, doubled each time with jitter, ≤ 15 minutes (1–300)", "`2`"),
+    var("CRM_SEND_CLAIM_SECONDS", "a send claimed this long with no outcome is `failed` with `delivery_unknown` (30–900)", "`120`"),
+    var("CRM_SEND_SWEEP_GRACE_SECONDS", "a pending send due this long ago is woken again by the sweep (0–3600)", "`60`"),
+    var("CRM_SEND_SWEEP_SECONDS", "how often local-api sweeps the outbox (1–3600)", "`10`"),
+    var("CRM_SEND_TIMEOUT_SECONDS", "bound of one provider call; past it the outcome is unknown (1–60)", "`10`"),
+    var("SEND_QUEUE_URL", "the SQS delivery queue send jobs go to (Lambdas); unset, sends wait in the outbox for the sweep", "—"),
     var("CRM_METRICS_NAMESPACE", "CloudWatch namespace of the Lambdas' EMF metrics (template: the stack name)", "`CRM`"),
     var("RUST_LOG", "log filter", "`info`"),
 ];
@@ -82,6 +97,8 @@ pub struct Settings {
     /// `GET /messages/unprocessed` before it counts as dead
     /// (`CRM_LEASE_MAX_RECEIVES`, 1–100, default 5; issue 11).
     pub max_leases: i64,
+    /// Which provider sends each channel, and the sender's retries (issue 22).
+    pub sending: crate::sending::SendingSettings,
 }
 
 impl Default for Settings {
@@ -93,6 +110,7 @@ impl Default for Settings {
             reply: ReplySettings::default(),
             twilio: twilio::TwilioSettings::default(),
             max_leases: 5,
+            sending: Default::default(),
         }
     }
 }
@@ -134,7 +152,7 @@ impl Default for ReplySettings {
 }
 
 /// Reads variable `name` as a number in `range`; `None` when unset or blank.
-fn ranged<T>(
+pub(crate) fn ranged<T>(
     env: &impl Fn(&str) -> Option<String>,
     name: &str,
     range: std::ops::RangeInclusive<T>,
@@ -228,6 +246,7 @@ impl Settings {
         if let Some(v) = ranged(&env, "CRM_LEASE_MAX_RECEIVES", 1i64..=100)? {
             settings.max_leases = v;
         }
+        settings.sending = crate::sending::SendingSettings::from_env(&env)?;
         Ok(settings)
     }
 }

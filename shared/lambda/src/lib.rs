@@ -20,6 +20,7 @@
 //! | `AWS_ENDPOINT_URL_DYNAMODB` | an emulator instead of DynamoDB (read by the AWS SDK) |
 //! | `CRM_API_KEYS` | comma-separated keys checked by the function itself; unset on AWS, where API Gateway checks the key |
 //! | `REPLY_QUEUE_URL` | the SQS reply queue: an inbound message logged here enqueues its reply job (issue 9); unset, jobs wait in the outbox for the sweep |
+//! | `SEND_QUEUE_URL` | the SQS delivery queue: a reply the CRM sends (approve, custom reply, `POST /log` with `"send": true`, resend) wakes the sender through it (issue 22); unset, sends wait in the outbox for the sweep |
 //! | `EVENT_BUS_NAME` | the EventBridge bus seed 001's events go to (issue 10; `default` is the account's); unset, none are published |
 //! | `TWILIO_AUTH_TOKEN` | the Twilio auth token that signs status callbacks (issue 11; messages function); unset, Twilio callbacks are refused with 403 |
 //! | `CRM_PUBLIC_BASE_URL` | the public base URL Twilio signs (a custom domain); unset, rebuilt from the API Gateway request context |
@@ -44,6 +45,10 @@ pub async fn state_from_env() -> Result<AppState, StartupError> {
     if let Some(url) = bootstrap::var("REPLY_QUEUE_URL") {
         let queue = crm_queue_sqs::SqsQueue::from_env(url);
         state.crm = state.crm.with_queue(Arc::new(queue));
+    }
+    if let Some(url) = bootstrap::var("SEND_QUEUE_URL") {
+        let queue = crm_queue_sqs::SqsQueue::from_env(url);
+        state.crm = state.crm.with_send_queue(Arc::new(queue));
     }
     if let Some(bus) = bootstrap::var("EVENT_BUS_NAME") {
         let sink = crm_events_eventbridge::EventBridgeSink::from_env(bus);

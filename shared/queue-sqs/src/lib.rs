@@ -1,9 +1,12 @@
 //! # crm-queue-sqs
 //!
-//! Reply jobs (issue 9) on Amazon SQS: [`SqsQueue`] implements
-//! `crm_domain::reply::JobQueue` with `SendMessageBatch` (10 jobs a
-//! call), each job's JSON as the message body and the debounce as
-//! `DelaySeconds`. Every call is bounded (2 s per attempt, 5 s in all), so a
+//! Reply jobs (issue 9) and send jobs (issue 22) on Amazon SQS:
+//! [`SqsQueue`] implements `crm_domain::reply::JobQueue` and
+//! `crm_domain::sending::SendQueue` with `SendMessageBatch` (10 jobs a
+//! call), each job's JSON as the message body and the delay (the
+//! debounce, a retry's backoff) as `DelaySeconds`. One queue takes one
+//! kind of job: the reply queue's URL is `REPLY_QUEUE_URL`, the delivery
+//! queue's `SEND_QUEUE_URL`. Every call is bounded (2 s per attempt, 5 s in all), so a
 //! slow or unreachable SQS delays `POST /log` by at most that and never
 //! fails it: the job is in the outbox already and the sweep sends it later.
 //!
@@ -16,6 +19,7 @@ use async_trait::async_trait;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use aws_sdk_sqs::Client;
 use crm_domain::reply::{JobQueue, QueueError, ReplyJob};
+use crm_domain::sending::{SendJob, SendQueue};
 use tokio::sync::OnceCell;
 
 /// Most entries SQS takes in one `SendMessageBatch`.
@@ -68,6 +72,26 @@ impl JobQueue for SqsQueue {
     /// Errors: SQS refused or failed any entry (the message says how many
     /// and why), or could not be reached in time.
     async fn enqueue(&self, jobs: &[ReplyJob], delay: Duration) -> Result<(), QueueError> {
+        self.send_jobs(jobs, delay).await
+    }
+}
+
+#[async_trait]
+impl SendQueue for SqsQueue {
+    /// Errors: as [`JobQueue::enqueue`].
+    async fn enqueue_sends(&self, jobs: &[SendJob], delay: Duration) -> Result<(), QueueError> {
+        self.send_jobs(jobs, delay).await
+    }
+}
+
+impl SqsQueue {
+    /// Sends `jobs` as JSON bodies, 10 a call, each delayed by `delay`
+    /// (at most 15 minutes).
+    async fn send_jobs<J: serde::Serialize>(
+        &self,
+        jobs: &[J],
+        delay: Duration,
+    ) -> Result<(), QueueError> {
         let delay = delay.as_secs().min(MAX_DELAY_SECONDS) as i32;
         for chunk in jobs.chunks(MAX_BATCH) {
             let mut batch = self

@@ -136,6 +136,15 @@ impl Store for CountingStore {
     }
     async fn query(&self, query: Query) -> Result<Page, StoreError> {
         self.bump(4);
+        // The DynamoDB adapter reads a `KEYS_ONLY` index's items from the
+        // table with `BatchGetItem` (docs/data-model.md, "Projections"): IAM
+        // must grant it to whoever queries such an index.
+        if query
+            .index
+            .is_some_and(|i| i.projection() == crm_domain::keys::Projection::KeysOnly)
+        {
+            self.needs(&["dynamodb:BatchGetItem"]);
+        }
         self.inner.query(query).await
     }
     async fn transact_write(&self, actions: Vec<WriteAction>) -> Result<(), StoreError> {

@@ -1,49 +1,12 @@
 //! Seed 001's events (issue 10) through local-api's `GET /events`
 //! (server-sent events over a real socket): an inbound log, the worker's
-//! draft, an approval and a failed send each arrive as the seed's payload,
+//! draft, a send reported by an external sender and a failed send each
+//! arrive as the seed's payload,
 //! and no message text or contact data travels with them.
 
+use crm_tests::{next_events, spawn_app_with_queue, CountingModel, RecordingQueue, TEST_KEY};
+use serde_json::json;
 use std::sync::Arc;
-use std::time::Duration;
-
-use crm_tests::{spawn_app_with_queue, CountingModel, RecordingQueue, TEST_KEY};
-use serde_json::{json, Value};
-
-/// Reads `response` until `n` SSE events arrived; answers them as (event name, data JSON) and the raw text.
-async fn next_events(
-    response: &mut reqwest::Response,
-    buffer: &mut String,
-    n: usize,
-) -> Vec<(String, Value)> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let events: Vec<(String, Value)> = buffer
-            .split("\n\n")
-            .filter(|block| block.lines().any(|l| l.starts_with("data:")))
-            .map(|block| {
-                let field = |name: &str| {
-                    block
-                        .lines()
-                        .find_map(|l| l.strip_prefix(name))
-                        .map(|v| v.trim().to_string())
-                        .unwrap_or_default()
-                };
-                (
-                    field("event:"),
-                    serde_json::from_str(&field("data:")).expect("json data"),
-                )
-            })
-            .collect();
-        if events.len() >= n {
-            return events;
-        }
-        let chunk = tokio::time::timeout_at(deadline, response.chunk())
-            .await
-            .expect("events within 10 s")
-            .expect("stream");
-        buffer.push_str(&String::from_utf8_lossy(&chunk.expect("open stream")));
-    }
-}
 
 #[tokio::test]
 async fn seed_001_events_stream_to_a_subscriber() {
@@ -91,6 +54,15 @@ async fn seed_001_events_stream_to_a_subscriber() {
     let sent = approved.get("data")["message_id"]
         .as_i64()
         .expect("message_id");
+    // No provider is configured here: the reply waits for an external
+    // sender, and `conversation:sent` comes when it reports the send.
+    let reported = app
+        .put(
+            &format!("/messages/{sent}/status"),
+            json!({"send_status": "sent"}),
+        )
+        .await;
+    assert_eq!(reported.status, 200);
     let failed = app
         .put(
             &format!("/messages/{sent}/status"),

@@ -232,6 +232,89 @@ impl Recorder<'_> {
     }
 }
 
+impl Recorder<'_> {
+    /// The sender (issue 22): a send job made through a courier that
+    /// accepts, one whose provider refuses as unsubscribed (Twilio's 21610:
+    /// the customer is opted out), a duplicate job, recorded under the SQS
+    /// event `SendJobs`; then the sweep with a dead claim under `SendSweep`.
+    async fn sender(&mut self) -> i64 {
+        let customer = self
+            .app
+            .customer(json!({"name": "Sam", "phone": "+14165550077"}))
+            .await;
+        struct Answers;
+        #[async_trait::async_trait]
+        impl crm_domain::sending::Courier for Answers {
+            fn provider(&self) -> crm_domain::sending::Provider {
+                crm_domain::sending::Provider::Twilio
+            }
+            async fn send(
+                &self,
+                e: &crm_domain::sending::Envelope,
+            ) -> crm_domain::sending::Attempt {
+                match e.body.as_str() {
+                    "hang" => std::future::pending().await,
+                    "refuse" => crm_domain::sending::Attempt::Refused {
+                        code: "21610".into(),
+                        message: "Attempt to send to unsubscribed recipient".into(),
+                    },
+                    _ => crm_domain::sending::Attempt::Accepted {
+                        provider_message_id: format!("SM{:032}", e.log_id.get()),
+                    },
+                }
+            }
+        }
+        let couriers = crm_domain::sending::Couriers::new().with(std::sync::Arc::new(Answers));
+        let mut settings = self.app.crm.settings().clone();
+        settings.sending.twilio = true;
+        settings.sending.claim_timeout = std::time::Duration::ZERO;
+        let crm = crm_domain::Crm::new(self.app.store.clone(), settings);
+        let mut jobs = Vec::new();
+        for body in ["Your order shipped", "hang", "refuse"] {
+            let logged = crm
+                .log_message(&serde_json::from_value(json!({"customer_id": customer, "channel": "sms",
+                    "channel_identifier": "+14165550077", "direction": "outbound", "message_body": body, "send": true}))
+                    .expect("a log"))
+                .await
+                .expect("logged");
+            jobs.push(crm_domain::sending::SendJob {
+                log_id: crm_domain::types::LogId::parse(&logged.log_id.to_string()).expect("id"),
+            });
+        }
+        self.app.store.reset();
+        crm.deliver(&jobs[0], &couriers).await.expect("delivered");
+        crm.deliver(&jobs[0], &couriers).await.expect("duplicate");
+        // A sender killed after its claim, before the provider answered.
+        let killed = tokio::time::timeout(
+            std::time::Duration::from_millis(200),
+            crm.deliver(&jobs[1], &couriers),
+        );
+        assert!(
+            killed.await.is_err(),
+            "the hanging call is cut off after its claim"
+        );
+        crm.deliver(&jobs[2], &couriers).await.expect("refused");
+        self.record_event("sqs", "SendJobs");
+        // Its claim ended with no outcome: the sweep records `delivery_unknown`.
+        self.app.store.reset();
+        let sweep = crm
+            .sweep_sends(std::time::Duration::ZERO)
+            .await
+            .expect("sweep");
+        assert_eq!(sweep.unknown, [jobs[1].log_id]);
+        self.record_event("schedule", "SendSweep");
+        jobs[2].log_id.get()
+    }
+
+    /// Records the IAM actions since the last reset under event `name` of `kind`.
+    fn record_event(&mut self, kind: &str, name: &str) {
+        self.seen
+            .entry((kind.into(), name.into()))
+            .or_default()
+            .extend(self.app.store.iam_actions().into_iter().map(str::to_string));
+    }
+}
+
 /// One call of the scenario: method, route template, concrete path, body,
 /// the statuses it may answer.
 type Step = (
@@ -474,6 +557,18 @@ async fn each_function_policy_grants_exactly_the_dynamodb_actions_its_routes_mak
     // re-enqueueing and giving up.
     r.worker(ann, "I want to talk to a human").await;
     r.worker(ann, "Thanks, what does it cost?").await;
+    let refused = r.sender().await;
+    #[rustfmt::skip]
+    let steps: Vec<Step> = vec![
+        // issue 22: the outbox's ends a person or an external sender uses
+        ("POST", "/messages/{log_id}/resend", format!("/messages/{refused}/resend"), None, &[200]),
+        ("POST", "/messages/{log_id}/resend", format!("/messages/{refused}/resend"), None, &[409]),
+        ("GET", "/messages/outbound", "/messages/outbound".into(), None, &[200]),
+        ("GET", "/messages/outbound", "/messages/outbound?lease_seconds=30".into(), None, &[200]),
+    ];
+    for (method, template, path, body, ok) in steps {
+        r.call(method, template, &path, body, ok).await;
+    }
 
     // The suggestion workflow and escalations (issue 10) on Ann's open
     // conversation, which now has a pending suggestion and an open ticket.

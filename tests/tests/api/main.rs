@@ -21,6 +21,7 @@ mod reply;
 mod reply_sqs;
 mod response_budget;
 mod review;
+mod send;
 mod stats;
 mod store_bounds;
 mod twilio;

@@ -115,11 +115,12 @@ fn endpoints(
             None,
             1,
         ),
+        // issue 22: read, then update on condition of the status as read
         (
             "PUT",
             format!("/messages/{log_id}/status"),
             Some(json!({"send_status": "delivered"})),
-            1,
+            2,
         ),
         (
             "POST",
@@ -147,6 +148,14 @@ fn endpoints(
             sharded(true),
         ),
         ("GET", "/messages/failed".into(), None, sharded(false)),
+        // issue 22: the outbox filtered on `provider = external`
+        ("GET", "/messages/outbound".into(), None, sharded(true)),
+        (
+            "GET",
+            "/messages/outbound?lease_seconds=30&limit=1".into(),
+            None,
+            sharded(true),
+        ),
         ("GET", "/conversations".into(), None, sharded(false)),
         (
             "GET",

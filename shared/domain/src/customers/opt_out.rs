@@ -63,6 +63,14 @@ impl OptKeyword {
     }
 }
 
+/// The 409 of a send to customer `id` on `channel` they opted out of.
+pub(crate) fn opted_out_error(id: CustomerId, channel: Channel) -> DomainError {
+    DomainError::conflict(format!(
+        "customer {id} opted out of {} (they texted STOP); nothing is sent to them on it until they text START",
+        channel.as_str()
+    ))
+}
+
 impl CustomerRecord {
     /// True when the customer opted out of `channel` (texted `STOP` on it
     /// and not `START` since).
@@ -130,12 +138,38 @@ impl Crm {
         id: CustomerId,
         channel: Channel,
     ) -> DomainResult<()> {
-        match self.customer_record(id).await? {
-            Some(c) if c.opted_out_of(channel) => Err(DomainError::conflict(format!(
-                "customer {id} opted out of {} (they texted STOP); nothing is sent to them on it until they text START",
-                channel.as_str()
-            ))),
-            _ => Ok(()),
+        match self.opted_out(id, channel).await? {
+            true => Err(opted_out_error(id, channel)),
+            false => Ok(()),
+        }
+    }
+
+    /// Whether customer `id` opted out of `channel` (false for a deleted
+    /// customer). Store calls: 1 `GetItem`.
+    pub(crate) async fn opted_out(&self, id: CustomerId, channel: Channel) -> DomainResult<bool> {
+        Ok(self
+            .customer_record(id)
+            .await?
+            .is_some_and(|c| c.opted_out_of(channel)))
+    }
+
+    /// Opts customer `id` out of `channel` because a provider refused to
+    /// send to them as unsubscribed (Twilio's 21610; issue 22). Store
+    /// calls: 1 `GetItem`, +1 `UpdateItem` when it changes anything.
+    pub(crate) async fn note_unsubscribed(
+        &self,
+        id: CustomerId,
+        channel: Channel,
+    ) -> DomainResult<()> {
+        let Some(customer) = self.customer_record(id).await? else {
+            return Ok(());
+        };
+        let Some(update) = customer.opt(channel, OptKeyword::Out, &self.now_rfc3339())? else {
+            return Ok(());
+        };
+        match self.store.update_item(update, ReturnValues::None).await {
+            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e.into()),
         }
     }
 }

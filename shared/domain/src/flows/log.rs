@@ -19,10 +19,16 @@
 //!   (`TWILIO_SID#<sid>` / `EXTMSG#<channel>#<id>`, `attribute_not_exists`):
 //!   a retry of the same log answers the first one's ids and writes nothing;
 //!   the same id for another customer is a 409.
+//! - `"send": true` (issue 22): the CRM sends the outbound message — stored
+//!   `pending` with the channel's provider (the outbox, `flows/send.rs`),
+//!   refused with a 409 when the customer opted out of the channel; after
+//!   the commit the sender is woken, and `conversation:sent` waits for the
+//!   provider's acceptance.
 
 use super::append::{append, Append};
 use super::open::Opened;
 use crate::conversations::record::ConversationRecord;
+use crate::customers::opt_out::opted_out_error;
 use crate::customers::record::CustomerRecord;
 use crate::error::{DomainError, DomainResult};
 use crate::events::ConversationEvent;
@@ -60,6 +66,11 @@ impl Crm {
         crate::metrics::message_logged(input.channel, direction);
         let ctx = context_id.to_string();
         let at = self.now_rfc3339();
+        if input.send == Some(true) {
+            let provider = self.settings.sending.provider_for(input.channel);
+            self.wake_sender(log_id, provider).await;
+            return Ok(logged);
+        }
         self.publish(match direction {
             Direction::Inbound => {
                 ConversationEvent::new_reply(&ctx, log_id.get(), input.customer_id, &at)
@@ -97,6 +108,10 @@ impl Crm {
                 self.note_consent(&customer, valid.channel, &valid.message_body)
                     .await?;
             }
+            if valid.send && customer.opted_out_of(valid.channel) {
+                return Err(opted_out_error(valid.customer_id, valid.channel));
+            }
+            let provider = Some(self.settings.sending.provider_for(valid.channel));
             let id = LogId::mint();
             let now = self.now_rfc3339();
             let logged = |context_id: ContextId| (context_id, id, valid.direction, false);
@@ -127,7 +142,7 @@ impl Crm {
                     // A new conversation is put whole: the record's change
                     // methods edit it in memory (their actions are not needed).
                     let mut opened = ConversationRecord::new(valid.customer_id, now.clone());
-                    let message = valid.record(id, &opened.context_id, &now);
+                    let message = valid.record(id, &opened.context_id, &now, provider);
                     let mut appended = StatsDelta::default();
                     opened.append_message(
                         &now,
@@ -158,7 +173,7 @@ impl Crm {
                 }
             };
             let context_id = conversation.context_id.clone();
-            let message = valid.record(id, &context_id, &now);
+            let message = valid.record(id, &context_id, &now, provider);
             // An inbound message asks for a draft; an outbound one answers.
             let Append { mut tx, delta } =
                 append(&conversation, &message, vec![], |c| match inbound {

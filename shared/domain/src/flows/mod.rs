@@ -23,6 +23,7 @@
 //! | `escalate.rs`: open, update, list escalation tickets | issue 10, seed 003 | escalation, conversation (flag) |
 //! | `ai_suggestion.rs`: a conversation's pending suggestion | seed 001 §3 | conversation, suggestion |
 //! | `reply.rs`: draft a reply suggestion (the worker), the sweep | issue 9 | conversation, customer, messages, suggestion, escalation |
+//! | `send.rs`: send an outbound message (the sender), the outbox sweep, resend | issue 22 | message, customer (opt-out) |
 
 mod ai_suggestion;
 mod append;
@@ -35,7 +36,9 @@ mod log;
 pub(crate) mod open;
 pub mod reply;
 mod review;
+pub mod send;
 mod update_conversation;
 
 pub use context::{ContextLookup, ContextView, PREVIOUS_CONVERSATIONS};
 pub use reply::{ReplyError, ReplyOutcome, Skip, SweepOutcome};
+pub use send::{SendOutcome, SendSweep};

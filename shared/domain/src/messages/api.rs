@@ -3,7 +3,11 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::types::{schema, Channel, CustomerId, Direction, MessageType, SendStatus};
+use crate::types::{
+    schema, Channel, CustomerId, Direction, MessageType, ReportedStatus, SendStatus,
+};
+use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::{Ref, RefOr};
 
 pub use crate::types::{MAX_BODY_CHARS, MAX_SUBJECT_LEN};
 /// Largest `metadata` value, in bytes of compact JSON.
@@ -42,7 +46,8 @@ pub struct Message {
     pub processed: bool,
     /// When it was marked processed (outbound messages: when logged).
     pub processed_at: Option<String>,
-    /// `sent`, `delivered`, `failed` or `pending`.
+    /// `sent`, `delivered`, `failed`, `pending`, or `sending` (the CRM's
+    /// sender is calling the provider; issue 22).
     pub send_status: SendStatus,
     /// RFC 3339 UTC: when it was logged, or for an ingested message when it
     /// was sent on its platform (`sent_at`).
@@ -58,8 +63,24 @@ pub struct Message {
     pub message_type: Option<MessageType>,
     /// Ingested messages: the attachment's https URL, if any.
     pub media_url: Option<String>,
-    /// Ingested messages: when it was sent on the platform; else `null`.
+    /// Ingested messages: when it was sent on the platform; a message the
+    /// CRM sent: when its provider accepted it (issue 22); else `null`.
     pub sent_at: Option<String>,
+    /// Who sends an outbound message the CRM was asked to send (approve,
+    /// custom reply, `POST /messages/send`): `twilio`, `ses`, `smtp`,
+    /// `webhook`, or `external` (no provider configured for the channel:
+    /// an external sender takes it from `GET /messages/outbound`); `null`
+    /// for a message only logged (issue 22).
+    pub provider: Option<crate::sending::Provider>,
+    /// The provider's id of the message (Twilio's `sid`, SES's `MessageId`,
+    /// the email `Message-ID`, the webhook delivery id); else `null`.
+    pub provider_message_id: Option<String>,
+    /// Provider calls made for it so far (0 for a message only logged).
+    pub attempts: i64,
+    /// Why the last call failed, for a person (`error_code` says what); else `null`.
+    pub error_message: Option<String>,
+    /// When a provider reported it delivered (RFC 3339 UTC); else `null`.
+    pub delivered_at: Option<String>,
     /// Twilio's `MessageSid`, given to `POST /log` or learnt from a status
     /// callback; else `null` (issue 11).
     pub twilio_message_sid: Option<String>,
@@ -67,7 +88,10 @@ pub struct Message {
     /// (`queued` … `read`); `send_status` is what it means here; else `null`.
     #[schema(value_type = Option<String>, example = "delivered")]
     pub provider_status: Option<crate::twilio::TwilioStatus>,
-    /// Twilio's `ErrorCode` (e.g. `30003`) from a status callback; else `null`.
+    /// Why it failed: Twilio's `ErrorCode` (e.g. `30003`, `21211`), a
+    /// provider's code, or the sender's own — `delivery_unknown` (it may
+    /// have been sent: resend by hand with `POST /messages/{log_id}/resend`),
+    /// `retries_exhausted`, `opted_out`, `provider_not_configured`; else `null`.
     pub error_code: Option<String>,
     /// When the last applied status callback arrived (RFC 3339 UTC); else `null`.
     pub status_updated_at: Option<String>,
@@ -124,7 +148,7 @@ pub struct LogMessage {
     #[schema(value_type = Option<serde_json::Value>)]
     pub metadata: Option<serde_json::Value>,
     /// `sent` (default), `pending` or `failed` (`delivered` is accepted too).
-    pub send_status: Option<SendStatus>,
+    pub send_status: Option<ReportedStatus>,
     /// Twilio's `MessageSid` of this message (issue 11; also read from
     /// `metadata.twilio_message_sid`): stored, so status callbacks to
     /// `POST /webhooks/twilio/status` find the message, and reserved, so a
@@ -134,9 +158,20 @@ pub struct LogMessage {
     /// Another provider's id of this message (a WhatsApp `wamid`, an email
     /// `Message-ID` …; ≤ 255 characters; issue 11): reserved per channel,
     /// so a relay retrying the same log logs once (answering the first
-    /// log's ids); returned as `external_message_id`.
-    #[schema(max_length = 255)]
+    /// log's ids); returned as `external_message_id`. No control characters.
+    #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub external_message_id: Option<String>,
+    /// `true`: the CRM sends this outbound message to the customer (issue
+    /// 22) through the provider configured for `channel` (Twilio, SES or
+    /// SMTP, a signed webhook), to `channel_identifier`; it is stored
+    /// `pending` and moves to `sending`, `sent` (then `conversation:sent`)
+    /// or `failed`. With no provider for the channel it waits for an
+    /// external sender at `GET /messages/outbound`. A customer who opted
+    /// out of the channel is a 409. Only for `outbound`, with no
+    /// `send_status` other than `pending` and no `twilio_message_sid`.
+    /// Absent or `false`: the guide's meaning, a record of a message the
+    /// caller sent itself.
+    pub send: Option<bool>,
 }
 
 fn channel_identifier_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
@@ -145,6 +180,62 @@ fn channel_identifier_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema
         "Email, phone or social handle (required, not blank, ≤ 320 characters).",
     )
     .into()
+}
+
+/// The OpenAPI request body of `POST /log` (guide §10, issue 22): a
+/// [`LogMessage`] that is either a record (`send` absent, `null` or
+/// `false`) or a message the CRM sends (`send: true`, `direction:
+/// outbound`, `send_status` absent or `pending`, no `twilio_message_sid`);
+/// anything else is a 400 naming `send`.
+pub struct LogBody;
+
+impl utoipa::PartialSchema for LogBody {
+    fn schema() -> RefOr<Schema> {
+        let record = ObjectBuilder::new().schema_type(Type::Object).property(
+            "send",
+            ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+                .enum_values(Some([
+                    serde_json::Value::Bool(false),
+                    serde_json::Value::Null,
+                ])),
+        );
+        let sent_by_us = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property(
+                "send",
+                ObjectBuilder::new()
+                    .schema_type(Type::Boolean)
+                    .enum_values(Some([true])),
+            )
+            .property("direction", schema::enum_of(&["outbound"]))
+            .property(
+                "send_status",
+                schema::any_of([schema::null(), schema::enum_of(&["pending"])]),
+            )
+            .property(
+                "twilio_message_sid",
+                schema::any_of([schema::null(), schema::blank()]),
+            )
+            .required("send")
+            .required("direction");
+        AllOfBuilder::new()
+            .item(Ref::from_schema_name("LogMessage"))
+            .item(schema::any_of([record.into(), sent_by_us.into()]))
+            .description(Some(
+                "A message to log; with `\"send\": true` an outbound message the CRM sends.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for LogBody {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((
+            <LogMessage as utoipa::ToSchema>::name().into(),
+            <LogMessage as utoipa::PartialSchema>::schema(),
+        ));
+    }
 }
 
 /// Answer of `POST /log` (guide §10).

@@ -72,7 +72,16 @@ impl Crm {
         };
         let now = self.now_rfc3339();
         let status = callback.status.send_status();
-        let mut actions = MessageRecord::send_status_actions(id, status, &now)?;
+        // Twilio's own queued / sending states say nothing new here: a
+        // message keeps its send_status (and its place in the outbox) until
+        // Twilio reports it sent, delivered or failed.
+        let mut actions = match status {
+            SendStatus::Pending | SendStatus::Sending => Vec::new(),
+            _ => MessageRecord::send_status_actions(id, status, None, &now)?,
+        };
+        if status == SendStatus::Delivered {
+            actions.push(UpdateAction::Set("delivered_at".into(), s(&now)));
+        }
         actions.extend([
             UpdateAction::Set("provider_status".into(), s(callback.status.as_str())),
             UpdateAction::Set("provider_rank".into(), n(callback.status.rank())),

@@ -31,7 +31,7 @@ use super::record::MessageRecord;
 use crate::budget::{json_size, MAX_RESPONSE_BYTES};
 use crate::codec::from_item;
 use crate::error::{DomainError, DomainResult, Missing};
-use crate::paging::{self, sharded_call_budget, ListParams, Listed, Merge};
+use crate::paging::{self, sharded_call_budget, ListParams, Listed, Merge, ShardedQuery};
 use crate::store::{
     n, s, AttributeValue, CmpOp, Condition, ReturnValues, StoreError, Update, UpdateAction,
 };
@@ -84,6 +84,36 @@ pub struct LeasedPoll {
     pub dead: bool,
 }
 
+/// What a leased poll hands out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leasable {
+    /// Unprocessed messages (`GET /messages/unprocessed`, issue 11);
+    /// acknowledged with `POST /messages/{log_id}/processed`.
+    Unprocessed,
+    /// Outbound messages waiting for an external sender (`GET
+    /// /messages/outbound`, issue 22); their outcome is reported with
+    /// `PUT /messages/{log_id}/status`.
+    Outbound,
+}
+
+impl Leasable {
+    /// The candidates, oldest first.
+    fn candidates(self) -> ShardedQuery {
+        match self {
+            Leasable::Unprocessed => MessageRecord::unprocessed(),
+            Leasable::Outbound => MessageRecord::waiting_for_external(),
+        }
+    }
+
+    /// What must still hold of a message to lease it.
+    fn wanted(self) -> Condition {
+        match self {
+            Leasable::Unprocessed => Condition::eq("processed", AttributeValue::Bool(false)),
+            Leasable::Outbound => MessageRecord::external_pending(),
+        }
+    }
+}
+
 /// No live lease at `now`: never leased, or its lease ended.
 fn lease_ended(now: i64) -> Condition {
     Condition::Or(vec![
@@ -104,11 +134,6 @@ fn leases_left(max: i64, dead: bool) -> Condition {
 }
 
 impl Crm {
-    /// Now in Unix milliseconds, as leases store their end (`lease_until`).
-    fn now_ms(&self) -> i64 {
-        (self.now().unix_timestamp_nanos() / 1_000_000) as i64
-    }
-
     /// `GET /messages/unprocessed?lease_seconds=N` (issue 11): leases up to
     /// `poll.limit` unprocessed messages, oldest first after passing over
     /// `poll.skip` available ones, to this caller for `poll.seconds`, each
@@ -120,18 +145,44 @@ impl Crm {
     /// conditional `UpdateItem` per candidate tried (at most `limit` at a
     /// time, concurrently).
     pub async fn lease_unprocessed(&self, poll: &LeasedPoll) -> DomainResult<Vec<Message>> {
+        self.lease(Leasable::Unprocessed, poll).await
+    }
+
+    /// `GET /messages/outbound?lease_seconds=N` (issue 22): leases outbound
+    /// messages waiting for an external sender exactly as
+    /// [`Crm::lease_unprocessed`] leases unprocessed ones; the sender
+    /// reports each outcome with `PUT /messages/{log_id}/status`, and a
+    /// lease that ends unreported makes the message available again.
+    pub async fn lease_outbound(&self, poll: &LeasedPoll) -> DomainResult<Vec<Message>> {
+        self.lease(Leasable::Outbound, poll).await
+    }
+
+    /// `GET /messages/outbound` (issue 22): outbound messages waiting for
+    /// an external sender (no provider configured for their channel),
+    /// oldest first, paged like every list. Store calls: ≤ 12 GSI5 queries.
+    pub async fn outbound_messages(&self, params: &ListParams) -> DomainResult<Listed<Message>> {
+        paging::list_as(
+            self.store.as_ref(),
+            MessageRecord::waiting_for_external(),
+            params,
+            |item| from_item::<MessageRecord>(item).map(MessageRecord::into_api),
+        )
+        .await
+    }
+
+    /// Leases up to `poll.limit` messages of `kind` (see [`Crm::lease_unprocessed`]).
+    async fn lease(&self, kind: Leasable, poll: &LeasedPoll) -> DomainResult<Vec<Message>> {
         let (max, seconds, dead) = (self.settings.max_leases, poll.seconds, poll.dead);
         let limit = poll.limit as usize;
         let mut skip = poll.skip as usize;
         let mut leased: Vec<Message> = Vec::new();
         let mut bytes = 0usize;
-        let mut query = MessageRecord::unprocessed();
+        let mut query = kind.candidates();
         let batch = ((limit + skip) * 2).clamp(10, 1000);
         query.limit = batch as u32;
-        query.filter = Some(Condition::And(vec![
-            lease_ended(self.now_ms()),
-            leases_left(max, dead),
-        ]));
+        let mut filter = vec![lease_ended(self.now_ms()), leases_left(max, dead)];
+        filter.extend(query.filter.take());
+        query.filter = Some(Condition::And(filter));
         let mut merge = Merge::new(self.store.as_ref(), query, None, sharded_call_budget(true))?;
         loop {
             let page = merge.take(batch).await?;
@@ -159,7 +210,7 @@ impl Crm {
                 }
                 let tries = chunk[..chunk.len().min(wanted)]
                     .iter()
-                    .map(|id| self.try_lease(*id, seconds, max, dead));
+                    .map(|id| self.try_lease(kind, *id, seconds, max, dead));
                 for result in join_all(tries).await {
                     if let Some(message) = result? {
                         leased.push(message);
@@ -178,6 +229,7 @@ impl Crm {
     /// `None` when another poller has it, it was processed, or it is dead.
     async fn try_lease(
         &self,
+        kind: Leasable,
         id: LogId,
         seconds: LeaseSeconds,
         max: i64,
@@ -195,7 +247,7 @@ impl Crm {
             ],
             condition: Some(Condition::And(vec![
                 Condition::item_exists(),
-                Condition::eq("processed", AttributeValue::Bool(false)),
+                kind.wanted(),
                 lease_ended(now),
                 leases_left(max, dead),
             ])),

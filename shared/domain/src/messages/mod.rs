@@ -19,14 +19,15 @@
 
 pub mod api;
 mod delivery;
+pub(crate) mod dispatch;
 mod lease;
 pub(crate) mod new_message;
 pub(crate) mod record;
 mod service;
 
 pub use api::{
-    CallbackTarget, DeliveryUpdated, HistoryEntry, LogMessage, Logged, MarkedProcessed, Message,
-    MessageFilter, MAX_BODY_CHARS, MAX_IDENTIFIER_LEN, MAX_MARK_PER_CALL, MAX_METADATA_BYTES,
-    MAX_SUBJECT_LEN,
+    CallbackTarget, DeliveryUpdated, HistoryEntry, LogBody, LogMessage, Logged, MarkedProcessed,
+    Message, MessageFilter, MAX_BODY_CHARS, MAX_IDENTIFIER_LEN, MAX_MARK_PER_CALL,
+    MAX_METADATA_BYTES, MAX_SUBJECT_LEN,
 };
 pub use lease::{LeaseSeconds, LeasedPoll, MAX_LEASE_SECONDS};

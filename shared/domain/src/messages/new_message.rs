@@ -8,9 +8,12 @@ use super::api::{
 use super::record::{Delivery, MessageRecord, ProviderId, ProviderIdRecord};
 use crate::error::{DomainError, DomainResult};
 use crate::keys::Entity;
+use crate::sending::Provider;
 use crate::store::{Condition, Put, WriteAction};
 use crate::twilio::MessageSid;
-use crate::types::{text, Channel, ContextId, CustomerId, Direction, LogId, SendStatus};
+use crate::types::{
+    text, Channel, ContextId, CustomerId, Direction, LogId, ReportedStatus, SendStatus,
+};
 
 /// A validated `POST /log` body, before ids are allocated.
 pub(crate) struct ValidLog {
@@ -28,6 +31,8 @@ pub(crate) struct ValidLog {
     pub twilio_message_sid: Option<MessageSid>,
     /// Another provider's message id (issue 11), 1–255 characters.
     pub external_message_id: Option<String>,
+    /// The CRM sends it (issue 22): an outbound message, `pending`.
+    pub send: bool,
 }
 
 impl LogMessage {
@@ -100,8 +105,23 @@ impl LogMessage {
                 ))
             }
         };
+        let send = self.send.unwrap_or(false);
+        if send {
+            let why = match (self.direction, self.send_status, &top) {
+                (Direction::Inbound, _, _) => Some("`send: true` sends an outbound message; this one is inbound"),
+                (_, Some(s), _) if s != ReportedStatus::Pending => Some("a message the CRM sends starts `pending`; leave `send_status` out"),
+                (_, _, Some(_)) => Some("a message the CRM sends gets its `twilio_message_sid` from Twilio; leave it out"),
+                _ => None,
+            };
+            if let Some(why) = why {
+                return Err(DomainError::invalid("send", why));
+            }
+        }
         Ok(ValidLog {
-            twilio_message_sid: top.or(in_metadata),
+            send,
+            // A message the CRM sends gets its SID from Twilio: one in
+            // `metadata` is the caller's data, not this message's id.
+            twilio_message_sid: if send { None } else { top.or(in_metadata) },
             external_message_id,
             customer_id,
             context_id: self
@@ -119,7 +139,10 @@ impl LogMessage {
                 MAX_SUBJECT_LEN,
             )?,
             metadata_json,
-            send_status: self.send_status.unwrap_or_default(),
+            send_status: match send {
+                true => SendStatus::Pending,
+                false => self.send_status.map(SendStatus::from).unwrap_or_default(),
+            },
         })
     }
 }
@@ -127,9 +150,15 @@ impl LogMessage {
 impl ValidLog {
     /// The message record of this log as message `log_id` of conversation
     /// `context_id`, logged at `now`. Inbound messages start unprocessed,
-    /// outbound ones processed.
-    pub(crate) fn record(&self, log_id: LogId, context_id: &ContextId, now: &str) -> MessageRecord {
-        MessageRecord {
+    /// outbound ones processed; one the CRM sends goes through `provider`.
+    pub(crate) fn record(
+        &self,
+        log_id: LogId,
+        context_id: &ContextId,
+        now: &str,
+        provider: Option<Provider>,
+    ) -> MessageRecord {
+        let mut record = MessageRecord {
             log_id,
             context_id: context_id.clone(),
             customer_id: self.customer_id,
@@ -152,7 +181,12 @@ impl ValidLog {
                 ..Default::default()
             },
             lease: Default::default(),
+            dispatch: Default::default(),
+        };
+        if let Some(provider) = provider.filter(|_| self.send) {
+            record.dispatch_through(provider);
         }
+        record
     }
 
     /// The provider ids this log carries (Twilio's SID, an external id).

@@ -17,6 +17,7 @@ use crate::codec::to_value;
 use crate::error::DomainResult;
 use crate::keys::{padded, shard_of, shard_partition, Entity, Index, IndexEntry};
 use crate::paging::ShardedQuery;
+use crate::sending::Provider;
 use crate::store::{s, AttributeValue, Condition, Key, Query, SortCondition, UpdateAction};
 use crate::twilio::TwilioStatus;
 use crate::types::{Channel, ContextId, CustomerId, Direction, LogId, MessageType, SendStatus};
@@ -29,6 +30,8 @@ const UNDER_PARENT: &str = "LOG#";
 const UNPROCESSED: &str = "UNPROCESSED";
 /// GSI5 list of failed sends (sharded).
 const FAILED: &str = "FAILED";
+/// GSI5 list of sends waiting for a provider call or an external sender (sharded; issue 22).
+const OUTBOX: &str = "OUTBOX";
 
 /// The stored message item.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -57,9 +60,54 @@ pub(crate) struct MessageRecord {
     /// What the sending provider (Twilio) reported (issue 11).
     #[serde(default, flatten)]
     pub delivery: Delivery,
-    /// The lease of a leased poll of `/messages/unprocessed` (issue 11).
+    /// The lease of a leased poll of `/messages/unprocessed` (issue 11),
+    /// or of `/messages/outbound` (issue 22).
     #[serde(default, flatten)]
     pub lease: Lease,
+    /// The CRM's own send of an outbound message (issue 22; all absent for
+    /// a message the CRM was not asked to send).
+    #[serde(default, flatten)]
+    pub dispatch: Dispatch,
+}
+
+/// The CRM's send of an outbound message (issue 22): present from the
+/// write that asked for it (approve, custom reply, `POST /messages/send`);
+/// changed only through `messages/dispatch.rs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Dispatch {
+    /// Who sends it; its presence makes the message the CRM's to send.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<Provider>,
+    /// Provider calls claimed so far (the claim's condition: two senders
+    /// holding one job make one call).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<i64>,
+    /// While `sending`: when the claim ends (epoch milliseconds); past it
+    /// with no outcome the sweep records `delivery_unknown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_until: Option<i64>,
+    /// While `pending` after a retryable failure: no call before this
+    /// (epoch milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<i64>,
+    /// The provider's (or the sender's) reason of the last failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// When the provider accepted it (RFC 3339 UTC; the API's `sent_at`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_at: Option<String>,
+    /// When a provider reported it delivered (RFC 3339 UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<String>,
+    /// The provider's id of a message not sent through Twilio (SES's
+    /// `MessageId`, the SMTP `Message-ID`, the webhook's delivery id);
+    /// Twilio's is `twilio_message_sid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_message_id: Option<String>,
+    /// Email: the `Message-ID` of the inbound message it answers (its
+    /// `external_message_id`), sent as `In-Reply-To` / `References`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<String>,
 }
 
 /// A message's delivery as its provider reports it (issue 11; all absent
@@ -197,7 +245,11 @@ impl Entity for MessageRecord {
             IndexEntry::new(Index::Gsi3, customer_partition(self.customer_id), child),
         ];
         entries.extend(Self::unprocessed_entry(id, self.processed));
-        entries.extend(Self::failed_entry(id, self.send_status));
+        entries.extend(Self::send_entry(
+            id,
+            self.send_status,
+            self.dispatch.provider,
+        ));
         entries
     }
 }
@@ -226,10 +278,24 @@ impl MessageRecord {
         (!processed).then(|| IndexEntry::new(Index::Gsi4, shard(UNPROCESSED, id), padded(id.get())))
     }
 
-    /// Its GSI5 entry: present only while `send_status` is `failed`.
-    fn failed_entry(id: LogId, status: SendStatus) -> Option<IndexEntry> {
-        (status == SendStatus::Failed)
-            .then(|| IndexEntry::new(Index::Gsi5, shard(FAILED, id), padded(id.get())))
+    /// Its GSI5 entry: `FAILED` while `send_status` is `failed`; `OUTBOX`
+    /// while a send the CRM was asked for (`provider` set) is `pending` or
+    /// `sending` (issue 22); none otherwise.
+    pub(crate) fn send_entry(
+        id: LogId,
+        status: SendStatus,
+        provider: Option<Provider>,
+    ) -> Option<IndexEntry> {
+        let list = match status {
+            SendStatus::Failed => FAILED,
+            SendStatus::Pending | SendStatus::Sending if provider.is_some() => OUTBOX,
+            _ => return None,
+        };
+        Some(IndexEntry::new(
+            Index::Gsi5,
+            shard(list, id),
+            padded(id.get()),
+        ))
     }
 
     /// Every message, oldest first (GSI1's shards).
@@ -277,6 +343,12 @@ impl MessageRecord {
         ShardedQuery::new(Index::Gsi5, FAILED)
     }
 
+    /// Sends waiting for a provider call or an external sender, oldest
+    /// first (sparse GSI5's `OUTBOX` shards; issue 22).
+    pub(crate) fn outbox() -> ShardedQuery {
+        ShardedQuery::new(Index::Gsi5, OUTBOX)
+    }
+
     /// Update actions marking a message processed at `now` (and leaving GSI4).
     pub(crate) fn processed_actions(now: &str) -> Vec<UpdateAction> {
         let mut actions = vec![
@@ -288,10 +360,13 @@ impl MessageRecord {
         actions
     }
 
-    /// Update actions setting message `id`'s `send_status` at `now`, keeping GSI5 in step.
+    /// Update actions setting message `id`'s `send_status` at `now`, keeping
+    /// GSI5 in step: `provider` is the message's (a status reported for a
+    /// send the CRM was asked for keeps it in the outbox while `pending`).
     pub(crate) fn send_status_actions(
         id: LogId,
         status: SendStatus,
+        provider: Option<Provider>,
         now: &str,
     ) -> DomainResult<Vec<UpdateAction>> {
         let mut actions = vec![
@@ -300,7 +375,7 @@ impl MessageRecord {
         ];
         actions.extend(IndexEntry::place(
             Index::Gsi5,
-            Self::failed_entry(id, status),
+            Self::send_entry(id, status, provider),
         ));
         Ok(actions)
     }
@@ -341,7 +416,18 @@ impl MessageRecord {
                 .or(self.delivery.external_message_id),
             message_type: self.ingested.as_ref().map(|i| i.message_type),
             media_url: self.ingested.as_ref().and_then(|i| i.media_url.clone()),
-            sent_at: self.ingested.map(|i| i.sent_at),
+            sent_at: self
+                .ingested
+                .map(|i| i.sent_at)
+                .or(self.dispatch.accepted_at),
+            provider: self.dispatch.provider,
+            provider_message_id: self
+                .dispatch
+                .provider_message_id
+                .or_else(|| self.delivery.twilio_message_sid.clone()),
+            attempts: self.dispatch.attempts.unwrap_or(0),
+            error_message: self.dispatch.error_message,
+            delivered_at: self.dispatch.delivered_at,
             twilio_message_sid: self.delivery.twilio_message_sid,
             provider_status: self.delivery.provider_status,
             error_code: self.delivery.error_code,

@@ -11,7 +11,7 @@ use crate::store::{
     AttributeValue, Condition, Key, ReturnValues, StoreError, Transaction, Update, UpdateAction,
     WriteAction, MAX_TRANSACT_ACTIONS,
 };
-use crate::types::{ContextId, CustomerId, LogId, SendStatus};
+use crate::types::{ContextId, CustomerId, LogId, ReportedStatus, SendStatus};
 use crate::Crm;
 
 impl Crm {
@@ -86,20 +86,65 @@ impl Crm {
             .await
     }
 
-    /// `PUT /messages/{log_id}/status` (guide §15): sets `send_status` and
-    /// keeps the failed index in step. Store calls: 1.
-    pub async fn set_send_status(&self, id: LogId, status: SendStatus) -> DomainResult<Message> {
-        let actions = MessageRecord::send_status_actions(id, status, &self.now_rfc3339())?;
-        let message = self.update_message(id, actions).await?;
-        if status == SendStatus::Failed {
+    /// `PUT /messages/{log_id}/status` (guide §15): sets `send_status` as
+    /// the caller reports it and keeps the failed index and the outbox in
+    /// step (issue 22); `failed` publishes `conversation:error`, `sent` of a
+    /// send the CRM was asked for publishes `conversation:sent` (an
+    /// external sender reporting back).
+    ///
+    /// Errors: 404 unknown message; 409 while the CRM's sender is calling
+    /// the provider (`sending`, a state only the sender sets).
+    ///
+    /// Store calls: 1 `GetItem`, 1 `UpdateItem` conditioned on the status
+    /// as read (+2 per lost race).
+    pub async fn set_send_status(
+        &self,
+        id: LogId,
+        reported: ReportedStatus,
+    ) -> DomainResult<Message> {
+        let status = SendStatus::from(reported);
+        let message = crate::retry::optimistic(|| async {
+            let Some(item) = self.store.get_item(&MessageRecord::key(id)).await? else {
+                return Err(DomainError::not_found(Missing::Message, id));
+            };
+            let mut record = from_item::<MessageRecord>(item)?;
+            if record.send_status == SendStatus::Sending {
+                return Err(DomainError::conflict(format!(
+                    "the CRM's sender is sending message {id} now (send_status `sending`); its outcome is recorded when the provider answers"
+                )));
+            }
+            let was = record.send_status;
+            let update = record.report_status(status, &self.now_rfc3339())?;
+            match self.store.update_item(update, ReturnValues::None).await {
+                Ok(_) => Ok((record, was)),
+                Err(StoreError::ConditionFailed) => Err(DomainError::Contended),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await;
+        let (record, was) = message?;
+        let context = record.context_id.to_string();
+        let at = self.now_rfc3339();
+        if status == SendStatus::Failed && was != SendStatus::Failed {
             let event = crate::events::ConversationEvent::error(
-                &message.context_id,
+                &context,
                 format!("message {} failed to send", id.get()),
-                &self.now_rfc3339(),
+                &at,
             );
             self.publish(event).await;
         }
-        Ok(message)
+        if status == SendStatus::Sent
+            && was == SendStatus::Pending
+            && record.dispatch.provider.is_some()
+        {
+            self.publish(crate::events::ConversationEvent::sent(
+                &context,
+                id.get(),
+                &at,
+            ))
+            .await;
+        }
+        Ok(record.into_api())
     }
 
     /// `POST /messages/{log_id}/processed` (guide §16): idempotent. Store calls: 1.

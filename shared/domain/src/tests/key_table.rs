@@ -110,6 +110,7 @@ fn message(processed: bool, send_status: SendStatus) -> MessageRecord {
         ingested: None,
         delivery: Default::default(),
         lease: Default::default(),
+        dispatch: Default::default(),
     }
 }
 
@@ -207,6 +208,11 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
         (
             "message",
             message(false, SendStatus::Failed).to_item().unwrap(),
+            values.clone(),
+        ),
+        (
+            "message in the outbox",
+            outbox_message().to_item().unwrap(),
             values.clone(),
         ),
         (
@@ -443,8 +449,33 @@ fn every_entity_has_the_keys_the_data_model_doc_says() {
     }
 }
 
+/// A sample outbound message the CRM is asked to send (issue 22), pending.
+fn outbox_message() -> MessageRecord {
+    let mut m = message(true, SendStatus::Sent);
+    m.direction = Direction::Outbound;
+    m.dispatch_through(crate::sending::Provider::Twilio);
+    m
+}
+
 #[test]
 fn sparse_indexes_hold_only_messages_waiting_or_failed() {
+    let mut sending = outbox_message();
+    assert!(sending.full_key().contains_key(Index::Gsi5.pk_attr()));
+    sending.send_status = SendStatus::Sending;
+    assert!(
+        sending.full_key().contains_key(Index::Gsi5.pk_attr()),
+        "a claimed send stays in the outbox"
+    );
+    sending.send_status = SendStatus::Sent;
+    assert!(
+        !sending.full_key().contains_key(Index::Gsi5.pk_attr()),
+        "a sent one leaves it"
+    );
+    let logged_pending = message(true, SendStatus::Pending).full_key();
+    assert!(
+        !logged_pending.contains_key(Index::Gsi5.pk_attr()),
+        "a pending message only logged is no send of the CRM's"
+    );
     let handled = message(true, SendStatus::Sent).full_key();
     for index in [Index::Gsi4, Index::Gsi5] {
         assert!(!handled.contains_key(index.pk_attr()), "{}", index.name());

@@ -20,7 +20,7 @@ const AGGREGATES: [&str; 6] = [
 ];
 
 /// Modules below the aggregates that must import none of them.
-const BELOW: [&str; 2] = ["reply", "stats"];
+const BELOW: [&str; 3] = ["reply", "sending", "stats"];
 
 fn src() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src")

@@ -152,8 +152,39 @@ pub enum SendStatus {
     Delivered,
     /// Failed to send: listed by `GET /messages/failed`.
     Failed,
+    /// Not sent yet (the CRM's sender will send it, or an external sender
+    /// lists it at `GET /messages/outbound`).
+    Pending,
+    /// The CRM's sender has claimed it and is calling the provider (issue
+    /// 22); set only by the sender, never through the API.
+    Sending,
+}
+
+/// A delivery status a caller may log or report (guide §10, §15): every
+/// [`SendStatus`] but `sending`, which only the CRM's sender sets (issue
+/// 22). Read in any case; anything else is a 400 naming the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportedStatus {
+    /// Handed to the carrier.
+    Sent,
+    /// Confirmed delivered.
+    Delivered,
+    /// Failed to send.
+    Failed,
     /// Not sent yet.
     Pending,
+}
+
+impl From<ReportedStatus> for SendStatus {
+    fn from(s: ReportedStatus) -> Self {
+        match s {
+            ReportedStatus::Sent => SendStatus::Sent,
+            ReportedStatus::Delivered => SendStatus::Delivered,
+            ReportedStatus::Failed => SendStatus::Failed,
+            ReportedStatus::Pending => SendStatus::Pending,
+        }
+    }
 }
 
 /// Conversation status (guide: "Conversation Status Values").
@@ -200,7 +231,10 @@ any_case!(MessageType { "text" => MessageType::Text, "image" => MessageType::Ima
     "location" => MessageType::Location });
 any_case!(Direction { "inbound" => Direction::Inbound, "outbound" => Direction::Outbound });
 any_case!(SendStatus { "sent" => SendStatus::Sent, "delivered" => SendStatus::Delivered,
-    "failed" => SendStatus::Failed, "pending" => SendStatus::Pending });
+    "failed" => SendStatus::Failed, "pending" => SendStatus::Pending,
+    "sending" => SendStatus::Sending });
+any_case!(ReportedStatus { "sent" => ReportedStatus::Sent, "delivered" => ReportedStatus::Delivered,
+    "failed" => ReportedStatus::Failed, "pending" => ReportedStatus::Pending });
 any_case!(ConversationStatus { "active" => ConversationStatus::Active, "paused" => ConversationStatus::Paused,
     "resolved" => ConversationStatus::Resolved, "archived" => ConversationStatus::Archived });
 

@@ -20,7 +20,8 @@ pub use context_id::ContextId;
 pub use customer_id::CustomerId;
 pub use email::{EmailAddress, MAX_EMAIL_LEN};
 pub use enums::{
-    Channel, ConversationStatus, Direction, MessageType, Platform, SendStatus, CHANNELS,
+    Channel, ConversationStatus, Direction, MessageType, Platform, ReportedStatus, SendStatus,
+    CHANNELS,
 };
 pub use log_id::LogId;
 pub use phone::{parse_region, Phone, MAX_PHONE_DIGITS, MAX_PHONE_LEN};

@@ -457,5 +457,6 @@ fn ingested_record(
         }),
         delivery: Default::default(),
         lease: Default::default(),
+        dispatch: Default::default(),
     }
 }

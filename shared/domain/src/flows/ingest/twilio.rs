@@ -121,6 +121,7 @@ impl Crm {
             send_status: None,
             twilio_message_sid: Some(message.message_sid.to_string()),
             external_message_id: None,
+            send: None,
         };
         self.log_message(&log).await
     }

@@ -1,12 +1,14 @@
 //! `POST /conversations/{context_id}/approve` and `…/reply` (seed 001 §4, §6):
-//! the reply is logged as a pending outbound message of the conversation.
+//! the reply is written as a pending outbound message of the conversation
+//! that the CRM sends (issue 22): its `provider` is the one configured for
+//! the channel, and the sender is woken once it committed (`flows/send.rs`).
 
 use super::super::append::{append, Append};
 use crate::conversations::record::ConversationRecord;
 use crate::error::{DomainError, DomainResult};
-use crate::events::ConversationEvent;
 use crate::messages::record::MessageRecord;
 use crate::retry::optimistic;
+use crate::sending::Provider;
 use crate::stats::StatsDelta;
 use crate::store::WriteAction;
 use crate::suggestions::record::SuggestionRecord;
@@ -16,9 +18,10 @@ use crate::Crm;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The outbound reply to `inbound`: same conversation, customer, channel and
-/// `channel_identifier`; `send_status: pending`; processed (outbound
-/// messages need no processing).
+/// `channel_identifier`; `send_status: pending`, to be sent through
+/// `provider`; processed (outbound messages need no processing).
 fn reply_record(
+    provider: Provider,
     inbound: &MessageRecord,
     log_id: LogId,
     body: String,
@@ -26,7 +29,7 @@ fn reply_record(
     metadata_json: Option<String>,
     now: &str,
 ) -> MessageRecord {
-    MessageRecord {
+    let mut reply = MessageRecord {
         log_id,
         context_id: inbound.context_id.clone(),
         customer_id: inbound.customer_id,
@@ -44,7 +47,11 @@ fn reply_record(
         ingested: None,
         delivery: Default::default(),
         lease: Default::default(),
-    }
+        dispatch: Default::default(),
+    };
+    reply.dispatch_through(provider);
+    reply.answer_in_thread(inbound);
+    reply
 }
 
 impl Crm {
@@ -112,7 +119,8 @@ impl Crm {
                 .or_else(|| suggestion.suggested_subject.clone());
             let metadata =
                 serde_json::json!({ "suggestion_id": suggestion.suggestion_id }).to_string();
-            let message = reply_record(&inbound, id, body, subject, Some(metadata), &now);
+            let provider = self.settings.sending.provider_for(inbound.channel);
+            let message = reply_record(provider, &inbound, id, body, subject, Some(metadata), &now);
             let approved =
                 suggestion.approve(id, edited_body.as_deref(), edited_subject.as_deref(), &now)?;
             let Append { mut tx, mut delta } = append(
@@ -141,8 +149,7 @@ impl Crm {
                     context_id,
                     &message,
                     delta,
-                    &now,
-                    "Reply approved and logged as a pending outbound message",
+                    "Reply approved; it is being sent",
                 )
                 .await)
         })
@@ -181,6 +188,7 @@ impl Crm {
             let id = LogId::mint();
             let now = self.now_rfc3339();
             let message = reply_record(
+                self.settings.sending.provider_for(inbound.channel),
                 &inbound,
                 id,
                 body.clone(),
@@ -214,8 +222,7 @@ impl Crm {
                         context_id,
                         &message,
                         delta,
-                        &now,
-                        "Custom reply logged as a pending outbound message",
+                        "Custom reply written; it is being sent",
                     )
                     .await),
                 Err(canceled) => {
@@ -230,21 +237,22 @@ impl Crm {
     }
 
     /// What follows a committed reply (approved or custom): the metric, the
-    /// statistics `delta`, `conversation:sent`, and the answer saying `what`.
+    /// statistics `delta`, the sender woken (`conversation:sent` follows
+    /// when the provider accepts it), and the answer saying `what`.
     async fn reply_logged(
         &self,
         context_id: &ContextId,
         message: &MessageRecord,
         delta: StatsDelta,
-        now: &str,
         what: &str,
     ) -> ActionResult {
         crate::metrics::message_logged(message.channel, Direction::Outbound);
         self.record_stats(delta).await;
         let context = context_id.to_string();
         let id = message.log_id;
-        self.publish(ConversationEvent::sent(&context, id.get(), now))
-            .await;
+        if let Some(provider) = message.dispatch.provider {
+            self.wake_sender(id, provider).await;
+        }
         ActionResult {
             success: true,
             message: what.into(),

@@ -131,7 +131,10 @@ impl Crm {
     }
 
     /// Message `log_id`, if stored (one `GetItem`).
-    async fn message_record(&self, log_id: LogId) -> DomainResult<Option<MessageRecord>> {
+    pub(crate) async fn message_record(
+        &self,
+        log_id: LogId,
+    ) -> DomainResult<Option<MessageRecord>> {
         match self.store.get_item(&MessageRecord::key(log_id)).await? {
             Some(item) => Ok(Some(from_item(item)?)),
             None => Ok(None),

@@ -1,0 +1,80 @@
+//! The couriers the environment configures (issue 22; the variables are in
+//! `crm_domain::settings::VARIABLES`). Which channel goes through which
+//! provider is `crm_domain::sending::SendingSettings`, read from the same
+//! variables, so a message's provider is always one this returns.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crm_domain::sending::Couriers;
+
+use crate::smtp::SmtpCourier;
+use crate::twilio::{Sender, TwilioCourier};
+use crate::webhook::WebhookCourier;
+
+/// Twilio's API when `CRM_TWILIO_API_URL` is unset.
+pub const TWILIO_API_URL: &str = "https://api.twilio.com";
+
+/// Shortest chat delivery secret, in characters.
+pub const MIN_SECRET_LEN: usize = 32;
+
+/// Reads the couriers from `var` (the environment, or a test's map).
+///
+/// Errors: a provider half configured (a Twilio sender without
+/// `TWILIO_AUTH_TOKEN`, a chat URL without a long enough secret), or a bad
+/// `CRM_SEND_TIMEOUT_SECONDS`; the message names the variable.
+pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Couriers, String> {
+    let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+    let timeout = match get("CRM_SEND_TIMEOUT_SECONDS") {
+        None => Duration::from_secs(10),
+        Some(raw) => raw
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|s| (1..=60).contains(s))
+            .map(Duration::from_secs)
+            .ok_or_else(|| {
+                format!("CRM_SEND_TIMEOUT_SECONDS={raw:?} must be whole seconds from 1 to 60")
+            })?,
+    };
+    let mut couriers = Couriers::new();
+    let sender = match (
+        get("CRM_TWILIO_FROM"),
+        get("CRM_TWILIO_MESSAGING_SERVICE_SID"),
+    ) {
+        (_, Some(service)) => Some(Sender::MessagingService(service)),
+        (Some(from), None) => Some(Sender::From(from)),
+        (None, None) => None,
+    };
+    if let (Some(account), Some(sender)) = (get("TWILIO_ACCOUNT_SID"), sender) {
+        let token = get("TWILIO_AUTH_TOKEN").ok_or(
+            "TWILIO_AUTH_TOKEN must be set to send through Twilio (TWILIO_ACCOUNT_SID and a sender are)",
+        )?;
+        let api_url = get("CRM_TWILIO_API_URL").unwrap_or_else(|| TWILIO_API_URL.to_string());
+        let courier = TwilioCourier::new(
+            &api_url,
+            &account,
+            &token,
+            sender,
+            get("CRM_PUBLIC_BASE_URL"),
+            timeout,
+        )?;
+        couriers = couriers.with(Arc::new(courier));
+    }
+    if let Some(url) = get("CRM_SMTP_URL") {
+        let from = get("CRM_EMAIL_FROM")
+            .ok_or("CRM_EMAIL_FROM must name the sender address when CRM_SMTP_URL is set")?;
+        couriers = couriers.with(Arc::new(SmtpCourier::new(&url, &from, timeout)?));
+    }
+    if let Some(url) = get("CRM_CHAT_DELIVERY_URL") {
+        let secret = get("CRM_CHAT_DELIVERY_SECRET")
+            .filter(|s| s.chars().count() >= MIN_SECRET_LEN)
+            .ok_or_else(|| format!("CRM_CHAT_DELIVERY_SECRET must be at least {MIN_SECRET_LEN} characters when CRM_CHAT_DELIVERY_URL is set"))?;
+        couriers = couriers.with(Arc::new(WebhookCourier::new(
+            &url,
+            secret.as_bytes(),
+            timeout,
+        )?));
+    }
+    Ok(couriers)
+}
