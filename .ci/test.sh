@@ -5,7 +5,8 @@
 #   - cfn-lint and aws-sam-cli (PyPI) in .tools/venv for the template checks;
 #   - schemathesis (PyPI, pinned) in .tools/venv for the contract run against docs/openapi.json;
 #   - checkov (PyPI, pinned) in .tools/checkov-venv, the IaC scanner of template.yaml;
-#   - an SQS emulator (PyPI moto[server], pinned, in .tools/venv) on a free port for the reply queue tests;
+#   - an SQS emulator (PyPI moto[server], pinned, in .tools/venv) on a free port for the reply queue tests
+#     (and Secrets Manager, which the same server serves, for the secrets test);
 #   - an SMTP server (PyPI aiosmtpd, pinned, in .tools/venv) on a free port for the email tests.
 # Then: formatting, one build of every target linted by clippy, every test on the embedded store (and the DynamoDB contract
 # suite), the HTTP and end-to-end tests again on DynamoDB, the template linters,

@@ -35,6 +35,9 @@ async fn shutdown() {
 
 async fn run() -> Result<(), String> {
     let addr = addr()?;
+    crm_http::bootstrap::load_secrets()
+        .await
+        .map_err(|e| e.to_string())?;
     let store = local_api::store::from_env()
         .await
         .map_err(|e| e.to_string())?;

@@ -525,3 +525,135 @@ async fn seed_001_complete_test_flow() {
     assert_eq!(stats["ai_suggestions_approved_week"], 1);
     assert_eq!(stats["ai_approval_rate_week"], 50.0);
 }
+
+/// The moto server the test command started (it serves Secrets Manager
+/// beside SQS).
+fn moto_endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL_SQS")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| {
+            panic!(
+                "this test needs moto's server: run `make test`, or \
+                 `eval \"$(bash .ci/sqs-emulator.sh start)\"` first"
+            )
+        })
+}
+
+/// Twilio's signature of a form POST of `params` to `url` with `token`
+/// (Twilio's "Webhooks security" page: base64 HMAC-SHA1 of the URL and each
+/// sorted name and value).
+fn twilio_signature(token: &str, url: &str, params: &[(&str, &str)]) -> String {
+    use base64::Engine;
+    use hmac::Mac;
+    let mut sorted = params.to_vec();
+    sorted.sort();
+    let mut data = url.to_string();
+    for (k, v) in sorted {
+        data.push_str(k);
+        data.push_str(v);
+    }
+    let mut mac =
+        hmac::Hmac::<sha1::Sha1>::new_from_slice(token.as_bytes()).expect("any key length");
+    mac.update(data.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// Issue 22: a secret setting given as `…_SECRET_ARN` is read from Secrets
+/// Manager at start (moto's server here) — the binary verifies Twilio's
+/// signatures with the token stored there, which is in no environment
+/// variable — and an ARN it cannot read stops it, naming the setting.
+#[tokio::test]
+async fn secret_settings_come_from_secrets_manager_by_arn() {
+    let endpoint = moto_endpoint();
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+            "dummy", "dummy", None, None, "test",
+        ))
+        .endpoint_url(&endpoint)
+        .load()
+        .await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    let token = format!("token-from-secrets-manager-{}", uuid_like());
+    let created = secrets
+        .create_secret()
+        .name(format!("crm-e2e-twilio-{}", uuid_like()))
+        .secret_string(&token)
+        .send()
+        .await
+        .expect("secret created");
+    let arn = created.arn().expect("arn").to_string();
+    let aws = [
+        ("AWS_ENDPOINT_URL_SECRETS_MANAGER", endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "dummy"),
+        ("AWS_SECRET_ACCESS_KEY", "dummy"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let mut env = aws.to_vec();
+    env.push(("TWILIO_AUTH_TOKEN_SECRET_ARN", &arn));
+    let server = start(&env).await;
+    let (status, customer) = server
+        .post(
+            "/customers",
+            json!({"name": "Ada", "phone": "+14165551234"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{customer}");
+    let (status, logged) = server
+        .post(
+            "/log",
+            json!({"customer_id": customer["customer_id"], "channel": "sms", "channel_identifier": "+14165551234",
+                "direction": "outbound", "message_body": "Shipped", "twilio_message_sid": "SM0123456789abcdef0123456789abcdef"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{logged}");
+    let path = format!("/messages/{}/status", logged["log_id"]);
+    let params = [
+        ("MessageSid", "SM0123456789abcdef0123456789abcdef"),
+        ("MessageStatus", "delivered"),
+    ];
+    let callback = |signed_with: &str| {
+        let url = format!("{}{path}", server.base);
+        server
+            .client
+            .post(&url)
+            .header(
+                "x-twilio-signature",
+                twilio_signature(signed_with, &url, &params),
+            )
+            .form(&params)
+            .send()
+    };
+    let forged = callback("some-other-token").await.expect("request");
+    assert_eq!(forged.status().as_u16(), 403);
+    let genuine = callback(&token).await.expect("request");
+    assert_eq!(
+        genuine.status().as_u16(),
+        200,
+        "signed with the secret's token"
+    );
+    drop(server);
+
+    // An ARN it cannot read: the binary does not start, and says which.
+    let missing = "arn:aws:secretsmanager:us-east-1:123456789012:secret:no-such-secret";
+    let output = Command::new(env!("CARGO_BIN_EXE_local-api"))
+        .arg("--addr")
+        .arg(format!("127.0.0.1:{}", free_port()))
+        .env("CRM_STORE", "sqlite")
+        .env(
+            "CRM_DATA_DIR",
+            std::env::temp_dir().join(format!("crm-e2e-secrets-{}", uuid_like())),
+        )
+        .env("CRM_API_KEYS", KEY)
+        .envs(aws)
+        .env("TWILIO_AUTH_TOKEN_SECRET_ARN", missing)
+        .output()
+        .expect("run local-api");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("TWILIO_AUTH_TOKEN") && stderr.contains(missing),
+        "{stderr}"
+    );
+}

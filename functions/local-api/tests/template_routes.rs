@@ -188,7 +188,10 @@ fn every_checkov_skip_has_a_reason() {
         {
             let id = skip["id"].as_str().unwrap_or_default();
             let comment = skip["comment"].as_str().unwrap_or_default().trim();
-            assert!(id.starts_with("CKV_"), "{name:?}: skip without a check id");
+            assert!(
+                id.starts_with("CKV_") || id.starts_with("CKV2_"),
+                "{name:?}: skip without a check id"
+            );
             assert!(
                 comment.len() >= 20 && !comment.contains('\n'),
                 "{name:?}: {id} is skipped without a one-line reason"

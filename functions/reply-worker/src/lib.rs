@@ -179,6 +179,7 @@ pub async fn handle_event(
 pub async fn run() -> Result<(), lambda_runtime::Error> {
     crm_http::init_tracing();
     let metrics = crm_http::telemetry::lambda_metrics()?;
+    crm_http::bootstrap::load_secrets().await?;
     let table =
         crm_http::bootstrap::var("TABLE_NAME").ok_or("TABLE_NAME must name the DynamoDB table")?;
     let store = crm_store_dynamodb::DynamoStore::from_env(table).await;

@@ -18,13 +18,17 @@
 //! use. Each adapter builds its own client lazily and adds its own
 //! timeouts ([`with_timeouts`]). Endpoint overrides
 //! (`AWS_ENDPOINT_URL_DYNAMODB`, `_SQS`, `_EVENTBRIDGE`,
-//! `_BEDROCK_RUNTIME`) are read by the SDK as usual.
+//! `_BEDROCK_RUNTIME`, `_SECRETS_MANAGER`) are read by the SDK as usual.
+//!
+//! [`secrets`] reads the secret settings from Secrets Manager at cold start.
 
 use std::time::Duration;
 
 use aws_config::timeout::TimeoutConfig;
 pub use aws_config::SdkConfig;
 use tokio::sync::OnceCell;
+
+pub mod secrets;
 
 static SHARED: OnceCell<SdkConfig> = OnceCell::const_new();
 

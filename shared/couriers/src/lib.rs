@@ -56,8 +56,8 @@ fn without_url(e: &reqwest::Error) -> String {
     text
 }
 
-/// A provider's HTTP answer that is not a success: 429 and 5xx did not
-/// send (retried, after `Retry-After` when given); other 4xx are final.
+/// A provider's HTTP answer that is not a success: 408, 429 and 5xx did
+/// not send (retried, after `Retry-After` when given); other 4xx are final.
 pub(crate) fn http_failure(
     provider: &str,
     status: reqwest::StatusCode,
@@ -65,7 +65,10 @@ pub(crate) fn http_failure(
     code: String,
     message: String,
 ) -> Attempt {
-    if status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS
+        || status == reqwest::StatusCode::REQUEST_TIMEOUT
+        || status.is_server_error()
+    {
         Attempt::NotSent {
             reason: format!("{provider} answered {status}: {message}"),
             retry_after,

@@ -36,8 +36,13 @@ use crm_http::{AppState, Routes};
 /// The handler state over the DynamoDB table `TABLE_NAME`. Makes no network
 /// call: the SDK client is built from the environment and connects on first use.
 ///
-/// Errors: `TABLE_NAME` unset or blank, or a malformed setting (the message names it).
+/// Reads the secret settings from Secrets Manager first (their
+/// `…_SECRET_ARN`, [`bootstrap::load_secrets`]).
+///
+/// Errors: `TABLE_NAME` unset or blank, a malformed setting (the message
+/// names it), or a secret that cannot be read.
 pub async fn state_from_env() -> Result<AppState, StartupError> {
+    bootstrap::load_secrets().await?;
     let table = bootstrap::var("TABLE_NAME")
         .ok_or_else(|| StartupError("TABLE_NAME must name the DynamoDB table".into()))?;
     let store = crm_store_dynamodb::DynamoStore::from_env(table).await;

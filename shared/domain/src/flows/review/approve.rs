@@ -149,7 +149,7 @@ impl Crm {
                     context_id,
                     &message,
                     delta,
-                    "Reply approved; it is being sent",
+                    "Reply approved",
                 )
                 .await)
         })
@@ -222,7 +222,7 @@ impl Crm {
                         context_id,
                         &message,
                         delta,
-                        "Custom reply written; it is being sent",
+                        "Custom reply written",
                     )
                     .await),
                 Err(canceled) => {
@@ -250,12 +250,18 @@ impl Crm {
         self.record_stats(delta).await;
         let context = context_id.to_string();
         let id = message.log_id;
+        let how = match message.dispatch.provider {
+            Some(Provider::External) | None => {
+                "; it waits for an external sender (GET /messages/outbound)".to_string()
+            }
+            Some(provider) => format!("; it is being sent through {}", provider.as_str()),
+        };
         if let Some(provider) = message.dispatch.provider {
             self.wake_sender(id, provider).await;
         }
         ActionResult {
             success: true,
-            message: what.into(),
+            message: format!("{what}{how}"),
             data: ActionData {
                 conversation_id: Some(context),
                 message_id: Some(id.get()),
