@@ -24,7 +24,9 @@ cargo test -q --workspace --no-run
 data=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 key="schemathesis-$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')"
+# A delivery signing key, so a connection may take a `delivery_url` (issue 22).
 CRM_DATA_DIR="$data" CRM_API_KEYS="$key" RUST_LOG=warn \
+  CRM_DELIVERY_SIGNING_KEY="schemathesis-signing-key-$(python3 -c 'import secrets; print(secrets.token_hex(16))')" \
   target/debug/local-api --addr "127.0.0.1:$port" >"$data/local-api.log" 2>&1 &
 server=$!
 cleanup() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"; }

@@ -37,6 +37,7 @@ pub fn router() -> Routes {
         .route(route!(create_connection, list_connections))
         .route(route!(get_connection, update_connection, delete_connection))
         .route(route!(rotate_secret))
+        .route(route!(rotate_delivery_secret))
         .route(route!(twilio_inbound))
 }
 
@@ -200,10 +201,11 @@ pub async fn get_connection(
     Ok(Json(s.crm.get_connection(&id).await?))
 }
 
-/// `PATCH /ingest/connections/{connection_id}`: `name`, `is_active`.
+/// `PATCH /ingest/connections/{connection_id}`: `name`, `is_active`,
+/// `delivery_url` (issue 22: the answer then carries `delivery_secret`, once).
 #[utoipa::path(patch, path = "/ingest/connections/{connection_id}", tag = "ingest", request_body = ConnectionPatch,
     params(("connection_id" = ConnectionId, Path, description = "Connection id")),
-    responses((status = 200, body = Connection), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Connection), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update_connection(
     State(s): State<AppState>,
     PathParam(id): PathParam,
@@ -222,6 +224,20 @@ pub async fn rotate_secret(
     PathParam(id): PathParam,
 ) -> ApiResult<Json<ConnectionWithSecret>> {
     Ok(Json(s.crm.rotate_connection_secret(&id).await?))
+}
+
+/// `POST /ingest/connections/{connection_id}/rotate-delivery-secret`
+/// (issue 22): a new `delivery_secret`, shown once; deliveries are signed
+/// with it from now on. 409 when the connection has no `delivery_url`.
+#[utoipa::path(post, path = "/ingest/connections/{connection_id}/rotate-delivery-secret", tag = "ingest",
+    params(("connection_id" = ConnectionId, Path, description = "Connection id")),
+    responses((status = 200, body = Connection), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The connection has no delivery_url")))]
+pub async fn rotate_delivery_secret(
+    State(s): State<AppState>,
+    PathParam(id): PathParam,
+) -> ApiResult<Json<Connection>> {
+    Ok(Json(s.crm.rotate_delivery_secret(&id).await?))
 }
 
 /// `DELETE /ingest/connections/{connection_id}`: ingested messages stay.

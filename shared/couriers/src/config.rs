@@ -66,15 +66,23 @@ pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Couriers, String
             .ok_or("CRM_EMAIL_FROM must name the sender address when CRM_SMTP_URL is set")?;
         couriers = couriers.with(Arc::new(SmtpCourier::new(&url, &from, timeout)?));
     }
-    if let Some(url) = get("CRM_CHAT_DELIVERY_URL") {
-        let secret = get("CRM_CHAT_DELIVERY_SECRET")
-            .filter(|s| s.chars().count() >= MIN_SECRET_LEN)
-            .ok_or_else(|| format!("CRM_CHAT_DELIVERY_SECRET must be at least {MIN_SECRET_LEN} characters when CRM_CHAT_DELIVERY_URL is set"))?;
-        couriers = couriers.with(Arc::new(WebhookCourier::new(
-            &url,
-            secret.as_bytes(),
-            timeout,
-        )?));
-    }
+    // Always: messaging connections may have delivery URLs of their own.
+    let allow_private = get("CRM_DELIVERY_ALLOW_PRIVATE").is_some_and(|v| v.trim() == "true");
+    let chat = match get("CRM_CHAT_DELIVERY_URL") {
+        None => None,
+        Some(url) => {
+            let secret = get("CRM_CHAT_DELIVERY_SECRET")
+                .filter(|s| s.chars().count() >= MIN_SECRET_LEN)
+                .ok_or_else(|| format!("CRM_CHAT_DELIVERY_SECRET must be at least {MIN_SECRET_LEN} characters when CRM_CHAT_DELIVERY_URL is set"))?;
+            Some((url, secret))
+        }
+    };
+    let webhook = WebhookCourier::new(
+        chat.as_ref()
+            .map(|(url, secret)| (url.as_str(), secret.as_bytes())),
+        allow_private,
+        timeout,
+    )?;
+    couriers = couriers.with(Arc::new(webhook));
     Ok(couriers)
 }

@@ -32,7 +32,16 @@ use crm_domain::sending::Attempt;
 /// (and anything before the request left) did not send; a timeout or a
 /// broken exchange after it left may have.
 pub(crate) fn transport_error(provider: &str, e: &reqwest::Error) -> Attempt {
-    if e.is_connect() || e.is_builder() {
+    if e.is_builder() {
+        return Attempt::Refused {
+            code: "invalid_url".into(),
+            message: format!(
+                "{provider}: the request could not be built: {}",
+                without_url(e)
+            ),
+        };
+    }
+    if e.is_connect() {
         Attempt::NotSent {
             reason: format!("{provider} unreachable: {}", without_url(e)),
             retry_after: None,

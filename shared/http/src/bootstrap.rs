@@ -26,9 +26,13 @@ pub struct StartupError(pub String);
 /// The secret settings, each with the variable naming the Secrets Manager
 /// secret that holds it on AWS (issue 22): the plaintext never sits in a
 /// Lambda's environment.
-pub const SECRETS: [(&str, &str); 4] = [
+pub const SECRETS: [(&str, &str); 5] = [
     ("TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN_SECRET_ARN"),
     ("CRM_CHAT_DELIVERY_SECRET", "CRM_CHAT_DELIVERY_SECRET_ARN"),
+    (
+        "CRM_DELIVERY_SIGNING_KEY",
+        "CRM_DELIVERY_SIGNING_KEY_SECRET_ARN",
+    ),
     ("CRM_SMTP_URL", "CRM_SMTP_URL_SECRET_ARN"),
     ("CRM_OPENAI_API_KEY", "CRM_OPENAI_API_KEY_SECRET_ARN"),
 ];

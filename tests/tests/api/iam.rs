@@ -428,6 +428,8 @@ async fn each_function_policy_grants_exactly_the_dynamodb_actions_its_routes_mak
         ("GET", "/ingest/connections/{connection_id}", "/ingest/connections/wa_1".into(), None, &[200]),
         ("PATCH", "/ingest/connections/{connection_id}", "/ingest/connections/wa_1".into(), Some(json!({"is_active": false})), &[200]),
         ("POST", "/ingest/connections/{connection_id}/rotate-secret", "/ingest/connections/wa_1/rotate-secret".into(), None, &[200]),
+        // issue 22: no delivery_url here, so a 409 (the update refused, then the read that says why)
+        ("POST", "/ingest/connections/{connection_id}/rotate-delivery-secret", "/ingest/connections/wa_1/rotate-delivery-secret".into(), None, &[409]),
         ("DELETE", "/ingest/connections/{connection_id}", "/ingest/connections/wa_1".into(), None, &[200]),
     ];
     for (method, template, path, body, ok) in steps {

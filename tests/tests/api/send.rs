@@ -539,11 +539,11 @@ async fn a_server_error_is_retried_and_a_sender_killed_mid_call_sends_nothing_mo
 const SECRET: &str = "chat-delivery-secret-0123456789abcdef";
 
 /// Checks a delivery's `X-CRM-Signature` as a receiver would, written from
-/// the README's description (not the sender's code): HMAC-SHA256 of
+/// docs/sending.md's description (not the sender's code): HMAC-SHA256 of
 /// `"<t>.<raw body>"` keyed by the secret, hex, `t` within 5 minutes.
-struct SignedBySecret;
+struct SignedWith(String);
 
-impl wiremock::Match for SignedBySecret {
+impl wiremock::Match for SignedWith {
     fn matches(&self, request: &Request) -> bool {
         let Some(header) = request
             .headers
@@ -567,7 +567,7 @@ impl wiremock::Match for SignedBySecret {
             return false;
         }
         let mut mac =
-            hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).expect("any key length");
+            hmac::Hmac::<sha2::Sha256>::new_from_slice(self.0.as_bytes()).expect("any key length");
         mac.update(format!("{t}.").as_bytes());
         mac.update(&request.body);
         hex::decode(v1).is_ok_and(|tag| mac.verify_slice(&tag).is_ok())
@@ -579,15 +579,16 @@ async fn a_chat_reply_reaches_the_widget_signed_and_once() {
     let widget = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/deliver"))
-        .and(SignedBySecret)
+        .and(SignedWith(SECRET.to_string()))
         .respond_with(ResponseTemplate::new(200))
         .expect(1)
         .mount(&widget)
         .await;
     let (app, _) = spawn_sending_app(|s| s.sending.chat_webhook = true, None, None).await;
+    let url = format!("{}/deliver", widget.uri());
     let courier = WebhookCourier::new(
-        &format!("{}/deliver", widget.uri()),
-        SECRET.as_bytes(),
+        Some((url.as_str(), SECRET.as_bytes())),
+        false,
         Duration::from_secs(5),
     )
     .expect("client");
@@ -895,4 +896,263 @@ async fn an_unreachable_smtp_server_is_retried_not_failed() {
             .contains("unreachable"),
         "{m}"
     );
+}
+
+const SIGNING_KEY: &str = "delivery-signing-key-for-tests-0123456789";
+
+/// A Telegram connection with a fresh id: (its id, its ingest `api_secret`).
+async fn telegram_connection(app: &TestApp) -> (String, String) {
+    let id = format!("tg_{}", uuid::Uuid::new_v4().simple());
+    let created = app
+        .post(
+            "/ingest/connections",
+            json!({"platform": "telegram", "name": "Telegram bot", "connection_id": id}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let secret = created
+        .get("api_secret")
+        .as_str()
+        .expect("secret")
+        .to_string();
+    (id, secret)
+}
+
+/// One inbound Telegram message ingested through connection `id`, drafted
+/// by the worker: (the conversation, the pending suggestion's id).
+async fn ingested_and_drafted(
+    app: &TestApp,
+    replies: &RecordingQueue,
+    (id, secret): &(String, String),
+) -> (String, Value) {
+    let now = crm_domain::types::rfc3339(time::OffsetDateTime::now_utc());
+    let batch = json!({"platform": "telegram", "connection_id": id, "conversations": [
+        {"external_conversation_id": "chat_1", "participant_identifier": "@mira", "participant_name": "Mira",
+         "messages": [{"id": "m1", "direction": "inbound", "type": "text", "content": "Do you ship to Oslo?", "sent_at": now}]}]});
+    let r = app
+        .raw(
+            "POST",
+            "/functions/v1/messaging-ingest",
+            batch.to_string().as_bytes(),
+            Some("application/json"),
+            Some(secret),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let jobs = replies.take();
+    assert_eq!(jobs.len(), 1, "one reply job");
+    let context = jobs[0].0.context_id.to_string();
+    app.crm
+        .draft_reply(&jobs[0].0, &CountingModel::default())
+        .await
+        .expect("drafted");
+    let id = app
+        .get(&format!("/conversations/{context}/ai-suggestion"))
+        .await
+        .get("id")
+        .clone();
+    (context, id)
+}
+
+#[tokio::test]
+async fn a_reply_to_an_ingested_conversation_reaches_its_connection_signed_with_its_secret() {
+    let connector = MockServer::start().await;
+    let (app, replies) = spawn_sending_app(
+        |s| {
+            s.sending.signing_key =
+                Some(crm_domain::sending::SigningKey::new(SIGNING_KEY).expect("key"));
+            s.sending.allow_private_delivery = true;
+        },
+        None,
+        None,
+    )
+    .await;
+    let couriers = Couriers::new().with(Arc::new(
+        WebhookCourier::new(None, true, Duration::from_secs(5)).expect("client"),
+    ));
+    let connection = telegram_connection(&app).await;
+    let (id, _) = &connection;
+    let url = format!("{}/telegram/outbound", connector.uri());
+    let set = app
+        .patch(
+            &format!("/ingest/connections/{id}"),
+            json!({"delivery_url": url}),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{:?}", set.body);
+    assert_eq!(set.get("delivery_url"), url.as_str());
+    let first = set
+        .get("delivery_secret")
+        .as_str()
+        .expect("shown once")
+        .to_string();
+    assert_eq!(first.len(), 64);
+    let shown = app.get(&format!("/ingest/connections/{id}")).await;
+    assert_eq!(shown.get("delivery_url"), url.as_str());
+    assert!(
+        shown.body.get("delivery_secret").is_none(),
+        "{:?}",
+        shown.body
+    );
+
+    // The reply goes to the connection, signed with its secret.
+    Mock::given(method("POST"))
+        .and(path("/telegram/outbound"))
+        .and(SignedWith(first.clone()))
+        .respond_with(ResponseTemplate::new(202))
+        .expect(1)
+        .mount(&connector)
+        .await;
+    let (context, suggestion) = ingested_and_drafted(&app, &replies, &connection).await;
+    let approved = app
+        .post(
+            &format!("/conversations/{context}/approve"),
+            json!({"suggestion_id": suggestion, "edited_body": "Yes, in 3 days."}),
+        )
+        .await;
+    assert_eq!(approved.status, 200, "{:?}", approved.body);
+    let sent = approved.get("data")["message_id"].as_i64().expect("id");
+    assert_eq!(message(&app, sent).await["provider"], "webhook");
+    let outcome = app
+        .crm
+        .deliver(&job(sent), &couriers)
+        .await
+        .expect("delivered");
+    assert_eq!(outcome, SendOutcome::Sent, "{}", message(&app, sent).await);
+    let calls = connector.received_requests().await.expect("recorded");
+    let body: Value = serde_json::from_slice(&calls[0].body).expect("json");
+    assert_eq!(
+        (body["to"].as_str(), body["channel"].as_str()),
+        (Some("@mira"), Some("telegram"))
+    );
+    connector.verify().await;
+    connector.reset().await;
+
+    // Rotated: the next delivery is signed with the new secret only.
+    let rotated = app
+        .post(
+            &format!("/ingest/connections/{id}/rotate-delivery-secret"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(rotated.status, 200, "{:?}", rotated.body);
+    let second = rotated
+        .get("delivery_secret")
+        .as_str()
+        .expect("new")
+        .to_string();
+    assert_ne!(second, first);
+    Mock::given(method("POST"))
+        .and(SignedWith(second))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&connector)
+        .await;
+    let reply = app
+        .post(
+            &format!("/conversations/{context}/reply"),
+            json!({"body": "Tracking: TG123"}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let next = reply.get("data")["message_id"].as_i64().expect("id");
+    let outcome = app
+        .crm
+        .deliver(&job(next), &couriers)
+        .await
+        .expect("delivered");
+    assert_eq!(outcome, SendOutcome::Sent);
+
+    // Without a URL there is nothing to rotate.
+    let removed = app
+        .patch(
+            &format!("/ingest/connections/{id}"),
+            json!({"delivery_url": ""}),
+        )
+        .await;
+    assert_eq!(removed.get("delivery_url"), &Value::Null);
+    let none = app
+        .post(
+            &format!("/ingest/connections/{id}/rotate-delivery-secret"),
+            json!({}),
+        )
+        .await;
+    assert_error(&none, 409, "conflict");
+}
+
+#[tokio::test]
+async fn a_delivery_url_is_refused_private_addresses_when_set_and_when_used() {
+    let (app, replies) = spawn_sending_app(
+        |s| {
+            s.sending.signing_key =
+                Some(crm_domain::sending::SigningKey::new(SIGNING_KEY).expect("key"));
+        },
+        None,
+        None,
+    )
+    .await;
+    let connection = telegram_connection(&app).await;
+    let (id, _) = &connection;
+    for url in [
+        "http://hooks.example.com/x",
+        "https://127.0.0.1/x",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[::1]:8443/x",
+        "https://user:pw@hooks.example.com/x",
+    ] {
+        let r = app
+            .patch(
+                &format!("/ingest/connections/{id}"),
+                json!({"delivery_url": url}),
+            )
+            .await;
+        assert_error(&r, 400, "validation_error");
+    }
+    // A name is checked when it is used: `localhost` resolves to loopback.
+    let receiver = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    receiver.set_nonblocking(true).expect("nonblocking");
+    let port = receiver.local_addr().expect("addr").port();
+    let set = app
+        .patch(
+            &format!("/ingest/connections/{id}"),
+            json!({"delivery_url": format!("https://localhost:{port}/x")}),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{:?}", set.body);
+    let (context, suggestion) = ingested_and_drafted(&app, &replies, &connection).await;
+    let approved = app
+        .post(
+            &format!("/conversations/{context}/approve"),
+            json!({"suggestion_id": suggestion}),
+        )
+        .await;
+    let sent = approved.get("data")["message_id"].as_i64().expect("id");
+    let couriers = Couriers::new().with(Arc::new(
+        WebhookCourier::new(None, false, Duration::from_secs(2)).expect("client"),
+    ));
+    let outcome = app
+        .crm
+        .deliver(&job(sent), &couriers)
+        .await
+        .expect("delivered");
+    assert_eq!(
+        outcome,
+        SendOutcome::Failed {
+            code: "private_address".into()
+        }
+    );
+    assert!(
+        receiver.accept().is_err(),
+        "nothing connected to the private address"
+    );
+    // A deployment without a signing key cannot sign, so takes no URL.
+    let (unsigned, _) = spawn_sending_app(|_| {}, None, None).await;
+    let (other, _) = telegram_connection(&unsigned).await;
+    let r = unsigned
+        .patch(
+            &format!("/ingest/connections/{other}"),
+            json!({"delivery_url": "https://hooks.example.com/x"}),
+        )
+        .await;
+    assert_error(&r, 400, "validation_error");
 }

@@ -24,6 +24,15 @@ pub struct Connection {
     pub name: String,
     /// Inactive connections are refused (403 `Connection is inactive`).
     pub is_active: bool,
+    /// Where the CRM `POST`s the replies to this connection's
+    /// conversations, signed (issue 22; docs/sending.md); `null`: they wait
+    /// for an external sender at `GET /messages/outbound`.
+    pub delivery_url: Option<String>,
+    /// The secret deliveries are signed with (`X-CRM-Signature`), shown
+    /// only in the answer of the call that set `delivery_url` or rotated
+    /// it (`POST …/rotate-delivery-secret`); never stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_secret: Option<String>,
     /// RFC 3339 UTC.
     pub created_at: String,
     /// RFC 3339 UTC.
@@ -63,6 +72,13 @@ pub struct ConnectionPatch {
     pub name: Option<String>,
     /// Turn ingest on or off for this connection.
     pub is_active: Option<bool>,
+    /// Where to `POST` the replies to this connection's conversations: an
+    /// `https` URL with no credentials whose host is not a private,
+    /// loopback, link-local or metadata address (≤ 2,048 bytes); blank
+    /// removes it; `null` keeps it. The answer then carries
+    /// `delivery_secret`, shown this once (issue 22).
+    #[schema(schema_with = delivery_url_schema)]
+    pub delivery_url: Option<String>,
 }
 
 fn name_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
@@ -75,6 +91,10 @@ fn optional_name_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Sch
         schema::not_blank(MAX_CONNECTION_NAME_LEN, "A label for people."),
     ])
     .into()
+}
+
+fn delivery_url_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    schema::any_of([schema::null(), schema::blank(), schema::delivery_url()]).into()
 }
 
 fn id_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {

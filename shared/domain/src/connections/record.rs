@@ -23,6 +23,14 @@ pub(crate) struct ConnectionRecord {
     pub is_active: bool,
     /// Lowercase hex SHA-256 of the `api_secret`; the secret itself is never stored.
     pub secret_sha256: String,
+    /// Where the CRM `POST`s replies to this connection's conversations
+    /// (issue 22); absent: they wait for an external sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_url: Option<String>,
+    /// The version of its delivery secret (derived, never stored:
+    /// `SigningKey::delivery_secret`); bumped by a rotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_secret_version: Option<i64>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -60,6 +68,8 @@ impl ConnectionRecord {
             platform: self.platform,
             name: self.name.clone(),
             is_active: self.is_active,
+            delivery_url: self.delivery_url.clone(),
+            delivery_secret: None,
             created_at: self.created_at.clone(),
             updated_at: self.updated_at.clone(),
         }

@@ -15,7 +15,7 @@ use crate::error::{DomainError, DomainResult, Missing};
 use crate::keys::Entity;
 use crate::paging::{list_as, ListParams, Listed};
 use crate::store::{s, Condition, Delete, Put, ReturnValues, StoreError, Update, UpdateAction};
-use crate::types::Platform;
+use crate::types::{DeliveryUrl, Platform};
 use crate::Crm;
 
 /// A sender proven to be connection `connection_id` of `platform` (what
@@ -48,6 +48,8 @@ impl Crm {
             name,
             is_active: true,
             secret_sha256,
+            delivery_url: None,
+            delivery_secret_version: None,
             created_at: now.clone(),
             updated_at: now,
         };
@@ -99,7 +101,11 @@ impl Crm {
             .ok_or_else(|| DomainError::not_found(Missing::Connection, &id))
     }
 
-    /// `PATCH /ingest/connections/{connection_id}`: `name`, `is_active`; 404 when absent.
+    /// `PATCH /ingest/connections/{connection_id}`: `name`, `is_active`,
+    /// `delivery_url` (issue 22: setting it answers the `delivery_secret`
+    /// once; blank removes it); 404 when absent; 400 for a delivery URL that
+    /// is not a public `https` URL, or when the deployment has no
+    /// `CRM_DELIVERY_SIGNING_KEY`. Store calls: 1.
     pub async fn update_connection(
         &self,
         id: &str,
@@ -110,6 +116,25 @@ impl Crm {
             "updated_at".into(),
             s(self.now_rfc3339()),
         )];
+        let mut reveal = false;
+        match patch.delivery_url.as_deref().map(str::trim) {
+            None => {}
+            Some("") => actions.push(UpdateAction::Remove("delivery_url".into())),
+            Some(raw) => {
+                let sending = &self.settings.sending;
+                if sending.signing_key.is_none() {
+                    return Err(DomainError::invalid(
+                        "delivery_url",
+                        "this deployment has no CRM_DELIVERY_SIGNING_KEY, so deliveries could not be signed; set it, then the delivery URL",
+                    ));
+                }
+                let url = DeliveryUrl::parse("delivery_url", raw, sending.allow_private_delivery)?;
+                actions.push(UpdateAction::Set("delivery_url".into(), s(url.as_str())));
+                // Creates the version at 0 the first time, keeps it after.
+                actions.push(UpdateAction::Add("delivery_secret_version".into(), 0));
+                reveal = true;
+            }
+        }
         if let Some(name) = &patch.name {
             actions.push(UpdateAction::Set("name".into(), s(check_name(name)?)));
         }
@@ -119,9 +144,61 @@ impl Crm {
                 crate::store::AttributeValue::Bool(active),
             ));
         }
-        self.update_existing_connection(&id, actions)
-            .await
-            .map(|r| r.to_api())
+        let record = self.update_existing_connection(&id, actions).await?;
+        Ok(match reveal {
+            true => self.with_delivery_secret(&record),
+            false => record.to_api(),
+        })
+    }
+
+    /// `POST /ingest/connections/{connection_id}/rotate-delivery-secret`
+    /// (issue 22): a new delivery secret, answered once; deliveries are
+    /// signed with it from now on. 404 when absent; 409 when the connection
+    /// has no `delivery_url`. Store calls: 1 (+1 `GetItem` to tell 404 from 409).
+    pub async fn rotate_delivery_secret(&self, id: &str) -> DomainResult<Connection> {
+        let id = check_connection_id("connection_id", id)?;
+        let update = Update {
+            key: ConnectionRecord::key(&id),
+            actions: vec![
+                UpdateAction::Add("delivery_secret_version".into(), 1),
+                UpdateAction::Set("updated_at".into(), s(self.now_rfc3339())),
+            ],
+            condition: Some(Condition::Exists("delivery_url".into())),
+        };
+        match self.store.update_item(update, ReturnValues::AllNew).await {
+            Ok(Some(item)) => Ok(self.with_delivery_secret(&from_item(item)?)),
+            Ok(None) => Err(DomainError::corrupt("update returned no item")),
+            Err(StoreError::ConditionFailed) => match self.connection_record(&id).await? {
+                None => Err(DomainError::not_found(Missing::Connection, &id)),
+                Some(_) => Err(DomainError::conflict(format!(
+                    "connection {id} has no delivery_url; set one (PATCH) to get a delivery secret"
+                ))),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `record` as the API shows it, with its current delivery secret.
+    fn with_delivery_secret(&self, record: &ConnectionRecord) -> Connection {
+        let mut api = record.to_api();
+        if let (Some(key), Some(_)) = (&self.settings.sending.signing_key, &record.delivery_url) {
+            api.delivery_secret = Some(key.delivery_secret(
+                &record.connection_id,
+                record.delivery_secret_version.unwrap_or(0),
+            ));
+        }
+        api
+    }
+
+    /// Where replies to connection `id`'s conversations go: its delivery
+    /// URL and current secret (in that order), if it has a URL and the deployment a signing
+    /// key. Store calls: 1 `GetItem`.
+    pub(crate) async fn delivery_target(&self, id: &str) -> DomainResult<Option<(String, String)>> {
+        let Some(record) = self.connection_record(id).await? else {
+            return Ok(None);
+        };
+        let secret = self.with_delivery_secret(&record).delivery_secret;
+        Ok(record.delivery_url.zip(secret))
     }
 
     /// `POST /ingest/connections/{connection_id}/rotate-secret`: a new secret;

@@ -37,7 +37,7 @@ use crate::messages::dispatch::codes;
 use crate::messages::record::MessageRecord;
 use crate::messages::Message;
 use crate::paging::Merge;
-use crate::sending::{Attempt, Couriers, Envelope, Provider, SendJob};
+use crate::sending::{Attempt, Couriers, DeliveryTarget, Envelope, Provider, SendJob};
 use crate::store::{ReturnValues, StoreError, Update};
 use crate::types::{LogId, SendStatus};
 use crate::Crm;
@@ -96,11 +96,33 @@ impl Crm {
         }
     }
 
+    /// How a reply to `inbound` goes out: to the delivery URL of the
+    /// messaging connection it was ingested through, when that connection
+    /// has one (`Some(connection_id)`); else through the channel's
+    /// provider. Store calls: 0, or 1 `GetItem` of the connection for an
+    /// ingested message.
+    pub(crate) async fn reply_route(
+        &self,
+        inbound: &MessageRecord,
+    ) -> DomainResult<(Provider, Option<String>)> {
+        if let Some(ingested) = &inbound.ingested {
+            if self
+                .delivery_target(&ingested.connection_id)
+                .await?
+                .is_some()
+            {
+                return Ok((Provider::Webhook, Some(ingested.connection_id.clone())));
+            }
+        }
+        Ok((self.settings.sending.provider_for(inbound.channel), None))
+    }
+
     /// Works one send job (see the module docs). Idempotent: a job
     /// delivered twice, or after its message moved on, makes no call.
     ///
     /// Store calls: 1 `GetItem` (a skipped job stops here), 1 customer
-    /// `GetItem` (opt-out), 1 claim `UpdateItem`, 1 outcome `UpdateItem`
+    /// `GetItem` (opt-out), (a reply via a messaging connection: 1
+    /// connection `GetItem`), 1 claim `UpdateItem`, 1 outcome `UpdateItem`
     /// (+1 `GetItem` when a Twilio callback got there first; +2 for a
     /// 21610 opt-out); 1 provider call at most.
     ///
@@ -144,6 +166,18 @@ impl Crm {
             );
             return self.finish(&mut message, codes::OPTED_OUT, &why).await;
         }
+        let target = match message.dispatch.via_connection.clone() {
+            None => None,
+            Some(connection) => match self.delivery_target(&connection).await? {
+                Some((url, secret)) => Some(DeliveryTarget { url, secret }),
+                None => {
+                    let why = format!("messaging connection {connection} has no delivery_url any more (or this deployment no CRM_DELIVERY_SIGNING_KEY); nothing was sent");
+                    return self
+                        .finish(&mut message, codes::PROVIDER_NOT_CONFIGURED, &why)
+                        .await;
+                }
+            },
+        };
         let now = self.now_rfc3339();
         let claim_ms = self.settings.sending.claim_timeout.as_millis() as i64;
         let claim = message.claim(now_ms + claim_ms, &now)?;
@@ -163,6 +197,7 @@ impl Crm {
             body: message.message_body.clone(),
             subject: message.message_subject.clone(),
             in_reply_to: message.dispatch.in_reply_to.clone(),
+            target,
             attempt: message.attempts(),
             created_at: message.created_at.clone(),
         };

@@ -63,6 +63,13 @@ impl MessageRecord {
         self.dispatch.attempts = Some(0);
     }
 
+    /// Makes this new reply the CRM's to `POST` to messaging connection
+    /// `connection_id`'s delivery URL (a signed webhook).
+    pub(crate) fn dispatch_via_connection(&mut self, connection_id: &str) {
+        self.dispatch_through(Provider::Webhook);
+        self.dispatch.via_connection = Some(connection_id.to_string());
+    }
+
     /// Makes this email reply thread under `inbound` in the customer's
     /// mail client: its `Message-ID` (the `external_message_id` it was
     /// logged with) becomes `In-Reply-To`, and a reply with no subject gets

@@ -108,6 +108,11 @@ pub(crate) struct Dispatch {
     /// `external_message_id`), sent as `In-Reply-To` / `References`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_reply_to: Option<String>,
+    /// A reply to a conversation ingested through a messaging connection
+    /// with a `delivery_url`: that connection (its URL and secret are read
+    /// when the message is sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_connection: Option<String>,
 }
 
 /// A message's delivery as its provider reports it (issue 11; all absent

@@ -34,10 +34,34 @@ pub struct Envelope {
     /// `In-Reply-To` and `References`), so it threads in the customer's
     /// mail client.
     pub in_reply_to: Option<String>,
+    /// Where a webhook delivery goes, when not to the courier's own URL: a
+    /// messaging connection's `delivery_url` and its current secret. A
+    /// target is a caller's URL: the courier holds it to the public-address
+    /// rule when it connects.
+    pub target: Option<DeliveryTarget>,
     /// This is the `attempt`-th provider call for the message (1-based).
     pub attempt: i64,
     /// When the message was written (RFC 3339 UTC).
     pub created_at: String,
+}
+
+/// A webhook delivery's destination given by a caller (a messaging
+/// connection's), not by the operator.
+#[derive(Clone, PartialEq)]
+pub struct DeliveryTarget {
+    /// The `delivery_url`.
+    pub url: String,
+    /// The secret to sign with.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for DeliveryTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliveryTarget")
+            .field("url", &self.url)
+            .field("secret", &"…")
+            .finish()
+    }
 }
 
 /// What a provider call answered.

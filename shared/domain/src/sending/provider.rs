@@ -67,6 +67,60 @@ pub struct SendingSettings {
     /// A `pending` message due this long ago is woken again by the sweep
     /// (its wake-up was lost) (`CRM_SEND_SWEEP_GRACE_SECONDS`, 0–3600, default 60).
     pub sweep_grace: Duration,
+    /// The key each messaging connection's delivery secret is derived from
+    /// (`CRM_DELIVERY_SIGNING_KEY`, ≥ 32 characters; on AWS a generated
+    /// Secrets Manager secret); `None`: connections cannot have a
+    /// `delivery_url`.
+    pub signing_key: Option<SigningKey>,
+    /// Delivery URLs may be `http` and private or loopback addresses
+    /// (`CRM_DELIVERY_ALLOW_PRIVATE=true`: local development and tests
+    /// only; default false).
+    pub allow_private_delivery: bool,
+}
+
+/// Shortest `CRM_DELIVERY_SIGNING_KEY`, in characters.
+pub const MIN_SIGNING_KEY_LEN: usize = 32;
+
+/// The key connection delivery secrets are derived from: no secret of a
+/// connection is stored, each is `hex(HMAC-SHA256(key, "delivery:<connection_id>:<version>"))`,
+/// so rotating one bumps its version. Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningKey(String);
+
+impl SigningKey {
+    /// Wraps `key`; an error naming the variable when it is shorter than
+    /// [`MIN_SIGNING_KEY_LEN`].
+    pub fn new(key: &str) -> Result<Self, String> {
+        let key = key.trim();
+        if key.chars().count() < MIN_SIGNING_KEY_LEN {
+            return Err(format!(
+                "CRM_DELIVERY_SIGNING_KEY must be at least {MIN_SIGNING_KEY_LEN} characters"
+            ));
+        }
+        Ok(Self(key.to_string()))
+    }
+
+    /// The delivery secret of connection `connection_id` at `version`
+    /// (64 hex digits).
+    pub fn delivery_secret(&self, connection_id: &str, version: i64) -> String {
+        use hmac::Mac;
+        // HMAC takes a key of any length.
+        let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.0.as_bytes()) else {
+            return String::new();
+        };
+        mac.update(format!("delivery:{connection_id}:{version}").as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(…)")
+    }
 }
 
 impl Default for SendingSettings {
@@ -79,6 +133,8 @@ impl Default for SendingSettings {
             retry_base: Duration::from_secs(2),
             claim_timeout: Duration::from_secs(120),
             sweep_grace: Duration::from_secs(60),
+            signing_key: None,
+            allow_private_delivery: false,
         }
     }
 }
@@ -128,6 +184,19 @@ impl SendingSettings {
         {
             s.sweep_grace = Duration::from_secs(v);
         }
+        if let Some(key) = env("CRM_DELIVERY_SIGNING_KEY").filter(|k| !k.trim().is_empty()) {
+            s.signing_key = Some(SigningKey::new(&key)?);
+        }
+        s.allow_private_delivery = match env("CRM_DELIVERY_ALLOW_PRIVATE").as_deref().map(str::trim)
+        {
+            None | Some("") | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(format!(
+                    "CRM_DELIVERY_ALLOW_PRIVATE={other:?} must be true or false"
+                ))
+            }
+        };
         Ok(s)
     }
 }
@@ -179,5 +248,18 @@ mod tests {
         assert!(err.contains("CRM_EMAIL_FROM"), "{err}");
         let err = from(&[("CRM_SEND_MAX_ATTEMPTS", "0")]).unwrap_err();
         assert!(err.contains("CRM_SEND_MAX_ATTEMPTS"), "{err}");
+        let err = from(&[("CRM_DELIVERY_SIGNING_KEY", "short")]).unwrap_err();
+        assert!(err.contains("CRM_DELIVERY_SIGNING_KEY"), "{err}");
+    }
+
+    #[test]
+    fn each_connection_version_has_its_own_secret_and_the_key_is_never_printed() {
+        let key = SigningKey::new("k".repeat(32).as_str()).unwrap();
+        let first = key.delivery_secret("wa_1", 0);
+        assert_eq!(first.len(), 64);
+        assert_eq!(first, key.delivery_secret("wa_1", 0), "stable");
+        assert_ne!(first, key.delivery_secret("wa_1", 1), "rotated");
+        assert_ne!(first, key.delivery_secret("wa_2", 0), "per connection");
+        assert_eq!(format!("{key:?}"), "SigningKey(…)");
     }
 }

@@ -287,6 +287,8 @@ fn samples() -> Vec<(&'static str, Item, BTreeMap<&'static str, String>)> {
                 name: "WA".into(),
                 is_active: true,
                 secret_sha256: "0".repeat(64),
+                delivery_url: None,
+                delivery_secret_version: None,
                 created_at: CREATED_AT.into(),
                 updated_at: CREATED_AT.into(),
             }

@@ -9,6 +9,7 @@
 
 mod context_id;
 mod customer_id;
+mod delivery_url;
 mod email;
 mod enums;
 mod log_id;
@@ -18,6 +19,7 @@ mod text;
 
 pub use context_id::ContextId;
 pub use customer_id::CustomerId;
+pub use delivery_url::{is_public, DeliveryUrl, MAX_DELIVERY_URL_LEN};
 pub use email::{EmailAddress, MAX_EMAIL_LEN};
 pub use enums::{
     Channel, ConversationStatus, Direction, MessageType, Platform, ReportedStatus, SendStatus,

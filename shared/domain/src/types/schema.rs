@@ -116,6 +116,27 @@ pub fn required_field(field: &str, schema: Schema) -> Schema {
         .into()
 }
 
+/// A messaging connection's `delivery_url` as the schema promises it is
+/// accepted (issue 22): `https://` and a domain name (a dotted name ending
+/// in letters: never an IP address, which the server may refuse as
+/// private), an optional port, an optional path of printable ASCII; at most
+/// 2,048 characters. The server also accepts some URLs this does not
+/// describe (a public IP address, an uppercase host).
+pub fn delivery_url() -> Schema {
+    let label = "(?!xn--)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+    let port = "(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?";
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(format!(
+            "^[{WHITESPACE_CLASS}]*https://({label}\\.)+[a-z]{{2,63}}{port}(/[!-~]*)?[{WHITESPACE_CLASS}]*$"
+        )))
+        .max_length(Some(super::MAX_DELIVERY_URL_LEN))
+        .description(Some(
+            "An https URL on a public host (no credentials, not a private or metadata address).",
+        ))
+        .into()
+}
+
 /// A messaging connection's id: 1 to 64 of `A–Z a–z 0–9 _ - .`.
 pub fn connection_id() -> Schema {
     ObjectBuilder::new()

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// `channel_identifier`; `send_status: pending`, to be sent through
 /// `provider`; processed (outbound messages need no processing).
 fn reply_record(
-    provider: Provider,
+    (provider, via_connection): (Provider, Option<String>),
     inbound: &MessageRecord,
     log_id: LogId,
     body: String,
@@ -49,7 +49,10 @@ fn reply_record(
         lease: Default::default(),
         dispatch: Default::default(),
     };
-    reply.dispatch_through(provider);
+    match via_connection {
+        Some(connection) => reply.dispatch_via_connection(&connection),
+        None => reply.dispatch_through(provider),
+    }
     reply.answer_in_thread(inbound);
     reply
 }
@@ -119,8 +122,8 @@ impl Crm {
                 .or_else(|| suggestion.suggested_subject.clone());
             let metadata =
                 serde_json::json!({ "suggestion_id": suggestion.suggestion_id }).to_string();
-            let provider = self.settings.sending.provider_for(inbound.channel);
-            let message = reply_record(provider, &inbound, id, body, subject, Some(metadata), &now);
+            let route = self.reply_route(&inbound).await?;
+            let message = reply_record(route, &inbound, id, body, subject, Some(metadata), &now);
             let approved =
                 suggestion.approve(id, edited_body.as_deref(), edited_subject.as_deref(), &now)?;
             let Append { mut tx, mut delta } = append(
@@ -187,8 +190,9 @@ impl Crm {
                 .await?;
             let id = LogId::mint();
             let now = self.now_rfc3339();
+            let route = self.reply_route(&inbound).await?;
             let message = reply_record(
-                self.settings.sending.provider_for(inbound.channel),
+                route,
                 &inbound,
                 id,
                 body.clone(),
