@@ -16,6 +16,9 @@ use crm_domain::{Crm, Settings};
 use crm_store_tests::CountingStore;
 use serde_json::json;
 
+#[path = "support/timing.rs"]
+mod timing;
+
 const JOBS: usize = 1000;
 
 /// The rules provider, timing each of its calls.
@@ -35,11 +38,6 @@ impl ReplyModel for Timed {
             .push(started.elapsed());
         draft
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
 }
 
 #[tokio::main]
@@ -77,31 +75,15 @@ async fn main() {
         whole.push(started.elapsed());
     }
     let calls = counting.total() as f64 / JOBS as f64;
-    let mut drafts = model.spent.lock().expect("lock").clone();
-    let mut overhead: Vec<Duration> = whole
-        .iter()
-        .zip(&drafts)
-        .map(|(w, d)| w.saturating_sub(*d))
-        .collect();
-    whole.sort();
-    drafts.sort();
-    overhead.sort();
-    println!("| reply worker, {JOBS} jobs, rules provider, embedded SQLite (file) | p50 | p99 |");
-    println!("|---|---|---|");
-    println!(
-        "| whole job | {:.2} ms | {:.2} ms |",
-        percentile(&whole, 0.5),
-        percentile(&whole, 0.99)
-    );
-    println!(
-        "| rules provider's draft alone | {:.2} ms | {:.2} ms |",
-        percentile(&drafts, 0.5),
-        percentile(&drafts, 0.99)
-    );
-    println!(
-        "| worker overhead (job − draft) | {:.2} ms | {:.2} ms |",
-        percentile(&overhead, 0.5),
-        percentile(&overhead, 0.99)
+    let drafts = model.spent.lock().expect("lock").clone();
+    let overhead = timing::minus(&whole, &drafts);
+    timing::print_table(
+        &format!("reply worker, {JOBS} jobs, rules provider, embedded SQLite (file)"),
+        &mut [
+            ("whole job", whole),
+            ("rules provider's draft alone", drafts),
+            ("worker overhead (job − draft)", overhead),
+        ],
     );
     println!("store calls per job: {calls:.1}");
     let _ = std::fs::remove_dir_all(&data);

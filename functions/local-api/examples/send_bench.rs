@@ -26,6 +26,9 @@ use serde_json::json;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+#[path = "support/timing.rs"]
+mod timing;
+
 const MESSAGES: usize = 1000;
 
 /// The Twilio courier, timing each of its calls (the provider's time).
@@ -48,11 +51,6 @@ impl Courier for Timed {
         }
         attempt
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
 }
 
 #[tokio::main]
@@ -130,38 +128,20 @@ async fn main() {
         assert_eq!(again, SendOutcome::Skipped("not pending"));
     }
     let received = twilio.received_requests().await.map_or(0, |r| r.len());
-    let mut provider = courier.spent.lock().expect("lock").clone();
-    let mut overhead: Vec<Duration> = whole
-        .iter()
-        .zip(&provider)
-        .map(|(w, p)| w.saturating_sub(*p))
-        .collect();
-    whole.sort();
-    provider.sort();
-    overhead.sort();
+    let provider = courier.spent.lock().expect("lock").clone();
+    let overhead = timing::minus(&whole, &provider);
     let store_name = if dynamo {
         "DynamoDB Local"
     } else {
         "embedded SQLite (file)"
     };
-    println!(
-        "| sender, {MESSAGES} SMS through a Twilio stub (wiremock), {store_name} | p50 | p99 |"
-    );
-    println!("|---|---|---|");
-    println!(
-        "| whole job | {:.2} ms | {:.2} ms |",
-        percentile(&whole, 0.5),
-        percentile(&whole, 0.99)
-    );
-    println!(
-        "| the courier's call alone (the provider's time) | {:.2} ms | {:.2} ms |",
-        percentile(&provider, 0.5),
-        percentile(&provider, 0.99)
-    );
-    println!(
-        "| sender overhead (job − call) | {:.2} ms | {:.2} ms |",
-        percentile(&overhead, 0.5),
-        percentile(&overhead, 0.99)
+    timing::print_table(
+        &format!("sender, {MESSAGES} SMS through a Twilio stub (wiremock), {store_name}"),
+        &mut [
+            ("whole job", whole),
+            ("the courier's call alone (the provider's time)", provider),
+            ("sender overhead (job − call)", overhead),
+        ],
     );
     println!("provider calls received: {received} for {MESSAGES} messages (+100 redelivered jobs)");
     println!("store calls per message: {calls:.1}");

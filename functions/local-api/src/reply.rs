@@ -10,7 +10,6 @@
 //! | `CRM_REPLY_SWEEP_SECONDS` | how often the embedded sweep runs (1–3600) | `10` |
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crm_http::bootstrap::{var, StartupError};
 use crm_http::AppState;
@@ -26,20 +25,8 @@ pub async fn with_embedded_worker(
     let (model, provider) = crm_reply::config::from_env(var)
         .await
         .map_err(StartupError)?;
-    let sweep_every = match var("CRM_REPLY_SWEEP_SECONDS") {
-        None => Duration::from_secs(10),
-        Some(raw) => raw
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|s| (1..=3600).contains(s))
-            .map(Duration::from_secs)
-            .ok_or_else(|| {
-                StartupError(format!(
-                    "CRM_REPLY_SWEEP_SECONDS={raw:?} must be whole seconds from 1 to 3600"
-                ))
-            })?,
-    };
+    let sweep_every = crm_domain::settings::seconds(var, "CRM_REPLY_SWEEP_SECONDS", 1..=3600, 10)
+        .map_err(StartupError)?;
     let (queue, worker) = crm_reply_worker::local::channel();
     let crm = state.crm.with_queue(Arc::new(queue));
     worker.spawn(crm.clone(), model, sweep_every);

@@ -10,7 +10,6 @@
 //! | `CRM_SEND_SWEEP_SECONDS` | how often the embedded sweep runs (1–3600) | `10` |
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crm_http::bootstrap::{var, StartupError};
 use crm_http::AppState;
@@ -22,20 +21,8 @@ use crm_http::AppState;
 /// (the message names the variable).
 pub fn with_embedded_sender(state: AppState) -> Result<AppState, StartupError> {
     let couriers = crm_couriers::config::from_env(var).map_err(StartupError)?;
-    let sweep_every = match var("CRM_SEND_SWEEP_SECONDS") {
-        None => Duration::from_secs(10),
-        Some(raw) => raw
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|s| (1..=3600).contains(s))
-            .map(Duration::from_secs)
-            .ok_or_else(|| {
-                StartupError(format!(
-                    "CRM_SEND_SWEEP_SECONDS={raw:?} must be whole seconds from 1 to 3600"
-                ))
-            })?,
-    };
+    let sweep_every = crm_domain::settings::seconds(var, "CRM_SEND_SWEEP_SECONDS", 1..=3600, 10)
+        .map_err(StartupError)?;
     let (queue, sender) = crm_sender::local::channel();
     let crm = state.crm.with_send_queue(Arc::new(queue));
     sender.spawn(crm.clone(), couriers, sweep_every);

@@ -25,16 +25,15 @@
 //! | `CRM_REPLY_PROVIDER` … | the provider (`crm_reply::config`) |
 //! | `CRM_REPLY_*`, `CRM_ESCALATE_*`, `CRM_SUGGESTION_TTL_DAYS` | the pipeline's settings (`crm_domain::ReplySettings`) |
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use crm_domain::flows::{ReplyOutcome, SweepOutcome};
 use crm_domain::reply::{Draft, DraftError, Prompt, ReplyJob, ReplyModel};
 use crm_domain::{Crm, DomainError};
+use crm_queue_sqs::batch::Invocation;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
-use tracing::Instrument;
 
 pub mod local;
 
@@ -86,39 +85,10 @@ async fn work_record(crm: &Crm, model: &dyn ReplyModel, record: &SqsMessage) -> 
 /// in `batchItemFailures` by its `messageId`. The others are done and will
 /// not be retried.
 pub async fn handle_batch(crm: &Crm, model: &dyn ReplyModel, event: SqsEvent) -> SqsBatchResponse {
-    let results = futures::future::join_all(event.records.iter().map(|record| {
-        // Every line of this record's work carries the trace of the request
-        // that enqueued it (SQS's AWSTraceHeader, issue 12) and its receive count.
-        let attribute = |name: &str| {
-            record
-                .attributes
-                .get(name)
-                .map(String::as_str)
-                .unwrap_or("")
-        };
-        let span = tracing::info_span!(
-            "job",
-            message_id = record.message_id.as_deref().unwrap_or(""),
-            queued_by_trace = attribute("AWSTraceHeader"),
-            receive_count = attribute("ApproximateReceiveCount"),
-        );
-        async move {
-            let result = work_record(crm, model, record).await;
-            if let Err(error) = &result {
-                tracing::warn!(%error, "reply job failed; SQS retries it");
-            }
-            (record, result)
-        }
-        .instrument(span)
-    }))
-    .await;
-    let mut response = SqsBatchResponse::default();
-    for (record, result) in results {
-        if result.is_err() {
-            response.add_failure(record.message_id.clone().unwrap_or_default());
-        }
-    }
-    response
+    crm_queue_sqs::batch::partial_failures(&event, "reply job", |record| {
+        work_record(crm, model, record)
+    })
+    .await
 }
 
 /// The scheduled sweep (`Crm::sweep_reply_jobs` at the service clock's now).
@@ -145,30 +115,30 @@ pub async fn handle_event(
     payload: Value,
     deadline_ms: u64,
 ) -> Result<Value, lambda_runtime::Error> {
-    if payload.get("Records").is_some() {
-        let event: SqsEvent = serde_json::from_value(payload)?;
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
-        let remaining = Duration::from_millis(deadline_ms.saturating_sub(now_ms));
-        let bounded = Bounded {
-            inner: model,
-            timeout: remaining
-                .saturating_sub(DEADLINE_MARGIN)
-                .max(Duration::from_secs(1)),
-        };
-        let response = handle_batch(crm, &bounded, event).await;
-        return Ok(serde_json::to_value(response)?);
+    match crm_queue_sqs::batch::invocation(payload)? {
+        Invocation::Batch(event) => {
+            let now_ms = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0);
+            let remaining = Duration::from_millis(deadline_ms.saturating_sub(now_ms));
+            let bounded = Bounded {
+                inner: model,
+                timeout: remaining
+                    .saturating_sub(DEADLINE_MARGIN)
+                    .max(Duration::from_secs(1)),
+            };
+            let response = handle_batch(crm, &bounded, event).await;
+            Ok(serde_json::to_value(response)?)
+        }
+        Invocation::Schedule => {
+            let outcome = handle_sweep(crm).await?;
+            Ok(serde_json::json!({
+                "requeued": outcome.requeued.len(),
+                "given_up": outcome.given_up,
+            }))
+        }
     }
-    if payload.get("source").and_then(Value::as_str) == Some("aws.events") {
-        let outcome = handle_sweep(crm).await?;
-        return Ok(serde_json::json!({
-            "requeued": outcome.requeued.len(),
-            "given_up": outcome.given_up,
-        }));
-    }
-    Err("the reply worker takes an SQS batch or the sweep's EventBridge schedule".into())
 }
 
 /// The Lambda's cold start and loop: JSON logs, the DynamoDB store, the SQS
@@ -179,18 +149,8 @@ pub async fn handle_event(
 pub async fn run() -> Result<(), lambda_runtime::Error> {
     crm_http::init_tracing();
     let metrics = crm_http::telemetry::lambda_metrics()?;
-    crm_http::bootstrap::load_secrets().await?;
-    let table =
-        crm_http::bootstrap::var("TABLE_NAME").ok_or("TABLE_NAME must name the DynamoDB table")?;
-    let store = crm_store_dynamodb::DynamoStore::from_env(table).await;
-    let mut crm = crm_http::bootstrap::state_with(Arc::new(store))?.crm;
-    if let Some(url) = crm_http::bootstrap::var("REPLY_QUEUE_URL") {
-        crm = crm.with_queue(Arc::new(crm_queue_sqs::SqsQueue::from_env(url)));
-    }
-    if let Some(bus) = crm_http::bootstrap::var("EVENT_BUS_NAME") {
-        let sink = crm_events_eventbridge::EventBridgeSink::from_env(bus);
-        crm = crm.with_events(Arc::new(sink));
-    }
+    // The table, both queues and the event bus, as every function gets them.
+    let crm = crm_lambda::state_from_env().await?.crm;
     let (model, provider) = crm_reply::config::from_env(crm_http::bootstrap::var).await?;
     tracing::info!(provider, "reply worker ready");
     let (crm, model) = (&crm, model.as_ref());

@@ -1,7 +1,7 @@
 //! The embedded queue local-api runs (issue 9: "the same worker code
-//! in-process"): [`LocalQueue`] implements the `JobQueue` port over a
-//! channel, and [`LocalWorker`] drafts each job after its delay with the
-//! same `Crm::draft_reply` the Lambda calls, at most
+//! in-process"): [`LocalQueue`] implements the `JobQueue` port over
+//! `crm_http::embedded`, and [`LocalWorker`] drafts each job after its
+//! delay with the same `Crm::draft_reply` the Lambda calls, at most
 //! [`LOCAL_CONCURRENCY`] at once, and runs the sweep on a timer.
 //!
 //! It survives a restart because the jobs are the store's, not the
@@ -15,39 +15,30 @@ use std::time::Duration;
 
 use crm_domain::reply::{JobQueue, QueueError, ReplyJob, ReplyModel};
 use crm_domain::Crm;
-use tokio::sync::{mpsc, Semaphore};
+use crm_http::embedded::{EmbeddedQueue, EmbeddedRunner};
 
 /// Jobs drafted at once by the embedded worker.
 pub const LOCAL_CONCURRENCY: usize = 2;
 
 /// The sending side: what `Crm::with_queue` takes.
 #[derive(Clone)]
-pub struct LocalQueue {
-    tx: mpsc::UnboundedSender<(ReplyJob, Duration)>,
-}
+pub struct LocalQueue(EmbeddedQueue<ReplyJob>);
 
 #[async_trait::async_trait]
 impl JobQueue for LocalQueue {
     /// Errors: the worker has stopped (the process is shutting down).
     async fn enqueue(&self, jobs: &[ReplyJob], delay: Duration) -> Result<(), QueueError> {
-        for job in jobs {
-            self.tx
-                .send((job.clone(), delay))
-                .map_err(|_| QueueError("the embedded reply worker has stopped".into()))?;
-        }
-        Ok(())
+        self.0.push(jobs.iter().cloned(), delay).map_err(QueueError)
     }
 }
 
 /// The receiving side, to [`LocalWorker::spawn`] once the `Crm` holds the queue.
-pub struct LocalWorker {
-    rx: mpsc::UnboundedReceiver<(ReplyJob, Duration)>,
-}
+pub struct LocalWorker(EmbeddedRunner<ReplyJob>);
 
 /// A connected queue and worker.
 pub fn channel() -> (LocalQueue, LocalWorker) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    (LocalQueue { tx }, LocalWorker { rx })
+    let (queue, runner) = crm_http::embedded::channel();
+    (LocalQueue(queue), LocalWorker(runner))
 }
 
 impl LocalWorker {
@@ -55,43 +46,41 @@ impl LocalWorker {
     /// the sweep at start (every pending job) and then every `sweep_every`.
     /// `crm` must send to this worker's [`LocalQueue`].
     pub fn spawn(
-        mut self,
+        self,
         crm: Crm,
         model: Arc<dyn ReplyModel>,
         sweep_every: Duration,
     ) -> tokio::task::JoinHandle<()> {
-        let permits = Arc::new(Semaphore::new(LOCAL_CONCURRENCY));
         let sweeper = crm.clone();
-        tokio::spawn(async move {
-            let grace = sweeper.settings().reply.sweep_grace;
-            // At start: every job still pending is due (none is in flight yet).
-            let at_start = sweeper.now() + grace;
-            if let Err(e) = sweeper.sweep_reply_jobs(at_start).await {
-                tracing::warn!(error = %e, "reply sweep at start failed");
-            }
-            let mut tick = tokio::time::interval(sweep_every);
-            tick.tick().await;
-            loop {
-                tokio::select! {
-                    next = self.rx.recv() => {
-                        let Some((job, delay)) = next else { break };
-                        let (crm, model, permits) = (crm.clone(), model.clone(), permits.clone());
-                        tokio::spawn(async move {
-                            tokio::time::sleep(delay).await;
-                            let Ok(_permit) = permits.acquire().await else { return };
-                            match crm.draft_reply(&job, model.as_ref()).await {
-                                Ok(outcome) => tracing::info!(log_id = job.log_id.get(), outcome = ?outcome, "reply job done"),
-                                Err(e) => tracing::warn!(log_id = job.log_id.get(), error = %e, "reply job failed; the sweep retries it"),
-                            }
-                        });
+        let work = move |job: ReplyJob| {
+            let (crm, model) = (crm.clone(), model.clone());
+            async move {
+                match crm.draft_reply(&job, model.as_ref()).await {
+                    Ok(outcome) => {
+                        tracing::info!(log_id = job.log_id.get(), outcome = ?outcome, "reply job done")
                     }
-                    _ = tick.tick() => {
-                        if let Err(e) = crate::handle_sweep(&sweeper).await {
-                            tracing::warn!(error = %e, "reply sweep failed");
-                        }
+                    Err(e) => {
+                        tracing::warn!(log_id = job.log_id.get(), error = %e, "reply job failed; the sweep retries it")
                     }
                 }
             }
-        })
+        };
+        let sweep = move |at_start: bool| {
+            let crm = sweeper.clone();
+            async move {
+                let result = match at_start {
+                    // At start: every job still pending is due (none is in flight yet).
+                    true => {
+                        let at = crm.now() + crm.settings().reply.sweep_grace;
+                        crm.sweep_reply_jobs(at).await.map(|_| ())
+                    }
+                    false => crate::handle_sweep(&crm).await.map(|_| ()),
+                };
+                if let Err(e) = result {
+                    tracing::warn!(error = %e, at_start, "reply sweep failed");
+                }
+            }
+        };
+        self.0.spawn(LOCAL_CONCURRENCY, sweep_every, work, sweep)
     }
 }

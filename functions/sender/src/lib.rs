@@ -24,15 +24,13 @@
 //! | `EVENT_BUS_NAME` | the EventBridge bus of `conversation:sent` / `conversation:error` |
 //! | `TWILIO_*`, `CRM_TWILIO_*`, `CRM_CHAT_DELIVERY_*`, `CRM_SEND_*` | the couriers (`crm_couriers::config`) and the retries (`crm_domain::sending::SendingSettings`) |
 
-use std::sync::Arc;
-
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use crm_domain::flows::{SendOutcome, SendSweep};
 use crm_domain::sending::{Couriers, SendJob};
 use crm_domain::{Crm, DomainError};
+use crm_queue_sqs::batch::Invocation;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
-use tracing::Instrument;
 
 pub mod local;
 
@@ -67,37 +65,10 @@ pub fn log_outcome(job: &SendJob, outcome: &SendOutcome) {
 /// concurrently; each one that failed — a body that is no job, a store
 /// error — is listed in `batchItemFailures` by its `messageId`.
 pub async fn handle_batch(crm: &Crm, couriers: &Couriers, event: SqsEvent) -> SqsBatchResponse {
-    let results = futures::future::join_all(event.records.iter().map(|record| {
-        let attribute = |name: &str| {
-            record
-                .attributes
-                .get(name)
-                .map(String::as_str)
-                .unwrap_or("")
-        };
-        let span = tracing::info_span!(
-            "send",
-            message_id = record.message_id.as_deref().unwrap_or(""),
-            queued_by_trace = attribute("AWSTraceHeader"),
-            receive_count = attribute("ApproximateReceiveCount"),
-        );
-        async move {
-            let result = work_record(crm, couriers, record).await;
-            if let Err(error) = &result {
-                tracing::warn!(%error, "send job failed; SQS retries it");
-            }
-            (record, result)
-        }
-        .instrument(span)
-    }))
-    .await;
-    let mut response = SqsBatchResponse::default();
-    for (record, result) in results {
-        if result.is_err() {
-            response.add_failure(record.message_id.clone().unwrap_or_default());
-        }
-    }
-    response
+    crm_queue_sqs::batch::partial_failures(&event, "send job", |record| {
+        work_record(crm, couriers, record)
+    })
+    .await
 }
 
 /// The scheduled outbox sweep, with the configured grace.
@@ -120,19 +91,19 @@ pub async fn handle_event(
     couriers: &Couriers,
     payload: Value,
 ) -> Result<Value, lambda_runtime::Error> {
-    if payload.get("Records").is_some() {
-        let event: SqsEvent = serde_json::from_value(payload)?;
-        let response = handle_batch(crm, couriers, event).await;
-        return Ok(serde_json::to_value(response)?);
+    match crm_queue_sqs::batch::invocation(payload)? {
+        Invocation::Batch(event) => {
+            let response = handle_batch(crm, couriers, event).await;
+            Ok(serde_json::to_value(response)?)
+        }
+        Invocation::Schedule => {
+            let sweep = handle_sweep(crm).await?;
+            Ok(serde_json::json!({
+                "woken": sweep.woken.len(),
+                "unknown": sweep.unknown.len(),
+            }))
+        }
     }
-    if payload.get("source").and_then(Value::as_str) == Some("aws.events") {
-        let sweep = handle_sweep(crm).await?;
-        return Ok(serde_json::json!({
-            "woken": sweep.woken.len(),
-            "unknown": sweep.unknown.len(),
-        }));
-    }
-    Err("the sender takes an SQS batch or the sweep's EventBridge schedule".into())
 }
 
 /// The Lambda's cold start and loop: JSON logs, the DynamoDB store, the
@@ -143,18 +114,8 @@ pub async fn handle_event(
 pub async fn run() -> Result<(), lambda_runtime::Error> {
     crm_http::init_tracing();
     let metrics = crm_http::telemetry::lambda_metrics()?;
-    crm_http::bootstrap::load_secrets().await?;
-    let table =
-        crm_http::bootstrap::var("TABLE_NAME").ok_or("TABLE_NAME must name the DynamoDB table")?;
-    let store = crm_store_dynamodb::DynamoStore::from_env(table).await;
-    let mut crm = crm_http::bootstrap::state_with(Arc::new(store))?.crm;
-    if let Some(url) = crm_http::bootstrap::var("SEND_QUEUE_URL") {
-        crm = crm.with_send_queue(Arc::new(crm_queue_sqs::SqsQueue::from_env(url)));
-    }
-    if let Some(bus) = crm_http::bootstrap::var("EVENT_BUS_NAME") {
-        let sink = crm_events_eventbridge::EventBridgeSink::from_env(bus);
-        crm = crm.with_events(Arc::new(sink));
-    }
+    // The table, both queues and the event bus, as every function gets them.
+    let crm = crm_lambda::state_from_env().await?.crm;
     let couriers = crm_couriers::config::from_env(crm_http::bootstrap::var)?;
     tracing::info!(couriers_configured = !couriers.is_empty(), "sender ready");
     let (crm, couriers) = (&crm, &couriers);

@@ -4,7 +4,6 @@
 //! variables, so a message's provider is always one this returns.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crm_domain::sending::Couriers;
 
@@ -25,18 +24,7 @@ pub const MIN_SECRET_LEN: usize = 32;
 /// `CRM_SEND_TIMEOUT_SECONDS`; the message names the variable.
 pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Couriers, String> {
     let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-    let timeout = match get("CRM_SEND_TIMEOUT_SECONDS") {
-        None => Duration::from_secs(10),
-        Some(raw) => raw
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|s| (1..=60).contains(s))
-            .map(Duration::from_secs)
-            .ok_or_else(|| {
-                format!("CRM_SEND_TIMEOUT_SECONDS={raw:?} must be whole seconds from 1 to 60")
-            })?,
-    };
+    let timeout = crm_domain::settings::seconds(&var, "CRM_SEND_TIMEOUT_SECONDS", 1..=60, 10)?;
     let mut couriers = Couriers::new();
     let sender = match (
         get("CRM_TWILIO_FROM"),

@@ -6,8 +6,9 @@
 //! |---|---|
 //! | `conversation:new_reply` | an inbound message was logged (`POST /log`, a live ingested one) |
 //! | `conversation:ai_ready` | the worker stored a suggestion (a first draft or a regeneration) |
-//! | `conversation:sent` | an outbound message was logged (approve, custom reply, `POST /log` outbound) |
-//! | `conversation:error` | drafting a reply failed, or a sender reported an outbound message `failed` |
+//! | `conversation:sent` | the provider accepted a message the CRM sends (issue 22), an external sender reported it `sent`, or an outbound message was logged as sent by its caller (`POST /log`) |
+//! | `conversation:error` | drafting a reply failed, or a send failed (`"Failed to send <channel>: <reason>"`) |
+//! | `conversation:delivered` | a provider's delivery receipt (a Twilio status callback) marked an outbound message `delivered` (issue 22; not one of seed 001's: the same shape as `conversation:sent`) |
 //!
 //! Payloads are seed 001's, in this API's ids (`conversation_id` is the
 //! `context_id`, `message_id` a `log_id`). `sender` carries the customer's
@@ -56,6 +57,16 @@ pub enum ConversationEvent {
         /// RFC 3339 UTC.
         timestamp: String,
     },
+    /// A delivery receipt marked an outbound message delivered (issue 22).
+    #[serde(rename = "conversation:delivered")]
+    Delivered {
+        /// The conversation.
+        conversation_id: String,
+        /// The outbound message (`log_id`).
+        message_id: i64,
+        /// RFC 3339 UTC.
+        timestamp: String,
+    },
     /// Something failed for this conversation.
     #[serde(rename = "conversation:error")]
     Error {
@@ -75,6 +86,7 @@ impl ConversationEvent {
             ConversationEvent::NewReply { .. } => "conversation:new_reply",
             ConversationEvent::AiReady { .. } => "conversation:ai_ready",
             ConversationEvent::Sent { .. } => "conversation:sent",
+            ConversationEvent::Delivered { .. } => "conversation:delivered",
             ConversationEvent::Error { .. } => "conversation:error",
         }
     }
@@ -105,6 +117,15 @@ impl ConversationEvent {
             conversation_id: context_id.to_string(),
             suggestion_id: suggestion_id.to_string(),
             confidence,
+            timestamp: at.to_string(),
+        }
+    }
+
+    /// `conversation:delivered` for outbound message `log_id`, at `at`.
+    pub fn delivered(context_id: &str, log_id: i64, at: &str) -> Self {
+        ConversationEvent::Delivered {
+            conversation_id: context_id.to_string(),
+            message_id: log_id,
             timestamp: at.to_string(),
         }
     }

@@ -158,6 +158,29 @@ impl Default for ReplySettings {
     }
 }
 
+/// Reads variable `name` of `env` as whole seconds in `range`, `default`
+/// when unset or blank; an error naming the variable otherwise. The one
+/// reader of every `…_SECONDS` setting outside [`Settings`] (timeouts,
+/// sweep intervals).
+pub fn seconds(
+    env: impl Fn(&str) -> Option<String>,
+    name: &str,
+    range: std::ops::RangeInclusive<u64>,
+    default: u64,
+) -> Result<std::time::Duration, String> {
+    let (low, high) = (*range.start(), *range.end());
+    match env(name).filter(|r| !r.trim().is_empty()) {
+        None => Ok(std::time::Duration::from_secs(default)),
+        Some(raw) => raw
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|s| range.contains(s))
+            .map(std::time::Duration::from_secs)
+            .ok_or_else(|| format!("{name}={raw:?} must be whole seconds from {low} to {high}")),
+    }
+}
+
 /// Reads variable `name` as a number in `range`; `None` when unset or blank.
 pub(crate) fn ranged<T>(
     env: &impl Fn(&str) -> Option<String>,

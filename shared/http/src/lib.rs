@@ -12,6 +12,7 @@
 
 pub mod auth;
 pub mod bootstrap;
+pub mod embedded;
 pub mod error;
 pub mod extract;
 pub mod idempotency;

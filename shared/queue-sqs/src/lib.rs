@@ -22,6 +22,8 @@ use crm_domain::reply::{JobQueue, QueueError, ReplyJob};
 use crm_domain::sending::{SendJob, SendQueue};
 use tokio::sync::OnceCell;
 
+pub mod batch;
+
 /// Most entries SQS takes in one `SendMessageBatch`.
 pub const MAX_BATCH: usize = 10;
 /// Longest `DelaySeconds` SQS accepts (15 minutes).

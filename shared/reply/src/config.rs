@@ -10,7 +10,6 @@
 //! | `CRM_BEDROCK_MODEL_ID` | a Bedrock model id with Converse tool use | `amazon.nova-micro-v1:0` |
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crm_domain::reply::ReplyModel;
 
@@ -28,18 +27,7 @@ pub async fn from_env(
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<(Arc<dyn ReplyModel>, &'static str), String> {
     let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-    let timeout = match var("CRM_REPLY_TIMEOUT_SECONDS") {
-        None => Duration::from_secs(20),
-        Some(raw) => raw
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|s| (1..=120).contains(s))
-            .map(Duration::from_secs)
-            .ok_or_else(|| {
-                format!("CRM_REPLY_TIMEOUT_SECONDS={raw:?} must be whole seconds from 1 to 120")
-            })?,
-    };
+    let timeout = crm_domain::settings::seconds(&env, "CRM_REPLY_TIMEOUT_SECONDS", 1..=120, 20)?;
     let provider = var("CRM_REPLY_PROVIDER").map(|p| p.trim().to_ascii_lowercase());
     match provider.as_deref().unwrap_or("rules") {
         "rules" => Ok((Arc::new(RulesModel::new()), "rules")),

@@ -105,6 +105,49 @@ async fn send_sms(app: &TestApp, phone: &str, text: &str) -> i64 {
     r.get("log_id").as_i64().expect("log_id")
 }
 
+/// Works every reply job queued so far with the rules model; the id of
+/// `context`'s pending suggestion then.
+async fn drafted(app: &TestApp, replies: &RecordingQueue, context: &str) -> Value {
+    for (job, _) in replies.take() {
+        app.crm
+            .draft_reply(&job, &CountingModel::default())
+            .await
+            .expect("drafted");
+    }
+    pending_suggestion(app, context).await
+}
+
+/// The id of `context`'s pending suggestion.
+async fn pending_suggestion(app: &TestApp, context: &str) -> Value {
+    let suggestion = app
+        .get(&format!("/conversations/{context}/ai-suggestion"))
+        .await;
+    assert_eq!(suggestion.status, 200, "{:?}", suggestion.body);
+    suggestion.get("id").clone()
+}
+
+/// Logs `inbound` (a `POST /log` body) and drafts its reply: (its
+/// conversation, the pending suggestion's id).
+async fn logged_and_drafted(
+    app: &TestApp,
+    replies: &RecordingQueue,
+    inbound: Value,
+) -> (String, Value) {
+    let r = app.post("/log", inbound).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let context = r.get("context_id").as_str().expect("context").to_string();
+    let id = drafted(app, replies, &context).await;
+    (context, id)
+}
+
+/// Works send job `id` with `couriers`, as the sender does.
+async fn deliver(app: &TestApp, id: i64, couriers: &Couriers) -> SendOutcome {
+    app.crm
+        .deliver(&job(id), couriers)
+        .await
+        .expect("a store that answers")
+}
+
 fn job(id: i64) -> SendJob {
     SendJob {
         log_id: LogId::parse(&id.to_string()).expect("log id"),
@@ -136,29 +179,13 @@ async fn an_approved_sms_reply_reaches_twilio_once_and_its_receipt_comes_back() 
     let mut text = String::new();
 
     let ann = app.customer(json!({"name": "Ann", "phone": PHONE})).await;
-    let inbound = app
-        .post(
-            "/log",
-            json!({"customer_id": ann, "channel": "sms", "channel_identifier": PHONE,
-                "direction": "inbound", "message_body": "Has my order shipped?"}),
-        )
-        .await;
-    assert_eq!(inbound.status, 200, "{:?}", inbound.body);
-    let context = inbound
-        .get("context_id")
-        .as_str()
-        .expect("context")
-        .to_string();
-    for (job, _) in replies.take() {
-        app.crm
-            .draft_reply(&job, &CountingModel::default())
-            .await
-            .expect("drafted");
-    }
-    let suggestion = app
-        .get(&format!("/conversations/{context}/ai-suggestion"))
-        .await;
-    let id = suggestion.get("id").clone();
+    let (context, id) = logged_and_drafted(
+        &app,
+        &replies,
+        json!({"customer_id": ann, "channel": "sms", "channel_identifier": PHONE,
+            "direction": "inbound", "message_body": "Has my order shipped?"}),
+    )
+    .await;
 
     // 50 people approve at once: one reply is written, one call is made.
     let approve = format!("/conversations/{context}/approve");
@@ -217,17 +244,19 @@ async fn an_approved_sms_reply_reaches_twilio_once_and_its_receipt_comes_back() 
     assert_eq!(m["send_status"], "delivered");
     assert!(m["delivered_at"].is_string(), "{m}");
 
-    let got = next_events(&mut events, &mut text, 3).await;
+    let got = next_events(&mut events, &mut text, 4).await;
     let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
         [
             "conversation:new_reply",
             "conversation:ai_ready",
-            "conversation:sent"
+            "conversation:sent",
+            "conversation:delivered"
         ]
     );
     assert_eq!(got[2].1["message_id"], sent);
+    assert_eq!(got[3].1["message_id"], sent);
     assert!(
         !text.contains("ships today") && !text.contains(PHONE),
         "{text}"
@@ -295,11 +324,7 @@ async fn each_kind_of_twilio_failure_ends_in_a_status_a_person_can_act_on() {
 
     // 21211: refused before accepting, final.
     let invalid = send_sms(&app, "+14165550001", "Hello").await;
-    let outcome = app
-        .crm
-        .deliver(&job(invalid), &couriers)
-        .await
-        .expect("delivered");
+    let outcome = deliver(&app, invalid, &couriers).await;
     assert_eq!(
         outcome,
         SendOutcome::Failed {
@@ -328,11 +353,7 @@ async fn each_kind_of_twilio_failure_ends_in_a_status_a_person_can_act_on() {
 
     // 21610: the recipient unsubscribed; the customer is opted out of SMS.
     let unsubscribed = send_sms(&app, "+14165550002", "Hello").await;
-    let outcome = app
-        .crm
-        .deliver(&job(unsubscribed), &couriers)
-        .await
-        .expect("delivered");
+    let outcome = deliver(&app, unsubscribed, &couriers).await;
     assert_eq!(
         outcome,
         SendOutcome::Failed {
@@ -354,11 +375,7 @@ async fn each_kind_of_twilio_failure_ends_in_a_status_a_person_can_act_on() {
     // 429 with Retry-After: not sent, retried no sooner than it says, then
     // given up after the last attempt (2 here).
     let throttled = send_sms(&app, "+14165550003", "Hello").await;
-    let outcome = app
-        .crm
-        .deliver(&job(throttled), &couriers)
-        .await
-        .expect("delivered");
+    let outcome = deliver(&app, throttled, &couriers).await;
     let SendOutcome::RetryIn(wait) = outcome else {
         panic!("{outcome:?}")
     };
@@ -369,18 +386,10 @@ async fn each_kind_of_twilio_failure_ends_in_a_status_a_person_can_act_on() {
         (Some("pending"), Some(1))
     );
     // Woken early (a duplicate job): no call before the retry is due.
-    let early = app
-        .crm
-        .deliver(&job(throttled), &couriers)
-        .await
-        .expect("delivered");
+    let early = deliver(&app, throttled, &couriers).await;
     assert!(matches!(early, SendOutcome::RetryIn(_)), "{early:?}");
     clock.advance(31);
-    let last = app
-        .crm
-        .deliver(&job(throttled), &couriers)
-        .await
-        .expect("delivered");
+    let last = deliver(&app, throttled, &couriers).await;
     assert_eq!(
         last,
         SendOutcome::Failed {
@@ -397,22 +406,14 @@ async fn each_kind_of_twilio_failure_ends_in_a_status_a_person_can_act_on() {
     // A slow answer: the outcome cannot be known, so it is never retried
     // automatically; a person resends it.
     let slow = send_sms(&app, "+14165550004", "Hello").await;
-    let outcome = app
-        .crm
-        .deliver(&job(slow), &couriers)
-        .await
-        .expect("delivered");
+    let outcome = deliver(&app, slow, &couriers).await;
     assert_eq!(
         outcome,
         SendOutcome::Failed {
             code: "delivery_unknown".into()
         }
     );
-    let again = app
-        .crm
-        .deliver(&job(slow), &couriers)
-        .await
-        .expect("delivered");
+    let again = deliver(&app, slow, &couriers).await;
     assert_eq!(again, SendOutcome::Skipped("not pending"));
     let resent = app
         .post(&format!("/messages/{slow}/resend"), json!({}))
@@ -469,18 +470,10 @@ async fn a_server_error_is_retried_and_a_sender_killed_mid_call_sends_nothing_mo
 
     // A 500 did not send: retried after the backoff, then accepted.
     let flaky = send_sms(&app, "+14165550005", "Hello").await;
-    let outcome = app
-        .crm
-        .deliver(&job(flaky), &couriers)
-        .await
-        .expect("delivered");
+    let outcome = deliver(&app, flaky, &couriers).await;
     assert!(matches!(outcome, SendOutcome::RetryIn(_)), "{outcome:?}");
     clock.advance(60);
-    let outcome = app
-        .crm
-        .deliver(&job(flaky), &couriers)
-        .await
-        .expect("delivered");
+    let outcome = deliver(&app, flaky, &couriers).await;
     assert_eq!(outcome, SendOutcome::Sent);
     let m = message(&app, flaky).await;
     assert_eq!(
@@ -508,11 +501,7 @@ async fn a_server_error_is_retried_and_a_sender_killed_mid_call_sends_nothing_mo
     worker.abort();
     assert_eq!(message(&app, hung).await["send_status"], "sending");
     // Its job redelivered (SQS is at least once): no second call.
-    let again = app
-        .crm
-        .deliver(&job(hung), &couriers)
-        .await
-        .expect("delivered");
+    let again = deliver(&app, hung, &couriers).await;
     assert_eq!(again, SendOutcome::Skipped("not pending"));
     // A person cannot report over the sender's claim either.
     let over = app
@@ -606,18 +595,10 @@ async fn a_chat_reply_reaches_the_widget_signed_and_once() {
     assert_eq!(r.status, 200, "{:?}", r.body);
     let id = r.get("log_id").as_i64().expect("log_id");
     assert_eq!(message(&app, id).await["provider"], "webhook");
-    let outcome = app
-        .crm
-        .deliver(&job(id), &couriers)
-        .await
-        .expect("delivered");
+    let outcome = deliver(&app, id, &couriers).await;
     assert_eq!(outcome, SendOutcome::Sent);
     // Delivered twice (a duplicate job): no second POST.
-    let again = app
-        .crm
-        .deliver(&job(id), &couriers)
-        .await
-        .expect("delivered");
+    let again = deliver(&app, id, &couriers).await;
     assert_eq!(again, SendOutcome::Skipped("not pending"));
     let m = message(&app, id).await;
     assert_eq!(m["send_status"], "sent");
@@ -781,31 +762,14 @@ async fn an_approved_email_reply_reaches_the_inbox_once_in_its_thread() {
     let to = format!("carol.{}@example.com", uuid::Uuid::new_v4().simple());
     let carol = app.customer(json!({"name": "Carol", "email": to})).await;
     let parent = format!("<{}@mail.example.com>", uuid::Uuid::new_v4().simple());
-    let inbound = app
-        .post(
-            "/log",
-            json!({"customer_id": carol, "channel": "email", "channel_identifier": to,
-                "direction": "inbound", "message_subject": "Order 1234", "message_body": "Where is my order?",
-                "external_message_id": parent}),
-        )
-        .await;
-    assert_eq!(inbound.status, 200, "{:?}", inbound.body);
-    let context = inbound
-        .get("context_id")
-        .as_str()
-        .expect("context")
-        .to_string();
-    for (job, _) in replies.take() {
-        app.crm
-            .draft_reply(&job, &CountingModel::default())
-            .await
-            .expect("drafted");
-    }
-    let id = app
-        .get(&format!("/conversations/{context}/ai-suggestion"))
-        .await
-        .get("id")
-        .clone();
+    let (context, id) = logged_and_drafted(
+        &app,
+        &replies,
+        json!({"customer_id": carol, "channel": "email", "channel_identifier": to,
+            "direction": "inbound", "message_subject": "Order 1234", "message_body": "Where is my order?",
+            "external_message_id": parent}),
+    )
+    .await;
     let approved = app
         .post(
             &format!("/conversations/{context}/approve"),
@@ -878,11 +842,7 @@ async fn an_unreachable_smtp_server_is_retried_not_failed() {
         )
         .await;
     let id = r.get("log_id").as_i64().expect("log_id");
-    let outcome = app
-        .crm
-        .deliver(&job(id), &couriers)
-        .await
-        .expect("delivered");
+    let outcome = deliver(&app, id, &couriers).await;
     assert!(matches!(outcome, SendOutcome::RetryIn(_)), "{outcome:?}");
     let m = message(&app, id).await;
     assert_eq!(
@@ -946,11 +906,7 @@ async fn ingested_and_drafted(
         .draft_reply(&jobs[0].0, &CountingModel::default())
         .await
         .expect("drafted");
-    let id = app
-        .get(&format!("/conversations/{context}/ai-suggestion"))
-        .await
-        .get("id")
-        .clone();
+    let id = pending_suggestion(app, &context).await;
     (context, id)
 }
 
@@ -1013,11 +969,7 @@ async fn a_reply_to_an_ingested_conversation_reaches_its_connection_signed_with_
     assert_eq!(approved.status, 200, "{:?}", approved.body);
     let sent = approved.get("data")["message_id"].as_i64().expect("id");
     assert_eq!(message(&app, sent).await["provider"], "webhook");
-    let outcome = app
-        .crm
-        .deliver(&job(sent), &couriers)
-        .await
-        .expect("delivered");
+    let outcome = deliver(&app, sent, &couriers).await;
     assert_eq!(outcome, SendOutcome::Sent, "{}", message(&app, sent).await);
     let calls = connector.received_requests().await.expect("recorded");
     let body: Value = serde_json::from_slice(&calls[0].body).expect("json");
@@ -1056,11 +1008,7 @@ async fn a_reply_to_an_ingested_conversation_reaches_its_connection_signed_with_
         .await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let next = reply.get("data")["message_id"].as_i64().expect("id");
-    let outcome = app
-        .crm
-        .deliver(&job(next), &couriers)
-        .await
-        .expect("delivered");
+    let outcome = deliver(&app, next, &couriers).await;
     assert_eq!(outcome, SendOutcome::Sent);
 
     // Without a URL there is nothing to rotate.
@@ -1130,11 +1078,7 @@ async fn a_delivery_url_is_refused_private_addresses_when_set_and_when_used() {
     let couriers = Couriers::new().with(Arc::new(
         WebhookCourier::new(None, false, Duration::from_secs(2)).expect("client"),
     ));
-    let outcome = app
-        .crm
-        .deliver(&job(sent), &couriers)
-        .await
-        .expect("delivered");
+    let outcome = deliver(&app, sent, &couriers).await;
     assert_eq!(
         outcome,
         SendOutcome::Failed {

@@ -18,7 +18,7 @@ use crate::error::{DomainError, DomainResult, Missing};
 use crate::events::ConversationEvent;
 use crate::store::{n, s, CmpOp, Condition, ReturnValues, StoreError, Update, UpdateAction};
 use crate::twilio::{MessageSid, StatusCallback};
-use crate::types::{LogId, SendStatus};
+use crate::types::{Direction, LogId, SendStatus};
 use crate::Crm;
 
 impl Crm {
@@ -114,13 +114,21 @@ impl Crm {
                     provider_status = callback.status.as_str(),
                     "Twilio status applied"
                 );
-                if status == SendStatus::Failed {
-                    self.publish(ConversationEvent::error(
-                        &message.context_id.to_string(),
-                        format!("message {} failed to send", id.get()),
-                        &self.now_rfc3339(),
-                    ))
-                    .await;
+                let context = message.context_id.to_string();
+                match status {
+                    SendStatus::Failed => {
+                        self.publish(ConversationEvent::error(
+                            &context,
+                            format!("message {} failed to send", id.get()),
+                            &now,
+                        ))
+                        .await
+                    }
+                    SendStatus::Delivered if message.direction == Direction::Outbound => {
+                        self.publish(ConversationEvent::delivered(&context, id.get(), &now))
+                            .await
+                    }
+                    _ => {}
                 }
                 Ok(answer(message, true))
             }
