@@ -7,7 +7,7 @@
 //! | `conversation:new_reply` | an inbound message was logged (`POST /log`, a live ingested one) |
 //! | `conversation:ai_ready` | the worker stored a suggestion (a first draft or a regeneration) |
 //! | `conversation:sent` | the provider accepted a message the CRM sends (issue 22), an external sender reported it `sent`, or an outbound message was logged as sent by its caller (`POST /log`) |
-//! | `conversation:error` | drafting a reply failed, or a send failed (`"Failed to send <channel>: <reason>"`) |
+//! | `conversation:error` | drafting a reply failed, or a send failed (`"Failed to send <channel>: <error_code> …"`) |
 //! | `conversation:delivered` | a provider's delivery receipt (a Twilio status callback) marked an outbound message `delivered` (issue 22; not one of seed 001's: the same shape as `conversation:sent`) |
 //!
 //! Payloads are seed 001's, in this API's ids (`conversation_id` is the

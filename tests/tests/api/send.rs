@@ -323,8 +323,24 @@ async fn each_kind_of_twilio_failure_ends_in_a_status_a_person_can_act_on() {
     let couriers = twilio_couriers(&twilio, &app, Duration::from_secs(1));
 
     // 21211: refused before accepting, final.
+    let mut events = reqwest::Client::new()
+        .get(format!("{}/events", app.base))
+        .header("x-api-key", TEST_KEY)
+        .send()
+        .await
+        .expect("subscribe");
     let invalid = send_sms(&app, "+14165550001", "Hello").await;
     let outcome = deliver(&app, invalid, &couriers).await;
+    let mut text = String::new();
+    let got = next_events(&mut events, &mut text, 1).await;
+    assert_eq!(got[0].0, "conversation:error");
+    let said = got[0].1["error"].as_str().unwrap_or("");
+    assert!(said.contains("21211") && said.contains("sms"), "{said}");
+    // Twilio's words quote the number: they stay on the message, off the bus.
+    assert!(
+        !text.contains("+14165550001") && !text.contains("Hello"),
+        "{text}"
+    );
     assert_eq!(
         outcome,
         SendOutcome::Failed {

@@ -327,7 +327,15 @@ impl Crm {
             error_code = code,
             "send failed"
         );
-        let error = format!("Failed to send {}: {why}", message.channel.as_str());
+        // The event names the code, not the provider's words: those can
+        // quote the recipient's address, and the bus carries no contact
+        // data (events.rs). The message holds `error_message` for people.
+        let error = format!(
+            "Failed to send {}: {code} (message {}; GET /messages/{} says why)",
+            message.channel.as_str(),
+            message.log_id,
+            message.log_id
+        );
         self.publish(ConversationEvent::error(
             &message.context_id.to_string(),
             error,
