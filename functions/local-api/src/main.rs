@@ -46,7 +46,9 @@ async fn run() -> Result<(), String> {
     let (state, provider) = local_api::reply::with_embedded_worker(state)
         .await
         .map_err(|e| e.to_string())?;
-    let state = local_api::sender::with_embedded_sender(state).map_err(|e| e.to_string())?;
+    let state = local_api::sender::with_embedded_sender(state)
+        .await
+        .map_err(|e| e.to_string())?;
     let data_dir = local_api::store::data_dir();
     let configured = std::env::var("CRM_API_KEYS").ok();
     let (keys, fresh) =

@@ -19,8 +19,10 @@ use crm_http::AppState;
 ///
 /// Errors: a half-configured courier or a bad `CRM_SEND_SWEEP_SECONDS`
 /// (the message names the variable).
-pub fn with_embedded_sender(state: AppState) -> Result<AppState, StartupError> {
-    let couriers = crm_couriers::config::from_env(var).map_err(StartupError)?;
+pub async fn with_embedded_sender(state: AppState) -> Result<AppState, StartupError> {
+    let couriers = crm_couriers::config::from_env(var)
+        .await
+        .map_err(StartupError)?;
     let sweep_every = crm_domain::settings::seconds(var, "CRM_SEND_SWEEP_SECONDS", 1..=3600, 10)
         .map_err(StartupError)?;
     let (queue, sender) = crm_sender::local::channel();

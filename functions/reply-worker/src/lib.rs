@@ -138,6 +138,9 @@ pub async fn handle_event(
                 "given_up": outcome.given_up,
             }))
         }
+        Invocation::Event(_) => {
+            Err("the reply worker takes its queue's batches and its sweep's schedule only".into())
+        }
     }
 }
 

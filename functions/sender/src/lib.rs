@@ -12,7 +12,9 @@
 //!   records it on the message (a retry is its own delayed job);
 //! - the EventBridge schedule (`"source": "aws.events"`): the outbox
 //!   sweep, which wakes sends whose job was lost and records
-//!   `delivery_unknown` for claims that ended with no outcome.
+//!   `delivery_unknown` for claims that ended with no outcome;
+//! - SES's configuration-set events through EventBridge (`"source":
+//!   "aws.ses"`, [`ses`]): delivered, bounced, complained, opened, clicked.
 //!
 //! local-api runs the same `deliver` and sweep on an in-process queue
 //! ([`local`]).
@@ -33,6 +35,7 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
 pub mod local;
+pub mod ses;
 
 /// Works one SQS record; `Err` names why it failed (the record is retried).
 async fn work_record(crm: &Crm, couriers: &Couriers, record: &SqsMessage) -> Result<(), String> {
@@ -103,6 +106,14 @@ pub async fn handle_event(
                 "unknown": sweep.unknown.len(),
             }))
         }
+        Invocation::Event(event) => match ses::report(&event)? {
+            Some(report) => {
+                let applied = crm.apply_email_report(&report).await?;
+                tracing::info!(log_id = report.log_id.get(), applied, "SES event");
+                Ok(serde_json::json!({ "applied": applied }))
+            }
+            None => Ok(serde_json::json!({ "applied": false })),
+        },
     }
 }
 
@@ -116,7 +127,7 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     let metrics = crm_http::telemetry::lambda_metrics()?;
     // The table, both queues and the event bus, as every function gets them.
     let crm = crm_lambda::state_from_env().await?.crm;
-    let couriers = crm_couriers::config::from_env(crm_http::bootstrap::var)?;
+    let couriers = crm_couriers::config::from_env(crm_http::bootstrap::var).await?;
     tracing::info!(couriers_configured = !couriers.is_empty(), "sender ready");
     let (crm, couriers) = (&crm, &couriers);
     let handler = service_fn(move |event: LambdaEvent<Value>| async move {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crm_domain::sending::Couriers;
 
+use crate::ses::SesCourier;
 use crate::smtp::SmtpCourier;
 use crate::twilio::{Sender, TwilioCourier};
 use crate::webhook::WebhookCourier;
@@ -22,7 +23,7 @@ pub const MIN_SECRET_LEN: usize = 32;
 /// Errors: a provider half configured (a Twilio sender without
 /// `TWILIO_AUTH_TOKEN`, a chat URL without a long enough secret), or a bad
 /// `CRM_SEND_TIMEOUT_SECONDS`; the message names the variable.
-pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Couriers, String> {
+pub async fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Couriers, String> {
     let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
     let timeout = crm_domain::settings::seconds(&var, "CRM_SEND_TIMEOUT_SECONDS", 1..=60, 10)?;
     let mut couriers = Couriers::new();
@@ -48,6 +49,12 @@ pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Couriers, String
             timeout,
         )?;
         couriers = couriers.with(Arc::new(courier));
+    }
+    if let Some(set) = get("CRM_SES_CONFIGURATION_SET") {
+        let from = get("CRM_EMAIL_FROM").ok_or(
+            "CRM_EMAIL_FROM must name the sender address when CRM_SES_CONFIGURATION_SET is set",
+        )?;
+        couriers = couriers.with(Arc::new(SesCourier::from_env(&from, &set).await));
     }
     if let Some(url) = get("CRM_SMTP_URL") {
         let from = get("CRM_EMAIL_FROM")

@@ -8,6 +8,8 @@
 //!   auth, a `StatusCallback` to this API's status endpoint);
 //! - [`smtp::SmtpCourier`]: email through an SMTP server (`lettre`),
 //!   threaded under the message it answers;
+//! - [`ses::SesCourier`]: email through Amazon SES v2 with a configuration
+//!   set whose events come back as delivery receipts;
 //! - [`webhook::WebhookCourier`]: a signed JSON `POST` to a delivery URL
 //!   (chat widgets), signature scheme in [`signature`];
 //! - [`config::from_env`]: the couriers the environment configures.
@@ -19,6 +21,7 @@
 //! courier logs a message body, an address or a secret.
 
 pub mod config;
+pub mod ses;
 pub mod signature;
 pub mod smtp;
 pub mod twilio;

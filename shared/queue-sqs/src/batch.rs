@@ -64,6 +64,9 @@ pub enum Invocation {
     Batch(SqsEvent),
     /// The EventBridge schedule (`"source": "aws.events"`).
     Schedule,
+    /// Another EventBridge event (`source`, `detail-type`, `detail`): the
+    /// sender's SES events (`"source": "aws.ses"`).
+    Event(serde_json::Value),
 }
 
 /// Reads a worker's invocation payload.
@@ -76,8 +79,10 @@ pub fn invocation(payload: serde_json::Value) -> Result<Invocation, String> {
             .map(Invocation::Batch)
             .map_err(|e| format!("not an SQS batch: {e}"));
     }
-    if payload.get("source").and_then(serde_json::Value::as_str) == Some("aws.events") {
-        return Ok(Invocation::Schedule);
+    match payload.get("source").and_then(serde_json::Value::as_str) {
+        Some("aws.events") => return Ok(Invocation::Schedule),
+        Some(_) if payload.get("detail").is_some() => return Ok(Invocation::Event(payload)),
+        _ => {}
     }
     Err("a worker takes an SQS batch or its sweep's EventBridge schedule".into())
 }

@@ -73,6 +73,10 @@ fn functions() -> Vec<Function> {
                     Some("Schedule") => {
                         ("schedule".into(), name.as_str().unwrap_or("").to_string())
                     }
+                    Some("EventBridgeRule") => (
+                        "eventbridge".into(),
+                        name.as_str().unwrap_or("").to_string(),
+                    ),
                     _ => (
                         p["Method"].as_str().expect("Method").to_lowercase(),
                         p["Path"].as_str().expect("Path").to_string(),
@@ -303,6 +307,21 @@ impl Recorder<'_> {
             .expect("sweep");
         assert_eq!(sweep.unknown, [jobs[1].log_id]);
         self.record_event("schedule", "SendSweep");
+        // SES's events through EventBridge: a delivery, an open, a complaint.
+        self.app.store.reset();
+        for event in [
+            crm_domain::sending::EmailEvent::Delivered,
+            crm_domain::sending::EmailEvent::Opened,
+            crm_domain::sending::EmailEvent::Complained,
+        ] {
+            let report = crm_domain::sending::EmailReport {
+                log_id: jobs[0].log_id,
+                provider_message_id: "ses-message-id".into(),
+                event,
+            };
+            crm.apply_email_report(&report).await.expect("applied");
+        }
+        self.record_event("eventbridge", "SesEvents");
         jobs[2].log_id.get()
     }
 

@@ -1116,3 +1116,182 @@ async fn a_delivery_url_is_refused_private_addresses_when_set_and_when_used() {
         .await;
     assert_error(&r, 400, "validation_error");
 }
+
+/// moto's server (the test command starts it for SQS; it serves SES too).
+fn moto() -> String {
+    std::env::var("AWS_ENDPOINT_URL_SQS")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| {
+            panic!(
+                "the SES test needs moto's server: run `make test`, or \
+                 `eval \"$(bash .ci/sqs-emulator.sh start)\"` first"
+            )
+        })
+}
+
+/// An SES event as EventBridge delivers it for message `log_id`, SES id `id`.
+fn ses_event(kind: &str, detail_type: &str, id: &str, log_id: i64, extra: Value) -> Value {
+    let mut detail = json!({"eventType": kind, "mail": {"messageId": id, "timestamp": "2026-12-08T10:00:00.000Z",
+        "tags": {"log_id": [log_id.to_string()], "ses:configuration-set": ["crm-replies"]}}});
+    if let (Some(d), Some(e)) = (detail.as_object_mut(), extra.as_object()) {
+        d.extend(e.clone());
+    }
+    json!({"version": "0", "source": "aws.ses", "detail-type": detail_type, "account": "123456789012",
+        "region": "us-east-1", "detail": detail})
+}
+
+#[tokio::test]
+async fn an_email_reply_goes_through_ses_once_and_its_events_come_back() {
+    let endpoint = moto();
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sesv2::config::Credentials::new(
+            "dummy", "dummy", None, None, "test",
+        ))
+        .endpoint_url(&endpoint)
+        .load()
+        .await;
+    let ses = aws_sdk_sesv2::Client::new(&config);
+    ses.create_email_identity()
+        .email_identity("support@crm.example.com")
+        .send()
+        .await
+        .expect("identity");
+    let couriers = Couriers::new().with(Arc::new(crm_couriers::ses::SesCourier::new(
+        ses,
+        "support@crm.example.com",
+        "crm-replies",
+    )));
+    let (app, _) = spawn_sending_app(
+        |s| s.sending.email = Some(crm_domain::sending::Provider::Ses),
+        None,
+        None,
+    )
+    .await;
+    let to = format!("erin.{}@example.com", uuid::Uuid::new_v4().simple());
+    let erin = app.customer(json!({"name": "Erin", "email": to})).await;
+    let send = |body: &str| {
+        json!({"customer_id": erin, "channel": "email", "channel_identifier": to, "direction": "outbound",
+            "message_subject": "Your order", "message_body": body, "send": true})
+    };
+    let first = app.post("/log", send("It ships today.")).await;
+    let id = first.get("log_id").as_i64().expect("log_id");
+    assert_eq!(deliver(&app, id, &couriers).await, SendOutcome::Sent);
+    let m = message(&app, id).await;
+    assert_eq!(m["provider"], "ses");
+    let ses_id = m["provider_message_id"]
+        .as_str()
+        .expect("SES MessageId")
+        .to_string();
+    // What moto's SES received: exactly this one email to Erin.
+    let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json"))
+        .await
+        .expect("moto data")
+        .json()
+        .await
+        .expect("json");
+    let sent: Vec<&Value> = data["ses"]["Message"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["destinations"]["ToAddresses"][0] == to.as_str())
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["id"], ses_id.as_str());
+    assert_eq!(
+        (sent[0]["subject"].as_str(), sent[0]["body"].as_str()),
+        (Some("Your order"), Some("It ships today."))
+    );
+
+    // Its events, as the SenderFunction receives them from EventBridge.
+    let event = |kind: &str, dt: &str, extra: Value| ses_event(kind, dt, &ses_id, id, extra);
+    let handle = |payload: Value| {
+        let (crm, couriers) = (app.crm.clone(), couriers.clone());
+        async move {
+            crm_sender::handle_event(&crm, &couriers, payload)
+                .await
+                .expect("handled")["applied"]
+                .clone()
+        }
+    };
+    assert_eq!(
+        handle(event("Delivery", "Email Delivered", json!({}))).await,
+        true
+    );
+    assert_eq!(
+        handle(event("Delivery", "Email Delivered", json!({}))).await,
+        false,
+        "once"
+    );
+    assert_eq!(handle(event("Open", "Email Opened", json!({}))).await, true);
+    assert_eq!(
+        handle(event("Open", "Email Opened", json!({}))).await,
+        false,
+        "first open only"
+    );
+    assert_eq!(
+        handle(event("Click", "Email Clicked", json!({}))).await,
+        true
+    );
+    let m = message(&app, id).await;
+    assert_eq!(m["send_status"], "delivered");
+    assert!(
+        m["delivered_at"].is_string() && m["opened_at"].is_string() && m["clicked_at"].is_string(),
+        "{m}"
+    );
+    // A report naming another SES id changes nothing (a tag is not proof).
+    let forged = ses_event(
+        "Bounce",
+        "Email Bounced",
+        "not-this-one",
+        id,
+        json!({"bounce": {"bounceType": "Permanent", "bounceSubType": "General"}}),
+    );
+    assert_eq!(handle(forged).await, false);
+    assert_eq!(message(&app, id).await["send_status"], "delivered");
+
+    // A hard bounce fails the next one; a complaint opts Erin out of email.
+    let second = app.post("/log", send("Tracking: 123")).await;
+    let bounced = second.get("log_id").as_i64().expect("log_id");
+    assert_eq!(deliver(&app, bounced, &couriers).await, SendOutcome::Sent);
+    let bounced_ses = message(&app, bounced).await["provider_message_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let bounce = ses_event(
+        "Bounce",
+        "Email Bounced",
+        &bounced_ses,
+        bounced,
+        json!({"bounce": {"bounceType": "Permanent", "bounceSubType": "NoEmail"}}),
+    );
+    assert_eq!(handle(bounce).await, true);
+    let m = message(&app, bounced).await;
+    assert_eq!(
+        (m["send_status"].as_str(), m["error_code"].as_str()),
+        (Some("failed"), Some("bounce"))
+    );
+    assert!(
+        m["error_message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Permanent/NoEmail"),
+        "{m}"
+    );
+    assert_eq!(
+        handle(ses_event(
+            "Complaint",
+            "Email Complaint Received",
+            &ses_id,
+            id,
+            json!({})
+        ))
+        .await,
+        true
+    );
+    let c = app.get(&format!("/customers/{erin}")).await;
+    assert_eq!(c.get("opted_out"), &json!(["email"]), "{:?}", c.body);
+    // An event of a type the CRM does not use is acknowledged, not applied.
+    assert_eq!(handle(event("Send", "Email Sent", json!({}))).await, false);
+}

@@ -37,7 +37,9 @@ use crate::messages::dispatch::codes;
 use crate::messages::record::MessageRecord;
 use crate::messages::Message;
 use crate::paging::Merge;
-use crate::sending::{Attempt, Couriers, DeliveryTarget, Envelope, Provider, SendJob};
+use crate::sending::{
+    Attempt, Couriers, DeliveryTarget, EmailEvent, EmailReport, Envelope, Provider, SendJob,
+};
 use crate::store::{ReturnValues, StoreError, Update};
 use crate::types::{LogId, SendStatus};
 use crate::Crm;
@@ -440,6 +442,59 @@ impl Crm {
             Ok(message.clone().into_api())
         })
         .await
+    }
+}
+
+impl Crm {
+    /// Applies an email provider's report (SES's configuration-set events
+    /// through EventBridge, issue 22): delivered, a hard bounce (`failed`,
+    /// `error_code: bounce`, with `conversation:error`), opened, clicked —
+    /// each once, and only to the message that carries the report's
+    /// provider id; a complaint opts the customer out of email. True when
+    /// the report changed something.
+    ///
+    /// Store calls: 1 `UpdateItem` (+1 `GetItem` for the event's
+    /// conversation; a complaint: 1 message `GetItem` + the opt-out's 1–2).
+    pub async fn apply_email_report(&self, report: &EmailReport) -> DomainResult<bool> {
+        let now = self.now_rfc3339();
+        if report.event == EmailEvent::Complained {
+            let Some(message) = self.message_record(report.log_id).await? else {
+                return Ok(false);
+            };
+            if message.dispatch.provider_message_id.as_deref() != Some(&report.provider_message_id)
+            {
+                return Ok(false);
+            }
+            self.note_unsubscribed(message.customer_id, message.channel)
+                .await?;
+            return Ok(true);
+        }
+        let Some(update) = MessageRecord::email_report_update(report, &now)? else {
+            return Ok(false);
+        };
+        if !self.apply(update).await? {
+            return Ok(false);
+        }
+        // Delivered and bounced are announced; opens and clicks are not.
+        if matches!(
+            report.event,
+            EmailEvent::Delivered | EmailEvent::Bounced { .. }
+        ) {
+            if let Some(message) = self.message_record(report.log_id).await? {
+                let context = message.context_id.to_string();
+                let id = report.log_id.get();
+                self.publish(match report.event {
+                    EmailEvent::Delivered => ConversationEvent::delivered(&context, id, &now),
+                    _ => ConversationEvent::error(
+                        &context,
+                        format!("Failed to send email: bounce (message {id}; GET /messages/{id} says why)"),
+                        &now,
+                    ),
+                })
+                .await;
+            }
+        }
+        Ok(true)
     }
 }
 

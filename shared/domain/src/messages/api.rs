@@ -81,6 +81,10 @@ pub struct Message {
     pub error_message: Option<String>,
     /// When a provider reported it delivered (RFC 3339 UTC); else `null`.
     pub delivered_at: Option<String>,
+    /// Email sent through SES: when the recipient first opened it; else `null`.
+    pub opened_at: Option<String>,
+    /// Email sent through SES: when the recipient first clicked a link; else `null`.
+    pub clicked_at: Option<String>,
     /// Twilio's `MessageSid`, given to `POST /log` or learnt from a status
     /// callback; else `null` (issue 11).
     pub twilio_message_sid: Option<String>,

@@ -21,8 +21,8 @@ use crate::codec::to_value;
 use crate::error::DomainResult;
 use crate::keys::Entity;
 use crate::paging::ShardedQuery;
-use crate::sending::Provider;
-use crate::store::{n, s, CmpOp, Condition, Update};
+use crate::sending::{EmailEvent, EmailReport, Provider};
+use crate::store::{n, s, CmpOp, Condition, Update, UpdateAction};
 use crate::types::{Channel, SendStatus};
 
 /// The sender's own error codes (beside the providers').
@@ -278,6 +278,76 @@ impl MessageRecord {
             Condition::eq("provider", s(Provider::External.as_str())),
             Condition::eq("send_status", s("pending")),
         ])
+    }
+
+    /// The update an email provider's report makes to message `report.log_id`
+    /// at `now`, on condition that it carries the report's provider id (a
+    /// report never moves another message) and — for delivery and bounce —
+    /// that its status allows it (`sent` → `delivered`; a hard bounce fails
+    /// a message not yet failed). `None` when the report changes nothing
+    /// (a soft bounce, a complaint: the customer's opt-out is elsewhere).
+    pub(crate) fn email_report_update(
+        report: &EmailReport,
+        now: &str,
+    ) -> DomainResult<Option<Update>> {
+        let id = report.log_id;
+        let mut condition = vec![Condition::eq(
+            "provider_message_id",
+            s(&report.provider_message_id),
+        )];
+        // `send_status_actions` sets `updated_at` itself.
+        let mut actions = Vec::new();
+        match &report.event {
+            EmailEvent::Delivered => {
+                condition.push(Condition::eq("send_status", to_value(&SendStatus::Sent)?));
+                actions.extend(Self::send_status_actions(
+                    id,
+                    SendStatus::Delivered,
+                    None,
+                    now,
+                )?);
+                actions.push(UpdateAction::Set("delivered_at".into(), s(now)));
+            }
+            EmailEvent::Bounced {
+                permanent: true,
+                bounce_type,
+            } => {
+                condition.push(Condition::Cmp(
+                    "send_status".into(),
+                    CmpOp::Ne,
+                    to_value(&SendStatus::Failed)?,
+                ));
+                actions.extend(Self::send_status_actions(
+                    id,
+                    SendStatus::Failed,
+                    None,
+                    now,
+                )?);
+                actions.push(UpdateAction::Set("error_code".into(), s("bounce")));
+                actions.push(UpdateAction::Set(
+                    "error_message".into(),
+                    s(format!(
+                        "the recipient's mail server bounced it ({bounce_type})"
+                    )),
+                ));
+            }
+            EmailEvent::Opened => {
+                condition.push(Condition::NotExists("opened_at".into()));
+                actions.push(UpdateAction::Set("opened_at".into(), s(now)));
+                actions.push(UpdateAction::Set("updated_at".into(), s(now)));
+            }
+            EmailEvent::Clicked => {
+                condition.push(Condition::NotExists("clicked_at".into()));
+                actions.push(UpdateAction::Set("clicked_at".into(), s(now)));
+                actions.push(UpdateAction::Set("updated_at".into(), s(now)));
+            }
+            EmailEvent::Bounced { .. } | EmailEvent::Complained => return Ok(None),
+        }
+        Ok(Some(Update {
+            key: Self::key(id),
+            actions,
+            condition: Some(Condition::And(condition)),
+        }))
     }
 
     /// The claim ended at or before `now_ms` with no outcome recorded.

@@ -113,6 +113,12 @@ pub(crate) struct Dispatch {
     /// when the message is sent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via_connection: Option<String>,
+    /// Email: when the recipient first opened it (SES's open event).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_at: Option<String>,
+    /// Email: when the recipient first clicked a link in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clicked_at: Option<String>,
 }
 
 /// A message's delivery as its provider reports it (issue 11; all absent
@@ -433,6 +439,8 @@ impl MessageRecord {
             attempts: self.dispatch.attempts.unwrap_or(0),
             error_message: self.dispatch.error_message,
             delivered_at: self.dispatch.delivered_at,
+            opened_at: self.dispatch.opened_at,
+            clicked_at: self.dispatch.clicked_at,
             twilio_message_sid: self.delivery.twilio_message_sid,
             provider_status: self.delivery.provider_status,
             error_code: self.delivery.error_code,

@@ -138,3 +138,38 @@ impl Couriers {
         self.by_provider.is_empty()
     }
 }
+
+/// What an email provider reported about a message it accepted (SES's
+/// configuration-set events, issue 22).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmailEvent {
+    /// Delivered to the recipient's mail server.
+    Delivered,
+    /// Bounced: `permanent` (a hard bounce: `failed`) or not (a soft
+    /// bounce SES retries itself: nothing changes); `bounce_type` as SES
+    /// says (`Permanent/General` …).
+    Bounced {
+        /// A hard bounce.
+        permanent: bool,
+        /// SES's `bounceType/bounceSubType`.
+        bounce_type: String,
+    },
+    /// The recipient marked it as spam: they are opted out of email.
+    Complained,
+    /// The recipient opened it.
+    Opened,
+    /// The recipient clicked a link in it.
+    Clicked,
+}
+
+/// One provider report: which message (its `log_id` tag and the provider's
+/// `MessageId`, which must match what the sender stored) and what happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailReport {
+    /// The `log_id` tag the email was sent with.
+    pub log_id: LogId,
+    /// The provider's `MessageId`.
+    pub provider_message_id: String,
+    /// What happened.
+    pub event: EmailEvent,
+}

@@ -18,6 +18,6 @@ pub mod courier;
 pub mod job;
 pub mod provider;
 
-pub use courier::{Attempt, Courier, Couriers, DeliveryTarget, Envelope};
+pub use courier::{Attempt, Courier, Couriers, DeliveryTarget, EmailEvent, EmailReport, Envelope};
 pub use job::{SendJob, SendQueue};
 pub use provider::{Provider, SendingSettings, SigningKey, MIN_SIGNING_KEY_LEN};

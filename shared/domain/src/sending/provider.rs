@@ -47,8 +47,8 @@ pub struct SendingSettings {
     /// SMS and WhatsApp go through Twilio: `TWILIO_ACCOUNT_SID` and
     /// `CRM_TWILIO_FROM` or `CRM_TWILIO_MESSAGING_SERVICE_SID` are set.
     pub twilio: bool,
-    /// Email goes through SMTP (`CRM_SMTP_URL`, with `CRM_EMAIL_FROM`);
-    /// `None`: external. (SES is not built yet: issue 22 continues.)
+    /// Email goes through SES (`CRM_SES_CONFIGURATION_SET`, with
+    /// `CRM_EMAIL_FROM`; on AWS), else SMTP (`CRM_SMTP_URL`); `None`: external.
     pub email: Option<Provider>,
     /// Chat goes to `CRM_CHAT_DELIVERY_URL`, signed.
     pub chat_webhook: bool,
@@ -162,13 +162,19 @@ impl SendingSettings {
         let mut s = SendingSettings {
             twilio: set(env, "TWILIO_ACCOUNT_SID")
                 && (set(env, "CRM_TWILIO_FROM") || set(env, "CRM_TWILIO_MESSAGING_SERVICE_SID")),
-            email: set(env, "CRM_SMTP_URL").then_some(Provider::Smtp),
+            email: if set(env, "CRM_SES_CONFIGURATION_SET") {
+                Some(Provider::Ses)
+            } else if set(env, "CRM_SMTP_URL") {
+                Some(Provider::Smtp)
+            } else {
+                None
+            },
             chat_webhook: set(env, "CRM_CHAT_DELIVERY_URL"),
             ..Default::default()
         };
         if s.email.is_some() && !set(env, "CRM_EMAIL_FROM") {
             return Err(
-                "CRM_EMAIL_FROM must name the sender address when CRM_SMTP_URL is set".into(),
+                "CRM_EMAIL_FROM must name the sender address when CRM_SES_CONFIGURATION_SET or CRM_SMTP_URL is set".into(),
             );
         }
         if let Some(v) = crate::settings::ranged(env, "CRM_SEND_MAX_ATTEMPTS", 1i64..=20)? {
