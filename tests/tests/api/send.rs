@@ -1292,6 +1292,19 @@ async fn an_email_reply_goes_through_ses_once_and_its_events_come_back() {
     );
     let c = app.get(&format!("/customers/{erin}")).await;
     assert_eq!(c.get("opted_out"), &json!(["email"]), "{:?}", c.body);
+    // Seed 001's email figures: 2 emails through SES, 1 opened, 1 clicked.
+    let stats = app.get("/conversations/stats").await;
+    assert_eq!(
+        (
+            stats.get("emails_opened_week").as_i64(),
+            stats.get("emails_clicked_week").as_i64(),
+            stats.get("open_rate_week").as_f64(),
+            stats.get("click_rate_week").as_f64()
+        ),
+        (Some(1), Some(1), Some(50.0), Some(50.0)),
+        "{:?}",
+        stats.body
+    );
     // An event of a type the CRM does not use is acknowledged, not applied.
     assert_eq!(handle(event("Send", "Email Sent", json!({}))).await, false);
 }

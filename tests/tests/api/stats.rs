@@ -95,6 +95,11 @@ async fn counted(app: &TestApp, drafts: &[f64], approved: usize, edited: usize) 
         "emails_sent_week": sent,
         "emails_received_week": received,
         "response_rate_week": pct(received as f64, sent as f64),
+        // No email goes through SES here (tests/tests/api/send.rs counts those).
+        "emails_opened_week": 0,
+        "emails_clicked_week": 0,
+        "open_rate_week": 0.0,
+        "click_rate_week": 0.0,
         "avg_response_time_hours": if responses.is_empty() { 0.0 } else {
             round(responses.iter().sum::<i64>() as f64 / 3600.0 / responses.len() as f64) },
         "ai_suggestions_generated_week": drafts.len(),

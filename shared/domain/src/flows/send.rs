@@ -40,6 +40,7 @@ use crate::paging::Merge;
 use crate::sending::{
     Attempt, Couriers, DeliveryTarget, EmailEvent, EmailReport, Envelope, Provider, SendJob,
 };
+use crate::stats::StatsDelta;
 use crate::store::{ReturnValues, StoreError, Update};
 use crate::types::{LogId, SendStatus};
 use crate::Crm;
@@ -244,6 +245,12 @@ impl Crm {
                     attempts = message.attempts(),
                     "message sent"
                 );
+                if message.dispatch.provider == Some(Provider::Ses) {
+                    // Its opens and clicks will be reported: the rates' base.
+                    let mut delta = StatsDelta::default();
+                    delta.today("emails_tracked", 1);
+                    self.record_stats(delta).await;
+                }
                 let context = message.context_id.to_string();
                 self.publish(ConversationEvent::sent(
                     &context,
@@ -474,6 +481,16 @@ impl Crm {
         };
         if !self.apply(update).await? {
             return Ok(false);
+        }
+        let counter = match report.event {
+            EmailEvent::Opened => Some("emails_opened"),
+            EmailEvent::Clicked => Some("emails_clicked"),
+            _ => None,
+        };
+        if let Some(counter) = counter {
+            let mut delta = StatsDelta::default();
+            delta.today(counter, 1);
+            self.record_stats(delta).await;
         }
         // Delivered and bounced are announced; opens and clicks are not.
         if matches!(

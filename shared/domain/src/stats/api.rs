@@ -3,11 +3,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// Seed 001 §9's figures this CRM knows. "Week" is the last 7 UTC days,
-/// today included. Seed 001's e-mail open and click figures
-/// (`emails_opened_week`, `emails_clicked_week`, `open_rate_week`,
-/// `click_rate_week`) are not known here — no sender reports opens — and
-/// are left out.
+/// Seed 001 §9's figures. "Week" is the last 7 UTC days, today included.
+/// The e-mail open and click figures count the emails sent through SES,
+/// whose configuration-set events report opens and clicks (issue 22).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ConversationStats {
     /// Every conversation stored.
@@ -28,6 +26,18 @@ pub struct ConversationStats {
     pub emails_sent_week: i64,
     /// Inbound messages logged this week, on every channel (seed 001's name).
     pub emails_received_week: i64,
+    /// Emails sent through SES this week whose recipient opened them
+    /// (the first open of each; issue 22).
+    pub emails_opened_week: i64,
+    /// Emails sent through SES this week in which the recipient clicked a
+    /// link (the first click of each).
+    pub emails_clicked_week: i64,
+    /// `emails_opened_week` as a share of the emails sent through SES this
+    /// week, × 100, 2 decimals; 0 when none.
+    pub open_rate_week: f64,
+    /// `emails_clicked_week` as a share of the emails sent through SES this
+    /// week, × 100, 2 decimals; 0 when none.
+    pub click_rate_week: f64,
     /// `emails_received_week / emails_sent_week × 100` (seed 001's
     /// definition: replies per message sent), 2 decimals; 0 when none sent.
     pub response_rate_week: f64,

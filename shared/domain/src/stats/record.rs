@@ -3,7 +3,7 @@
 //! | PK | SK | attributes (numbers, `ADD`ed) |
 //! |---|---|---|
 //! | `STATS#<nn>` | `TOTALS` | `conversations_total`, `conversations_<status>`, `needs_reply`, `waiting_for_response`, `escalations_open` |
-//! | `STATS#<yyyy-mm-dd>#<nn>` (UTC day) | `DAY` | `messages_received`, `messages_sent`, `suggestions_generated`, `suggestions_approved`, `suggestions_edited`, `confidence_micros` (Σ confidence × 10⁶), `first_responses`, `first_response_seconds` (Σ) |
+//! | `STATS#<yyyy-mm-dd>#<nn>` (UTC day) | `DAY` | `messages_received`, `messages_sent`, `suggestions_generated`, `suggestions_approved`, `suggestions_edited`, `confidence_micros` (Σ confidence × 10⁶), `first_responses`, `first_response_seconds` (Σ), `emails_tracked` (sent through SES), `emails_opened`, `emails_clicked` (first open / click of each; issue 22) |
 //!
 //! Write-sharded (issue 21): a write adds its delta to one shard `<nn>`
 //! (`0..WRITE_SHARDS`, drawn at random), the read sums every shard, so no

@@ -64,6 +64,8 @@ impl Crm {
         let generated = week("suggestions_generated");
         let approved = week("suggestions_approved");
         let first = week("first_responses");
+        let tracked = week("emails_tracked");
+        let (opened, clicked) = (week("emails_opened"), week("emails_clicked"));
         Ok(ConversationStats {
             total_conversations: total("conversations_total"),
             active_conversations: total("conversations_active") + total("conversations_paused"),
@@ -75,6 +77,10 @@ impl Crm {
             emails_sent_week: sent,
             emails_received_week: received,
             response_rate_week: percent(received, sent),
+            emails_opened_week: opened,
+            emails_clicked_week: clicked,
+            open_rate_week: percent(opened, tracked),
+            click_rate_week: percent(clicked, tracked),
             avg_response_time_hours: ratio(week("first_response_seconds") as f64 / 3600.0, first),
             ai_suggestions_generated_week: generated,
             ai_suggestions_approved_week: approved,
