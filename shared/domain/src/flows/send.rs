@@ -460,8 +460,8 @@ impl Crm {
     /// provider id; a complaint opts the customer out of email. True when
     /// the report changed something.
     ///
-    /// Store calls: 1 `UpdateItem` (+1 `GetItem` for the event's
-    /// conversation; a complaint: 1 message `GetItem` + the opt-out's 1–2).
+    /// Store calls: 1 `UpdateItem` (`ALL_NEW`: the event's conversation
+    /// comes with it); a complaint: 1 message `GetItem` + the opt-out's 1–2.
     pub async fn apply_email_report(&self, report: &EmailReport) -> DomainResult<bool> {
         let now = self.now_rfc3339();
         if report.event == EmailEvent::Complained {
@@ -479,9 +479,14 @@ impl Crm {
         let Some(update) = MessageRecord::email_report_update(report, &now)? else {
             return Ok(false);
         };
-        if !self.apply(update).await? {
-            return Ok(false);
-        }
+        // The stored message comes back with the update: its conversation
+        // names the event, with no second read.
+        let message = match self.store.update_item(update, ReturnValues::AllNew).await {
+            Ok(Some(item)) => from_item::<MessageRecord>(item)?,
+            Ok(None) => return Err(DomainError::corrupt("update returned no item")),
+            Err(StoreError::ConditionFailed) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
         let counter = match report.event {
             EmailEvent::Opened => Some("emails_opened"),
             EmailEvent::Clicked => Some("emails_clicked"),
@@ -497,19 +502,19 @@ impl Crm {
             report.event,
             EmailEvent::Delivered | EmailEvent::Bounced { .. }
         ) {
-            if let Some(message) = self.message_record(report.log_id).await? {
-                let context = message.context_id.to_string();
-                let id = report.log_id.get();
-                self.publish(match report.event {
-                    EmailEvent::Delivered => ConversationEvent::delivered(&context, id, &now),
-                    _ => ConversationEvent::error(
-                        &context,
-                        format!("Failed to send email: bounce (message {id}; GET /messages/{id} says why)"),
-                        &now,
+            let context = message.context_id.to_string();
+            let id = report.log_id.get();
+            self.publish(match report.event {
+                EmailEvent::Delivered => ConversationEvent::delivered(&context, id, &now),
+                _ => ConversationEvent::error(
+                    &context,
+                    format!(
+                        "Failed to send email: bounce (message {id}; GET /messages/{id} says why)"
                     ),
-                })
-                .await;
-            }
+                    &now,
+                ),
+            })
+            .await;
         }
         Ok(true)
     }
